@@ -1,0 +1,286 @@
+"""The public :class:`Conv` object: a convolution described once, derived on demand."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sympy import Array, Expr, SparseMatrix
+
+from symconv.expressions import Outputs, normalize_index
+from symconv.matrix import convolution_matrix
+from symconv.spec import ConvSpec
+from symconv.symbols import SymbolTable
+
+__all__ = ["Conv"]
+
+
+class Conv:
+    """A convolution layer whose arithmetic is derived symbolically.
+
+    Cross-correlation, as deep-learning frameworks compute it, unless
+    ``flip=True``. Sizes follow PyTorch: ``padding="same"`` keeps
+    ``ceil(W / s)`` outputs with the odd zero after, ``padding_mode="circular"``
+    wraps the input around.
+
+    Args:
+        input_size: Spatial size: an int (1-D) or a tuple such as ``(256, 256)``.
+        kernel_size: An int for every spatial axis, or a tuple.
+        stride: Step of the window, an int or one per axis.
+        padding: An int, one per axis, ``(before, after)`` pairs per axis, or
+            ``"valid"``, ``"same"``, ``"full"``.
+        dilation: Spacing between kernel taps, an int or one per axis.
+        in_channels: Input channels. When both channel counts are ``None`` the
+            tensors have no channel axes at all, as on a blackboard.
+        out_channels: Number of filters (output channels).
+        padding_mode: ``"zeros"`` or ``"circular"``.
+        shared: ``False`` makes a locally connected layer: a separate kernel at
+            every output position.
+        flip: ``True`` reverses the kernel (true convolution, as ``numpy.convolve``).
+        bias: Add a bias per output channel (per output element when not shared).
+        input_letter: Letter of the input symbols (``x``).
+        kernel_letter: Letter of the kernel symbols (``k``; ``w`` is common too).
+        bias_letter: Letter of the bias symbols (``b``).
+
+    Raises:
+        SymconvError: An argument is not allowed; the message names it.
+
+    Examples:
+        >>> conv = Conv(9, 3)
+        >>> conv.output_shape, conv.weight_count
+        ((7,), 3)
+        >>> conv.output_element(0)
+        k_1*x_1 + k_2*x_2 + k_3*x_3
+        >>> conv.output_element(-1)
+        k_1*x_7 + k_2*x_8 + k_3*x_9
+        >>> Conv(9, 3, padding="same").output_element(0)
+        k_2*x_1 + k_3*x_2
+        >>> Conv(9, 3, shared=False).weight_count
+        21
+        >>> layer = Conv((256, 256), 5, stride=2, in_channels=3, out_channels=32)
+        >>> layer.input_shape, layer.filter_shape, layer.output_shape
+        ((3, 256, 256), (3, 5, 5), (32, 126, 126))
+        >>> layer.weight_count, layer.dense_weight_count
+        (2400, 99883155456)
+    """
+
+    __slots__ = ("_cache", "_outputs", "_symbols", "spec")
+
+    spec: ConvSpec
+    _symbols: SymbolTable
+    _outputs: Outputs
+    _cache: dict[str, Any]
+
+    def __init__(
+        self,
+        input_size: int | tuple[int, ...],
+        kernel_size: int | tuple[int, ...],
+        *,
+        stride: int | tuple[int, ...] = 1,
+        padding: Any = 0,
+        dilation: int | tuple[int, ...] = 1,
+        in_channels: int | None = None,
+        out_channels: int | None = None,
+        padding_mode: str = "zeros",
+        shared: bool = True,
+        flip: bool = False,
+        bias: bool = False,
+        input_letter: str = "x",
+        kernel_letter: str = "k",
+        bias_letter: str = "b",
+    ) -> None:
+        spec = ConvSpec.build(
+            input_size,
+            kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            in_channels=in_channels,
+            out_channels=out_channels,
+            padding_mode=padding_mode,
+            shared=shared,
+            flip=flip,
+            bias=bias,
+            input_letter=input_letter,
+            kernel_letter=kernel_letter,
+            bias_letter=bias_letter,
+        )
+        self._init_from_spec(spec)
+
+    @classmethod
+    def from_spec(cls, spec: ConvSpec) -> Conv:
+        """The convolution of an already validated :class:`ConvSpec`."""
+        conv = cls.__new__(cls)
+        conv._init_from_spec(spec)
+        return conv
+
+    def _init_from_spec(self, spec: ConvSpec) -> None:
+        symbols = SymbolTable(spec)
+        object.__setattr__(self, "spec", spec)
+        object.__setattr__(self, "_symbols", symbols)
+        object.__setattr__(self, "_outputs", Outputs(spec, symbols))
+        object.__setattr__(self, "_cache", {})
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Conv is immutable; build a new one instead of setting {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Conv is immutable; cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Conv) and other.spec == self.spec
+
+    def __hash__(self) -> int:
+        return hash(self.spec)
+
+    def __repr__(self) -> str:
+        spec = self.spec
+        sizes = spec.input_size[0] if spec.ndim == 1 else spec.input_size
+        kernel = spec.kernel_size[0] if len(set(spec.kernel_size)) == 1 else spec.kernel_size
+        options = []
+        for name, value, default in (
+            ("stride", spec.stride, (1,) * spec.ndim),
+            ("dilation", spec.dilation, (1,) * spec.ndim),
+        ):
+            if value != default:
+                options.append(f"{name}={value[0] if len(set(value)) == 1 else value}")
+        if spec.padding_rule and spec.padding_rule != "valid":
+            options.append(f"padding={spec.padding_rule!r}")
+        elif not spec.padding_rule and any(any(pair) for pair in spec.padding):
+            options.append(f"padding={_compact_padding(spec.padding)}")
+        if spec.has_channels:
+            options.append(f"in_channels={spec.in_channels}, out_channels={spec.out_channels}")
+        if spec.padding_mode != "zeros":
+            options.append(f"padding_mode={spec.padding_mode!r}")
+        options.extend(
+            f"{name}={value}"
+            for name, value, default in (
+                ("shared", spec.shared, True),
+                ("flip", spec.flip, False),
+                ("bias", spec.bias, False),
+            )
+            if value != default
+        )
+        options.extend(
+            f"{name}={value!r}"
+            for name, value, default in (
+                ("input_letter", spec.input_letter, "x"),
+                ("kernel_letter", spec.kernel_letter, "k"),
+                ("bias_letter", spec.bias_letter, "b"),
+            )
+            if value != default
+        )
+        return f"Conv({', '.join([str(sizes), str(kernel), *options])})"
+
+    # Shapes and counts -------------------------------------------------
+
+    @property
+    def ndim(self) -> int:
+        """Number of spatial axes."""
+        return self.spec.ndim
+
+    @property
+    def padding(self) -> tuple[tuple[int, int], ...]:
+        """The resolved padding: ``(before, after)`` per spatial axis."""
+        return self.spec.padding
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """``(C_in, *spatial)`` with channels, else the spatial sizes."""
+        return self.spec.input_shape
+
+    @property
+    def filter_shape(self) -> tuple[int, ...]:
+        """Shape of one filter: ``(C_in, *kernel)`` with channels, else the kernel sizes."""
+        return self.spec.filter_shape
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """``(C_out, *spatial_out)`` with channels, else the spatial output sizes."""
+        return self.spec.output_shape
+
+    @property
+    def weight_count(self) -> int:
+        """Distinct trainable weights: kernel weights, plus biases when ``bias=True``.
+
+        Unshared weights are counted as a locally connected layer holds them,
+        including the few that only ever meet zero padding.
+        """
+        return math.prod(self.spec.weight_shape) + self.bias_count
+
+    @property
+    def bias_count(self) -> int:
+        """Number of bias symbols (0 without bias)."""
+        return math.prod(self.spec.bias_shape)
+
+    @property
+    def dense_weight_count(self) -> int:
+        """Weights of a fully connected layer from the flattened input to the flattened output."""
+        return math.prod(self.input_shape) * math.prod(self.output_shape)
+
+    # Symbols -----------------------------------------------------------
+
+    @property
+    def input_symbols(self) -> Array:
+        """The ``x`` symbols, shaped as ``input_shape``."""
+        return self._cached("input_symbols", self._symbols.input_array)
+
+    @property
+    def kernel_symbols(self) -> Array:
+        """The ``k`` symbols: ``(C_out, *filter_shape)`` with channels, else ``filter_shape``;
+        prefixed by the spatial output shape when weights are not shared."""
+        return self._cached("kernel_symbols", self._symbols.weight_array)
+
+    @property
+    def bias_symbols(self) -> Array:
+        """The bias symbols: one per output channel, or per output element when not shared."""
+        return self._cached("bias_symbols", self._symbols.bias_array)
+
+    # Derivations -------------------------------------------------------
+
+    def matrix(self) -> SparseMatrix:
+        """The matrix ``M`` with ``y = M x`` on row-major flattening (bias left out).
+
+        Shape ``(prod(output_shape), prod(input_shape))``, stored sparsely, built
+        in time linear in its nonzeros. A new (mutable) matrix on every call.
+
+        >>> Conv(9, 3, padding="same").matrix()[:2, :4]
+        Matrix([
+        [k_2, k_3,   0, 0],
+        [k_1, k_2, k_3, 0]])
+        """
+        return convolution_matrix(self.spec, self._symbols)
+
+    def output(self) -> Array:
+        """Every output element's expression, shaped as ``output_shape``.
+
+        >>> Conv(4, 2, padding="full", flip=True).output()
+        [k_1*x_1, k_1*x_2 + k_2*x_1, k_1*x_3 + k_2*x_2, k_1*x_4 + k_2*x_3, k_2*x_4]
+        """
+        return self._cached("output", self._outputs.all)
+
+    def output_element(self, index: int | tuple[int, ...]) -> Expr:
+        """One output element, computed from its window alone (never the whole layer).
+
+        ``index`` is an int or a tuple over ``output_shape``; negative entries
+        count from the end.
+
+        >>> Conv((5, 5), 3, in_channels=2, out_channels=4).output_element((3, -1, 0)).args[:2]
+        (k_4,1,1,1*x_1,3,1, k_4,1,1,2*x_1,3,2)
+
+        Raises:
+            IndexError: The index is outside ``output_shape``.
+        """
+        return self._outputs.element(normalize_index(index, self.output_shape))
+
+    def _cached(self, key: str, build: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+
+def _compact_padding(padding: tuple[tuple[int, int], ...]) -> object:
+    if all(before == after for before, after in padding):
+        sides = tuple(before for before, _ in padding)
+        return sides[0] if len(set(sides)) == 1 else sides
+    return padding

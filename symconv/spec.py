@@ -1,0 +1,344 @@
+"""The validated, frozen description of a convolution.
+
+:class:`ConvSpec` turns the arguments users give :class:`symconv.Conv` into
+per-axis tuples, resolves named padding (``"valid"``, ``"same"``, ``"full"``)
+into ``(before, after)`` pairs and rejects anything that is not a convolution,
+with a message that names the parameter, the value and what is allowed.
+
+>>> spec = ConvSpec.build(9, 3, padding="same")
+>>> spec.padding, spec.output_size
+(((1, 1),), (9,))
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from symconv.errors import SpecError, SpecTypeError
+
+__all__ = ["PADDING_MODES", "PADDING_NAMES", "ConvSpec", "PaddingArg", "SizeArg"]
+
+PADDING_NAMES = ("valid", "same", "full")
+PADDING_MODES = ("zeros", "circular")
+
+SizeArg = int | Sequence[int]
+PaddingArg = int | str | Sequence[int | Sequence[int]]
+
+_LETTER = re.compile(r"[A-Za-z]+\Z")
+
+
+def _describe(value: object) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def as_int(name: str, value: object, minimum: int) -> int:
+    """Return ``value`` as an ``int`` of at least ``minimum``, or raise naming ``name``.
+
+    >>> as_int("stride", 2, 1)
+    2
+    >>> as_int("stride", 0, 1)
+    Traceback (most recent call last):
+    ...
+    symconv.errors.SpecError: stride must be an integer >= 1, got 0
+    """
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise SpecTypeError(
+            f"{name} must be an integer >= {minimum}, got {_describe(value)}"
+        )
+    number = operator.index(value)  # type: ignore[arg-type]
+    if number < minimum:
+        raise SpecError(f"{name} must be an integer >= {minimum}, got {number}")
+    return number
+
+
+def per_axis(name: str, value: object, ndim: int, minimum: int) -> tuple[int, ...]:
+    """One integer per spatial axis: a single int is repeated, a sequence is checked."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return (as_int(name, value, minimum),) * ndim
+    if len(value) != ndim:
+        raise SpecError(
+            f"{name} has {len(value)} entries {tuple(value)!r} but the input has "
+            f"{ndim} spatial {'axis' if ndim == 1 else 'axes'}; give one int or {ndim}"
+        )
+    return tuple(as_int(f"{name}[{axis}]", item, minimum) for axis, item in enumerate(value))
+
+
+def spatial_sizes(value: object) -> tuple[int, ...]:
+    """The spatial sizes of the input: an int (1-D) or a non-empty sequence of ints."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return (as_int("input_size", value, 1),)
+    if len(value) == 0:
+        raise SpecError("input_size must name at least one spatial axis, got ()")
+    return tuple(as_int(f"input_size[{axis}]", item, 1) for axis, item in enumerate(value))
+
+
+def span(kernel: int, dilation: int) -> int:
+    """How many input positions one window covers: ``d*(K - 1) + 1``."""
+    return dilation * (kernel - 1) + 1
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int) -> int:
+    """Total padding that keeps ``ceil(size / stride)`` outputs (TensorFlow's and PyTorch's rule)."""
+    outputs = -(-size // stride)
+    return max((outputs - 1) * stride + span(kernel, dilation) - size, 0)
+
+
+def resolve_padding(
+    padding: object,
+    sizes: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    *,
+    flip: bool,
+) -> tuple[tuple[tuple[int, int], ...], str | None]:
+    """``(before, after)`` per axis, and the padding's name when it was given by name."""
+    ndim = len(sizes)
+    if isinstance(padding, str):
+        rule = padding.strip().lower()
+        if rule not in PADDING_NAMES:
+            raise SpecError(
+                f"padding must be an int, a tuple, or one of {', '.join(map(repr, PADDING_NAMES))}; "
+                f"got {padding!r}"
+            )
+        pairs: list[tuple[int, int]] = []
+        for axis in range(ndim):
+            if rule == "valid":
+                total, smaller_first = 0, True
+            elif rule == "full":
+                total, smaller_first = 2 * (span(kernel[axis], dilation[axis]) - 1), True
+            else:
+                total = same_padding(sizes[axis], kernel[axis], stride[axis], dilation[axis])
+                # The odd zero goes after for cross-correlation (TensorFlow, PyTorch) and
+                # before for true convolution (numpy.convolve, scipy.signal.convolve).
+                smaller_first = not flip
+            small, large = total // 2, total - total // 2
+            pairs.append((small, large) if smaller_first else (large, small))
+        return tuple(pairs), rule
+    if not isinstance(padding, Sequence):
+        amount = as_int("padding", padding, 0)
+        return ((amount, amount),) * ndim, None
+    if len(padding) != ndim:
+        hint = " (for one axis with sides (before, after) write ((before, after),))" if ndim == 1 else ""
+        raise SpecError(
+            f"padding has {len(padding)} entries {tuple(padding)!r} but the input has "
+            f"{ndim} spatial {'axis' if ndim == 1 else 'axes'}{hint}"
+        )
+    resolved = []
+    for axis, item in enumerate(padding):
+        if isinstance(item, Sequence) and not isinstance(item, str):
+            if len(item) != 2:
+                raise SpecError(
+                    f"padding[{axis}] must be an int or a (before, after) pair, got {tuple(item)!r}"
+                )
+            resolved.append(
+                (as_int(f"padding[{axis}][0]", item[0], 0), as_int(f"padding[{axis}][1]", item[1], 0))
+            )
+        else:
+            amount = as_int(f"padding[{axis}]", item, 0)
+            resolved.append((amount, amount))
+    return tuple(resolved), None
+
+
+def _flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise SpecTypeError(f"{name} must be True or False, got {_describe(value)}")
+    return value
+
+
+def _letter(name: str, value: object) -> str:
+    if not isinstance(value, str) or not _LETTER.match(value):
+        raise SpecError(f"{name} must be a name made of letters such as 'x' or 'w', got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class ConvSpec:
+    """Every fact that defines a convolution, checked and resolved per axis.
+
+    Build it with :meth:`build`, which validates; the fields are then plain
+    tuples of ints. ``padding`` holds the resolved ``(before, after)`` pairs and
+    ``padding_rule`` the name the user gave (``"same"``), or ``None``.
+    """
+
+    input_size: tuple[int, ...]
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    padding_rule: str | None
+    padding_mode: Literal["zeros", "circular"]
+    in_channels: int | None
+    out_channels: int | None
+    shared: bool
+    flip: bool
+    bias: bool
+    input_letter: str = "x"
+    kernel_letter: str = "k"
+    bias_letter: str = "b"
+
+    @classmethod
+    def build(
+        cls,
+        input_size: object,
+        kernel_size: object,
+        *,
+        stride: object = 1,
+        padding: object = 0,
+        dilation: object = 1,
+        in_channels: object = None,
+        out_channels: object = None,
+        padding_mode: object = "zeros",
+        shared: object = True,
+        flip: object = False,
+        bias: object = False,
+        input_letter: object = "x",
+        kernel_letter: object = "k",
+        bias_letter: object = "b",
+    ) -> ConvSpec:
+        """Validate the arguments of :class:`symconv.Conv` and resolve them per axis."""
+        sizes = spatial_sizes(input_size)
+        ndim = len(sizes)
+        kernel = per_axis("kernel_size", kernel_size, ndim, 1)
+        strides = per_axis("stride", stride, ndim, 1)
+        dilations = per_axis("dilation", dilation, ndim, 1)
+        flipped = _flag("flip", flip)
+        pads, rule = resolve_padding(padding, sizes, kernel, strides, dilations, flip=flipped)
+
+        if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
+            raise SpecError(
+                f"padding_mode must be one of {', '.join(map(repr, PADDING_MODES))}, "
+                f"got {padding_mode!r}"
+            )
+        mode: Literal["zeros", "circular"] = "circular" if padding_mode == "circular" else "zeros"
+
+        if in_channels is None and out_channels is None:
+            c_in: int | None = None
+            c_out: int | None = None
+        else:
+            c_in = 1 if in_channels is None else as_int("in_channels", in_channels, 1)
+            c_out = 1 if out_channels is None else as_int("out_channels", out_channels, 1)
+
+        described = f"padding={padding!r}" if rule else "padding"
+        for axis in range(ndim):
+            before, after = pads[axis]
+            window = span(kernel[axis], dilations[axis])
+            padded = sizes[axis] + before + after
+            if window > padded:
+                where = f" on axis {axis}" if ndim > 1 else ""
+                dilated = (
+                    f" (dilation {dilations[axis]} makes it span {window})"
+                    if dilations[axis] > 1
+                    else ""
+                )
+                raise SpecError(
+                    f"kernel_size {kernel[axis]}{dilated} is larger than the padded input{where}: "
+                    f"input_size {sizes[axis]} + padding {before}+{after} = {padded}; "
+                    f"the kernel must fit, so use a kernel of at most {padded} positions "
+                    "or more padding"
+                )
+            if mode == "circular" and max(before, after) > sizes[axis]:
+                raise SpecError(
+                    f"{described} gives ({before}, {after}) on axis {axis}, but circular "
+                    f"padding wraps the input at most once: each side may be at most "
+                    f"input_size {sizes[axis]}"
+                )
+
+        return cls(
+            input_size=sizes,
+            kernel_size=kernel,
+            stride=strides,
+            dilation=dilations,
+            padding=pads,
+            padding_rule=rule,
+            padding_mode=mode,
+            in_channels=c_in,
+            out_channels=c_out,
+            shared=_flag("shared", shared),
+            flip=flipped,
+            bias=_flag("bias", bias),
+            **_letters(input_letter, kernel_letter, bias_letter),
+        )
+
+    @property
+    def ndim(self) -> int:
+        """Number of spatial axes."""
+        return len(self.input_size)
+
+    @property
+    def has_channels(self) -> bool:
+        """Whether the tensors carry channel axes (``in_channels``/``out_channels`` given)."""
+        return self.in_channels is not None
+
+    @property
+    def c_in(self) -> int:
+        """Input channels, 1 when there are no channel axes."""
+        return self.in_channels or 1
+
+    @property
+    def c_out(self) -> int:
+        """Output channels (filters), 1 when there are no channel axes."""
+        return self.out_channels or 1
+
+    @property
+    def output_size(self) -> tuple[int, ...]:
+        """Spatial output sizes: ``floor((W + before + after - d*(K-1) - 1)/s) + 1`` per axis."""
+        return tuple(
+            (w + before + after - span(k, d)) // s + 1
+            for w, k, s, d, (before, after) in zip(
+                self.input_size, self.kernel_size, self.stride, self.dilation, self.padding,
+                strict=True,
+            )
+        )
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """``(C_in, *spatial)`` with channels, else the spatial sizes."""
+        return (self.c_in, *self.input_size) if self.has_channels else self.input_size
+
+    @property
+    def filter_shape(self) -> tuple[int, ...]:
+        """Shape of one filter: ``(C_in, *kernel)`` with channels, else the kernel sizes."""
+        return (self.c_in, *self.kernel_size) if self.has_channels else self.kernel_size
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """``(C_out, *spatial_out)`` with channels, else the spatial output sizes."""
+        return (self.c_out, *self.output_size) if self.has_channels else self.output_size
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        """Shape of all kernel weights: filters stacked, then per output position if unshared."""
+        stacked = (self.c_out, *self.filter_shape) if self.has_channels else self.filter_shape
+        return stacked if self.shared else (*self.output_size, *stacked)
+
+    @property
+    def bias_shape(self) -> tuple[int, ...]:
+        """One bias per output channel, or per output element when weights are not shared."""
+        if not self.bias:
+            return (0,)
+        return (self.c_out,) if self.shared else self.output_shape
+
+    @property
+    def kernel_count(self) -> int:
+        """Taps of one filter on one input channel: the product of the kernel sizes."""
+        return math.prod(self.kernel_size)
+
+
+def _letters(input_letter: object, kernel_letter: object, bias_letter: object) -> dict[str, str]:
+    letters = {
+        "input_letter": _letter("input_letter", input_letter),
+        "kernel_letter": _letter("kernel_letter", kernel_letter),
+        "bias_letter": _letter("bias_letter", bias_letter),
+    }
+    if len(set(letters.values())) < len(letters):
+        raise SpecError(
+            "input_letter, kernel_letter and bias_letter must differ, got "
+            + ", ".join(f"{key}={value!r}" for key, value in letters.items())
+        )
+    return letters

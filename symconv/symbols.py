@@ -1,0 +1,100 @@
+"""The one place where the ``x``, ``k`` and ``b`` symbols are named and indexed.
+
+Names are 1-based, as on a blackboard, and list one number per axis of the
+array that holds the symbol: ``x_3`` in 1-D, ``x_2,5`` (LaTeX ``x_{2,5}``) in
+2-D, ``k_1,2,3,3`` for output channel 1, input channel 2, kernel row 3,
+column 3. Unshared (locally connected) weights are numbered consecutively in
+row-major order, ``k_1`` to ``k_21`` for the worksheet's 9-input, 3-tap layer,
+as they are usually written out by hand. A lone bias is plain ``b``.
+
+Symbols are made when they are asked for, so one output element of a large
+layer never names the whole layer.
+
+>>> from symconv.spec import ConvSpec
+>>> table = SymbolTable(ConvSpec.build((4, 4), 2, in_channels=3))
+>>> table.input(17), table.weight(5)
+(x_2,1,2, k_1,2,1,2)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from sympy import Array, Symbol
+
+from symconv.spec import ConvSpec
+
+__all__ = ["SymbolTable", "symbol_name", "unravel"]
+
+
+def symbol_name(letter: str, index: Sequence[int]) -> str:
+    """``letter`` subscripted by the 1-based form of the 0-based ``index``.
+
+    >>> symbol_name("k", (0,)), symbol_name("x", (1, 4))
+    ('k_1', 'x_2,5')
+    """
+    return f"{letter}_{','.join(str(i + 1) for i in index)}"
+
+
+def unravel(flat: int, shape: Sequence[int]) -> tuple[int, ...]:
+    """The row-major multi-index of position ``flat`` in an array of ``shape``.
+
+    >>> unravel(7, (2, 3, 2))
+    (1, 0, 1)
+    """
+    index = []
+    for size in reversed(shape):
+        flat, rest = divmod(flat, size)
+        index.append(rest)
+    return tuple(reversed(index))
+
+
+class SymbolTable:
+    """Names the symbols of one convolution by their flat (row-major) position."""
+
+    def __init__(self, spec: ConvSpec) -> None:
+        self.spec = spec
+        self._weights_by_axes = spec.shared
+
+    def input(self, flat: int) -> Symbol:
+        """The input symbol at row-major position ``flat`` of ``input_shape``."""
+        shape = self.spec.input_shape
+        return Symbol(symbol_name(self.spec.input_letter, unravel(flat, shape)))
+
+    def weight(self, flat: int) -> Symbol:
+        """The kernel symbol at row-major position ``flat`` of ``weight_shape``."""
+        if self._weights_by_axes:
+            index = unravel(flat, self.spec.weight_shape)
+            return Symbol(symbol_name(self.spec.kernel_letter, index))
+        return Symbol(symbol_name(self.spec.kernel_letter, (flat,)))
+
+    def bias(self, flat: int) -> Symbol:
+        """The bias symbol at row-major position ``flat`` of ``bias_shape``."""
+        if self.spec.shared and not self.spec.has_channels:
+            return Symbol(self.spec.bias_letter)
+        return Symbol(symbol_name(self.spec.bias_letter, (flat,)))
+
+    def inputs(self) -> list[Symbol]:
+        """Every input symbol, in row-major order."""
+        return [self.input(n) for n in range(math.prod(self.spec.input_shape))]
+
+    def weights(self) -> list[Symbol]:
+        """Every kernel symbol, in row-major order."""
+        return [self.weight(n) for n in range(math.prod(self.spec.weight_shape))]
+
+    def biases(self) -> list[Symbol]:
+        """Every bias symbol (none when ``bias=False``)."""
+        return [self.bias(n) for n in range(math.prod(self.spec.bias_shape))]
+
+    def input_array(self) -> Array:
+        """:meth:`inputs` shaped as ``input_shape``."""
+        return Array(self.inputs(), self.spec.input_shape)
+
+    def weight_array(self) -> Array:
+        """:meth:`weights` shaped as ``weight_shape``."""
+        return Array(self.weights(), self.spec.weight_shape)
+
+    def bias_array(self) -> Array:
+        """:meth:`biases` shaped as ``bias_shape``."""
+        return Array(self.biases(), self.spec.bias_shape)
