@@ -7,7 +7,7 @@ from typing import Any
 
 from sympy import Array, Expr, SparseMatrix
 
-from symconv.expressions import Outputs, normalize_index
+from symconv.expressions import ElementFormula, Outputs, normalize_index
 from symconv.matrix import convolution_matrix
 from symconv.spec import ConvSpec
 from symconv.symbols import SymbolTable
@@ -272,6 +272,21 @@ class Conv:
             IndexError: The index is outside ``output_shape``.
         """
         return self._outputs.element(normalize_index(index, self.output_shape))
+
+    def element_formula(self) -> ElementFormula:
+        """The general output element as a ``Sum`` over 1-based ``Indexed`` terms.
+
+        Input indices outside ``1..W`` stand for zero padding; circular padding
+        shows as ``Mod``. ``.equation`` is the SymPy ``Eq``; ``.expand(index)``
+        evaluates it into the same expression as :meth:`output_element`.
+
+        >>> formula = Conv(9, 3, stride=2).element_formula()
+        >>> formula
+        Eq(y[i], Sum(k[j]*x[2*i + j - 2], (j, 1, 3)))
+        >>> formula.expand(-1) == Conv(9, 3, stride=2).output_element(-1)
+        True
+        """
+        return self._cached("element_formula", lambda: ElementFormula(self.spec, self._symbols))
 
     def _cached(self, key: str, build: Any) -> Any:
         if key not in self._cache:

@@ -17,13 +17,19 @@ import math
 from collections.abc import Iterable, Sequence
 from functools import cmp_to_key
 
-from sympy import Add, Array, Basic, Expr, Mul, S
+from sympy import Add, Array, Basic, Eq, Expr, Indexed, IndexedBase, Mod, Mul, S, Sum, Symbol, latex
 
 from symconv.spec import ConvSpec
 from symconv.symbols import SymbolTable
 from symconv.windows import Connections, axis_windows
 
-__all__ = ["Outputs", "linear_form", "normalize_index"]
+__all__ = [
+    "ElementFormula",
+    "Outputs",
+    "general_element_formula",
+    "linear_form",
+    "normalize_index",
+]
 
 _canonical_order = cmp_to_key(Basic.compare)
 
@@ -131,3 +137,145 @@ class Outputs:
                 elements.append(linear_form(((weight_of(w), inputs[x]) for w, x in taps), bias))
         assert len(elements) == math.prod(spec.output_shape)
         return Array(elements, spec.output_shape)
+
+
+# General element formulas -------------------------------------------------
+
+
+def _index_names(ndim: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Output and kernel index names: ``i``/``j`` in 1-D, ``(i, j)``/``(m, n)`` in 2-D."""
+    if ndim == 1:
+        return ("i",), ("j",)
+    if ndim == 2:
+        return ("i", "j"), ("m", "n")
+    return (
+        tuple(f"i_{a + 1}" for a in range(ndim)),
+        tuple(f"j_{a + 1}" for a in range(ndim)),
+    )
+
+
+def general_element_formula(ndim: int = 1, *, channels: bool = False) -> Eq:
+    """The output element of any convolution as a SymPy ``Sum`` over ``Indexed`` terms.
+
+    Indices are 1-based; ``s``, ``d``, ``p`` and ``K`` are symbols. An input index
+    outside ``1..W`` refers to zero padding.
+
+    >>> general_element_formula()
+    Eq(y[i], Sum(k[j]*x[d*(j - 1) - p + s*(i - 1) + 1], (j, 1, K)))
+    """
+    outs, taps = _index_names(ndim)
+    suffix = (lambda a: "") if ndim == 1 else (lambda a: f"_{a + 1}")
+    out_idx = [Symbol(n, integer=True, positive=True) for n in outs]
+    tap_idx = [Symbol(n, integer=True, positive=True) for n in taps]
+    s = [Symbol(f"s{suffix(a)}", integer=True, positive=True) for a in range(ndim)]
+    d = [Symbol(f"d{suffix(a)}", integer=True, positive=True) for a in range(ndim)]
+    p = [Symbol(f"p{suffix(a)}", integer=True, nonnegative=True) for a in range(ndim)]
+    K = [Symbol(f"K{suffix(a)}", integer=True, positive=True) for a in range(ndim)]
+    coords = [
+        s[a] * (out_idx[a] - 1) + d[a] * (tap_idx[a] - 1) + 1 - p[a] for a in range(ndim)
+    ]
+    x, k, y = IndexedBase("x"), IndexedBase("k"), IndexedBase("y")
+    limits = [(tap_idx[a], 1, K[a]) for a in range(ndim)]
+    if channels:
+        o = Symbol("o", integer=True, positive=True)
+        c = Symbol("c", integer=True, positive=True)
+        C_in = Symbol("C_in", integer=True, positive=True)
+        body = k[(o, c, *tap_idx)] * x[(c, *coords)]
+        return Eq(y[(o, *out_idx)], Sum(body, (c, 1, C_in), *limits))
+    return Eq(y[tuple(out_idx)], Sum(k[tuple(tap_idx)] * x[tuple(coords)], *limits))
+
+
+class ElementFormula:
+    """The general output element of one convolution, with its numbers filled in.
+
+    ``equation`` is ``Eq(y[i, ...], Sum(...))`` with 1-based ``Indexed`` terms;
+    zero padding is implied by input indices outside ``1..W``, circular padding
+    appears as ``Mod``. :meth:`expand` evaluates it at one output index.
+
+    >>> from symconv.spec import ConvSpec
+    >>> formula = ElementFormula(ConvSpec.build(9, 3, padding="same"))
+    >>> formula.equation
+    Eq(y[i], Sum(k[j]*x[i + j - 2], (j, 1, 3)))
+    >>> formula.expand((0,))
+    k_2*x_1 + k_3*x_2
+    """
+
+    def __init__(self, spec: ConvSpec, symbols: SymbolTable | None = None) -> None:
+        self.spec = spec
+        self.symbols = symbols or SymbolTable(spec)
+        ndim = spec.ndim
+        outs, taps = _index_names(ndim)
+        self.output_indices = tuple(Symbol(n, integer=True, positive=True) for n in outs)
+        tap_idx = tuple(Symbol(n, integer=True, positive=True) for n in taps)
+        self.x = IndexedBase(spec.input_letter)
+        self.k = IndexedBase(spec.kernel_letter)
+        self.b = IndexedBase(spec.bias_letter)
+        self.y = IndexedBase("y")
+        coords = []
+        weight_taps = []
+        for a in range(ndim):
+            start = spec.stride[a] * (self.output_indices[a] - 1) + spec.dilation[a] * (
+                tap_idx[a] - 1
+            ) - spec.padding[a][0]
+            if spec.padding_mode == "circular":
+                coords.append(Mod(start, spec.input_size[a]) + 1)
+            else:
+                coords.append(start + 1)
+            weight_taps.append(spec.kernel_size[a] + 1 - tap_idx[a] if spec.flip else tap_idx[a])
+        limits = [(tap_idx[a], 1, spec.kernel_size[a]) for a in range(ndim)]
+        spatial_out = list(self.output_indices)
+        if spec.has_channels:
+            o = Symbol("o", integer=True, positive=True)
+            c = Symbol("c", integer=True, positive=True)
+            filter_index = [o, c, *weight_taps]
+            input_index = [c, *coords]
+            out_index = [o, *spatial_out]
+            limits.insert(0, (c, 1, spec.c_in))
+            self.channel_index: Symbol | None = o
+        else:
+            filter_index, input_index, out_index = list(weight_taps), coords, spatial_out
+            self.channel_index = None
+        weight_index = filter_index if spec.shared else [*spatial_out, *filter_index]
+        rhs: Expr = Sum(self.k[tuple(weight_index)] * self.x[tuple(input_index)], *limits)
+        if spec.bias:
+            bias_index = ([o] if spec.has_channels else []) if spec.shared else out_index
+            rhs = rhs + (self.b[tuple(bias_index)] if bias_index else Symbol(spec.bias_letter))
+        self.equation = Eq(self.y[tuple(out_index)], rhs)
+
+    def __repr__(self) -> str:
+        return repr(self.equation)
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {latex(self.equation)}$"
+
+    def expand(self, index: object) -> Expr:
+        """Evaluate the formula at a 0-based output ``index`` in terms of the layer's symbols.
+
+        ``index`` is an int or tuple over ``output_shape``, negative entries allowed.
+        """
+        spec = self.spec
+        index = normalize_index(index, spec.output_shape)
+        values = dict(zip(self.output_indices, (i + 1 for i in index[-spec.ndim :]), strict=True))
+        if self.channel_index is not None:
+            values[self.channel_index] = index[0] + 1
+        expanded = self.equation.rhs.xreplace(values).doit()
+        replacements: dict[Expr, Expr] = {}
+        for term in expanded.atoms(Indexed):
+            position = tuple(int(i) - 1 for i in term.indices)
+            if term.base == self.x:
+                inside = all(0 <= i < n for i, n in zip(position, spec.input_shape, strict=True))
+                replacements[term] = (
+                    self.symbols.input(_ravel(position, spec.input_shape)) if inside else S.Zero
+                )
+            elif term.base == self.k:
+                replacements[term] = self.symbols.weight(_ravel(position, spec.weight_shape))
+            else:
+                replacements[term] = self.symbols.bias(_ravel(position, spec.bias_shape))
+        return expanded.xreplace(replacements)  # type: ignore[no-any-return]
+
+
+def _ravel(index: tuple[int, ...], shape: tuple[int, ...]) -> int:
+    flat = 0
+    for i, n in zip(index, shape, strict=True):
+        flat = flat * n + i
+    return flat

@@ -20,10 +20,10 @@ import math
 from sympy import Expr, SparseMatrix
 
 from symconv.spec import ConvSpec
-from symconv.symbols import SymbolTable
+from symconv.symbols import SymbolTable, unravel
 from symconv.windows import Connections, axis_windows
 
-__all__ = ["convolution_entries", "convolution_matrix"]
+__all__ = ["convolution_entries", "convolution_matrix", "matrix_row"]
 
 
 def convolution_entries(
@@ -57,3 +57,22 @@ def convolution_matrix(spec: ConvSpec, symbols: SymbolTable | None = None) -> Sp
     """The sparse matrix of shape ``(prod(output_shape), prod(input_shape))``."""
     shape = (math.prod(spec.output_shape), math.prod(spec.input_shape))
     return SparseMatrix(*shape, convolution_entries(spec, symbols))
+
+
+def matrix_row(spec: ConvSpec, row: int, symbols: SymbolTable | None = None) -> dict[int, Expr]:
+    """The nonzero entries ``{column: weight}`` of one row, in O(kernel) without the matrix.
+
+    >>> from symconv.spec import ConvSpec
+    >>> matrix_row(ConvSpec.build(9, 3, padding="same"), 8)
+    {7: k_1, 8: k_2}
+    """
+    symbols = symbols or SymbolTable(spec)
+    channel, *position = unravel(row, spec.output_shape) if spec.has_channels else (
+        0,
+        *unravel(row, spec.output_shape),
+    )
+    entries: dict[int, Expr] = {}
+    for weight, column in Connections(spec).taps(channel, tuple(position)):
+        symbol = symbols.weight(weight)
+        entries[column] = entries[column] + symbol if column in entries else symbol
+    return entries

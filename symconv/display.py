@@ -1,0 +1,267 @@
+"""Matrices and summaries of a convolution for people: terminal text and LaTeX.
+
+Large matrices are elided the way they are written by hand, with the first and
+last rows and columns kept and dots between them. Only the rows shown are
+derived, so showing a layer of millions of rows costs a few windows.
+
+>>> from symconv import Conv
+>>> print(text_grid(elided_matrix(Conv(9, 3), max_rows=4, max_cols=5)))
+k₁  k₂  …  0   0   0
+0   k₁  …  0   0   0
+⋮   ⋮   ⋱  ⋮   ⋮   ⋮
+0   0   …  k₂  k₃  0
+0   0   …  k₁  k₂  k₃
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+from sympy import Expr, S, latex, pretty
+
+from symconv.matrix import matrix_row
+
+if TYPE_CHECKING:
+    from symconv.conv import Conv
+
+__all__ = [
+    "Dots",
+    "elided_indices",
+    "elided_matrix",
+    "elided_sum",
+    "natural_terms",
+    "latex_grid",
+    "latex_shape",
+    "text_grid",
+    "text_summary",
+    "latex_summary",
+]
+
+#: Where an elided matrix leaves entries out: across, down, or both.
+Dots = Literal["cdots", "vdots", "ddots"]
+Cell = Expr | Dots
+
+_TEXT_DOTS = {"cdots": "…", "vdots": "⋮", "ddots": "⋱"}
+
+
+def elided_indices(count: int, limit: int) -> list[int | None]:
+    """Indices to show out of ``count``: all when at most ``limit``, else both ends and a gap.
+
+    >>> elided_indices(4, 5), elided_indices(9, 4)
+    ([0, 1, 2, 3], [0, 1, None, 7, 8])
+    """
+    if count <= limit:
+        return list(range(count))
+    head = max(limit // 2, 1)
+    tail = max(limit - head, 1)
+    return [*range(head), None, *range(count - tail, count)]
+
+
+def elided_matrix(conv: Conv, *, max_rows: int = 12, max_cols: int = 12) -> list[list[Cell]]:
+    """The convolution matrix as rows of cells, elided beyond ``max_rows`` x ``max_cols``."""
+    rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
+    col_picks = elided_indices(cols, max_cols)
+    grid: list[list[Cell]] = []
+    for row in elided_indices(rows, max_rows):
+        if row is None:
+            grid.append(["vdots" if c is not None else "ddots" for c in col_picks])
+            continue
+        entries = matrix_row(conv.spec, row, conv._symbols)
+        grid.append([entries.get(c, S.Zero) if c is not None else "cdots" for c in col_picks])
+    return grid
+
+
+def _natural_key(name: str) -> tuple[object, ...]:
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
+def natural_terms(expr: Expr) -> list[Expr]:
+    """The terms of a sum in the order a person writes them: ``k_2 x_2`` before ``k_10 x_10``.
+
+    SymPy orders symbols as strings; here subscripts compare as numbers and
+    products come before lone symbols, so ``k_1 x_8 + k_2 x_9 + k_3 x_1 + b``
+    reads along the kernel with the bias last.
+
+    >>> from sympy import symbols
+    >>> natural_terms(sum(symbols("k_10 k_9 k_1")))
+    [k_1, k_9, k_10]
+    """
+    terms = list(expr.args) if expr.is_Add else [expr]
+    return sorted(
+        terms,
+        key=lambda t: (
+            len(t.free_symbols) < 2,
+            sorted(_natural_key(s.name) for s in t.free_symbols),
+        ),
+    )
+
+
+def elided_sum(expr: Expr, *, max_terms: int = 8, tex: bool = False) -> str:
+    r"""A sum printed in full when short, else its first and last terms around a gap.
+
+    >>> from symconv import Conv
+    >>> elided_sum(Conv(30, 20).output_element(0), max_terms=4)
+    'k₁⋅x₁ + k₂⋅x₂ + … + k₁₉⋅x₁₉ + k₂₀⋅x₂₀   (20 terms)'
+    """
+    def show(term: Expr) -> str:
+        return str(latex(term) if tex else pretty(term))
+
+    terms = natural_terms(expr)
+    if len(terms) <= max_terms:
+        return " + ".join(show(t) for t in terms).replace("+ -", "- ")
+    head, tail = terms[: max_terms // 2], terms[len(terms) - (max_terms - max_terms // 2) :]
+    gap = r"\cdots" if tex else "…"
+    count = rf"\quad	ext{{({len(terms)} terms)}}" if tex else f"   ({len(terms)} terms)"
+    return " + ".join([*(str(show(t)) for t in head), gap, *(str(show(t)) for t in tail)]) + count
+
+
+def _cell_text(cell: Cell) -> str:
+    if isinstance(cell, str):
+        return _TEXT_DOTS[cell]
+    text = pretty(cell)
+    return text if "\n" not in text else str(cell)
+
+
+def text_grid(grid: Sequence[Sequence[Cell]]) -> str:
+    """Aligned columns of pretty-printed cells."""
+    cells = [[_cell_text(c) for c in row] for row in grid]
+    widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))] if cells else []
+    return "\n".join(
+        "  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )
+
+
+def latex_grid(grid: Sequence[Sequence[Cell]], environment: str = "bmatrix") -> str:
+    r"""A LaTeX matrix; elided entries become ``\cdots``, ``\vdots``, ``\ddots``.
+
+    >>> from symconv import Conv
+    >>> latex_grid(elided_matrix(Conv(3, 2)))
+    '\\begin{bmatrix} k_{1} & k_{2} & 0 \\\\ 0 & k_{1} & k_{2} \\end{bmatrix}'
+    """
+    body = r" \\ ".join(
+        " & ".join(f"\\{c}" if isinstance(c, str) else latex(c) for c in row) for row in grid
+    )
+    return f"\\begin{{{environment}}} {body} \\end{{{environment}}}"
+
+
+def latex_shape(shape: Sequence[int]) -> str:
+    r"""A tensor shape as written on paper: ``3 \times 256 \times 256``.
+
+    >>> latex_shape((3, 256, 256))
+    '3 \\times 256 \\times 256'
+    """
+    return r" \times ".join(str(n) for n in shape)
+
+
+def _text_shape(shape: Sequence[int]) -> str:
+    return " x ".join(str(n) for n in shape)
+
+
+def _output_name(conv: Conv, index: tuple[int, ...], *, tex: bool) -> str:
+    subscript = ",".join(str(i + 1) for i in index)
+    return f"y_{{{subscript}}}" if tex else f"y_{subscript}"
+
+
+def _shown_outputs(conv: Conv, limit: int) -> list[tuple[int, ...] | None]:
+    shape = conv.output_shape
+    return [
+        None if flat is None else _unravel(flat, shape)
+        for flat in elided_indices(math.prod(shape), limit)
+    ]
+
+
+def _unravel(flat: int, shape: Sequence[int]) -> tuple[int, ...]:
+    index = []
+    for size in reversed(shape):
+        flat, rest = divmod(flat, size)
+        index.append(rest)
+    return tuple(reversed(index))
+
+
+def _per_axis(values: tuple[int, ...]) -> str:
+    return str(values[0]) if len(values) == 1 else str(values)
+
+
+def _facts(conv: Conv) -> list[tuple[str, str, str]]:
+    """(label, text value, LaTeX value) rows describing the layer."""
+    spec = conv.spec
+    unshared = type(conv).from_spec(replace(spec, shared=not spec.shared))
+    shared_count, unshared_count = (
+        (conv.weight_count, unshared.weight_count)
+        if spec.shared
+        else (unshared.weight_count, conv.weight_count)
+    )
+    padding = ", ".join(f"({b}, {a})" for b, a in spec.padding)
+    rule = f" ({spec.padding_rule!r})" if spec.padding_rule else ""
+    rule_tex = rf" (\texttt{{{spec.padding_rule}}})" if spec.padding_rule else ""
+    mode = "circular" if spec.padding_mode == "circular" else "zeros"
+    operation = "convolution (kernel flipped)" if spec.flip else "cross-correlation"
+    rows = [
+        ("operation", operation, rf"\text{{{operation}}}"),
+        (
+            "padding (before, after)",
+            f"{padding}{rule}, {mode}",
+            rf"\text{{{padding}{rule_tex}, {mode}}}",
+        ),
+        ("stride", _per_axis(spec.stride), _per_axis(spec.stride)),
+        ("dilation", _per_axis(spec.dilation), _per_axis(spec.dilation)),
+        ("input shape", _text_shape(conv.input_shape), latex_shape(conv.input_shape)),
+        ("filter shape", _text_shape(conv.filter_shape), latex_shape(conv.filter_shape)),
+        ("output shape", _text_shape(conv.output_shape), latex_shape(conv.output_shape)),
+        ("weights, shared", str(shared_count), str(shared_count)),
+        ("weights, unshared", str(unshared_count), str(unshared_count)),
+        ("weights, dense layer", str(conv.dense_weight_count), str(conv.dense_weight_count)),
+    ]
+    return rows
+
+
+def text_summary(
+    conv: Conv, *, max_rows: int = 12, max_cols: int = 12, max_outputs: int = 6
+) -> str:
+    """What ``symconv derive`` prints: facts, matrix, outputs and the general element."""
+    facts = _facts(conv)
+    width = max(len(label) for label, _, _ in facts)
+    lines = [repr(conv), ""]
+    lines += [f"  {label.ljust(width)}  {value}" for label, value, _ in facts]
+    rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
+    lines += ["", f"Matrix M ({rows} x {cols}), y = M x on row-major flattening:", ""]
+    grid = text_grid(elided_matrix(conv, max_rows=max_rows, max_cols=max_cols))
+    lines += ["  " + line for line in grid.splitlines()]
+    if conv.spec.bias:
+        lines += ["", "  (bias added after the matrix: y = M x + b)"]
+    lines += ["", "Outputs:", ""]
+    for index in _shown_outputs(conv, max_outputs):
+        if index is None:
+            lines.append("  ⋮")
+        else:
+            element = conv.output_element(index)
+            lines.append(f"  {_output_name(conv, index, tex=False)} = {elided_sum(element)}")
+    lines += ["", "General element (1-based; indices outside the input are zero padding):", ""]
+    lines += ["  " + line for line in pretty(conv.element_formula().equation).splitlines()]
+    return "\n".join(lines)
+
+
+def latex_summary(
+    conv: Conv, *, max_rows: int = 12, max_cols: int = 12, max_outputs: int = 6
+) -> str:
+    """The same as :func:`text_summary`, as a LaTeX fragment (amsmath)."""
+    facts = _facts(conv)
+    lines = [f"% {conv!r}", r"\begin{align*}"]
+    lines += [rf"  \text{{{label}}} &: {value} \\" for label, _, value in facts]
+    lines += [r"\end{align*}", r"\["]
+    grid = latex_grid(elided_matrix(conv, max_rows=max_rows, max_cols=max_cols))
+    lines += [f"  M = {grid}", r"\]", r"\begin{align*}"]
+    for index in _shown_outputs(conv, max_outputs):
+        if index is None:
+            lines.append(r"  &\;\;\vdots \\")
+        else:
+            name = _output_name(conv, index, tex=True)
+            lines.append(f"  {name} &= {elided_sum(conv.output_element(index), tex=True)} \\\\")
+    equation = conv.element_formula().equation
+    lines += [r"\end{align*}", r"\[", f"  {latex(equation.lhs)} = {latex(equation.rhs)}", r"\]"]
+    return "\n".join(lines)
