@@ -57,23 +57,48 @@ def _padding(token: str) -> Any:
 def _add_conv_options(parser: argparse.ArgumentParser) -> None:
     shape = parser.add_argument_group("the convolution (mirrors symconv.Conv)")
     shape.add_argument(
-        "--input", "-i", type=int, nargs="+", required=True, metavar="N",
+        "--input",
+        "-i",
+        type=int,
+        nargs="+",
+        required=True,
+        metavar="N",
         help="input size, one number per spatial axis: 9, or 6 6 for a 6x6 image",
     )
     shape.add_argument(
-        "--kernel", "-k", type=int, nargs="+", required=True, metavar="K",
+        "--kernel",
+        "-k",
+        type=int,
+        nargs="+",
+        required=True,
+        metavar="K",
         help="kernel size: one number for every axis, or one per axis",
     )
     shape.add_argument(
-        "--stride", "-s", type=int, nargs="+", default=[1], metavar="S",
+        "--stride",
+        "-s",
+        type=int,
+        nargs="+",
+        default=[1],
+        metavar="S",
         help="stride, one number or one per axis (default: 1)",
     )
     shape.add_argument(
-        "--dilation", "-d", type=int, nargs="+", default=[1], metavar="D",
+        "--dilation",
+        "-d",
+        type=int,
+        nargs="+",
+        default=[1],
+        metavar="D",
         help="dilation, one number or one per axis (default: 1)",
     )
     shape.add_argument(
-        "--padding", "-p", type=_padding, nargs="+", default=[0], metavar="P",
+        "--padding",
+        "-p",
+        type=_padding,
+        nargs="+",
+        default=[0],
+        metavar="P",
         help="valid, same, full, an amount per side, or BEFORE:AFTER; "
         "one value or one per axis (default: 0)",
     )
@@ -81,15 +106,19 @@ def _add_conv_options(parser: argparse.ArgumentParser) -> None:
     shape.add_argument("--out-channels", type=int, metavar="C", help="output channels (filters)")
     shape.add_argument("--circular", action="store_true", help="circular padding (wraps around)")
     shape.add_argument(
-        "--unshared", action="store_true",
+        "--unshared",
+        action="store_true",
         help="locally connected: a separate kernel at every output position",
     )
     shape.add_argument(
-        "--flip", action="store_true",
+        "--flip",
+        action="store_true",
         help="true convolution (kernel reversed), as numpy.convolve; default: cross-correlation",
     )
     shape.add_argument("--bias", action="store_true", help="add a bias per output channel")
-    shape.add_argument("--kernel-letter", default="k", metavar="L", help="kernel letter (default: k)")
+    shape.add_argument(
+        "--kernel-letter", default="k", metavar="L", help="kernel letter (default: k)"
+    )
     shape.add_argument("--input-letter", default="x", metavar="L", help="input letter (default: x)")
 
 
@@ -127,7 +156,9 @@ def _derive(args: argparse.Namespace) -> int:
         print(latex(element) if args.latex else pretty(element))
         return 0
     summary = latex_summary if args.latex else text_summary
-    print(summary(conv, max_rows=args.max_rows, max_cols=args.max_cols, max_outputs=args.max_outputs))
+    print(
+        summary(conv, max_rows=args.max_rows, max_cols=args.max_cols, max_outputs=args.max_outputs)
+    )
     return 0
 
 
@@ -156,16 +187,34 @@ def build_parser() -> argparse.ArgumentParser:
     view = derive.add_argument_group("what to print")
     view.add_argument("--latex", action="store_true", help="print LaTeX (amsmath) instead of text")
     view.add_argument(
-        "--element", type=int, nargs="+", metavar="I",
+        "--element",
+        type=int,
+        nargs="+",
+        metavar="I",
         help="print only the output element at this 0-based index (one number per output "
         "axis, channel first; negative counts from the end)",
     )
-    view.add_argument("--max-rows", type=int, default=12, metavar="N",
-                      help="matrix rows shown before eliding (default: 12)")
-    view.add_argument("--max-cols", type=int, default=12, metavar="N",
-                      help="matrix columns shown before eliding (default: 12)")
-    view.add_argument("--max-outputs", type=int, default=6, metavar="N",
-                      help="output elements listed before eliding (default: 6)")
+    view.add_argument(
+        "--max-rows",
+        type=int,
+        default=12,
+        metavar="N",
+        help="matrix rows shown before eliding (default: 12)",
+    )
+    view.add_argument(
+        "--max-cols",
+        type=int,
+        default=12,
+        metavar="N",
+        help="matrix columns shown before eliding (default: 12)",
+    )
+    view.add_argument(
+        "--max-outputs",
+        type=int,
+        default=6,
+        metavar="N",
+        help="output elements listed before eliding (default: 6)",
+    )
     derive.set_defaults(handler=_derive)
     return parser
 

@@ -286,7 +286,10 @@ class Conv:
         >>> formula.expand(-1) == Conv(9, 3, stride=2).output_element(-1)
         True
         """
-        return self._cached("element_formula", lambda: ElementFormula(self.spec, self._symbols))
+        formula: ElementFormula = self._cached(
+            "element_formula", lambda: ElementFormula(self.spec, self._symbols)
+        )
+        return formula
 
     def _cached(self, key: str, build: Any) -> Any:
         if key not in self._cache:

@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from sympy import Expr, S, latex, pretty
 
@@ -33,17 +33,17 @@ __all__ = [
     "elided_indices",
     "elided_matrix",
     "elided_sum",
-    "natural_terms",
     "latex_grid",
     "latex_shape",
+    "latex_summary",
+    "natural_terms",
     "text_grid",
     "text_summary",
-    "latex_summary",
 ]
 
 #: Where an elided matrix leaves entries out: across, down, or both.
-Dots = Literal["cdots", "vdots", "ddots"]
-Cell = Expr | Dots
+Dots: TypeAlias = Literal["cdots", "vdots", "ddots"]
+Cell: TypeAlias = Expr | Dots
 
 _TEXT_DOTS = {"cdots": "…", "vdots": "⋮", "ddots": "⋱"}
 
@@ -107,6 +107,7 @@ def elided_sum(expr: Expr, *, max_terms: int = 8, tex: bool = False) -> str:
     >>> elided_sum(Conv(30, 20).output_element(0), max_terms=4)
     'k₁⋅x₁ + k₂⋅x₂ + … + k₁₉⋅x₁₉ + k₂₀⋅x₂₀   (20 terms)'
     """
+
     def show(term: Expr) -> str:
         return str(latex(term) if tex else pretty(term))
 

@@ -50,7 +50,11 @@ def linear_form(products: Iterable[tuple[Expr, Expr]], constant: Expr | None = N
     for weight, value in pairs:
         if not (weight.is_Symbol and value.is_Symbol) or weight == value:
             return Add(*(w * x for w, x in pairs), *([constant] if constant is not None else []))
-        pair = (weight, value) if _canonical_order(weight) < _canonical_order(value) else (value, weight)
+        pair = (
+            (weight, value)
+            if _canonical_order(weight) < _canonical_order(value)
+            else (value, weight)
+        )
         terms.append(Mul._from_args(pair, True))
     if constant is not None:
         terms.append(constant)
@@ -79,13 +83,14 @@ def normalize_index(index: object, shape: tuple[int, ...]) -> tuple[int, ...]:
     )
     if len(items) != len(shape):
         raise IndexError(
-            f"index {index!r} has {len(items)} entries but the output shape {shape} has {len(shape)}"
+            f"index {index!r} has {len(items)} entries but the output shape {shape} "
+            f"has {len(shape)}"
         )
     normalized = []
     for axis, (item, size) in enumerate(zip(items, shape, strict=True)):
         if isinstance(item, bool) or not hasattr(item, "__index__"):
             raise TypeError(f"index entries must be integers, got {item!r} for axis {axis}")
-        value = int(item.__index__())  # type: ignore[attr-defined]
+        value = int(item.__index__())
         if not -size <= value < size:
             raise IndexError(
                 f"index {value} is out of range for axis {axis} of size {size} "
@@ -164,16 +169,17 @@ def general_element_formula(ndim: int = 1, *, channels: bool = False) -> Eq:
     Eq(y[i], Sum(k[j]*x[d*(j - 1) - p + s*(i - 1) + 1], (j, 1, K)))
     """
     outs, taps = _index_names(ndim)
-    suffix = (lambda a: "") if ndim == 1 else (lambda a: f"_{a + 1}")
+
+    def suffix(axis: int) -> str:
+        return "" if ndim == 1 else f"_{axis + 1}"
+
     out_idx = [Symbol(n, integer=True, positive=True) for n in outs]
     tap_idx = [Symbol(n, integer=True, positive=True) for n in taps]
     s = [Symbol(f"s{suffix(a)}", integer=True, positive=True) for a in range(ndim)]
     d = [Symbol(f"d{suffix(a)}", integer=True, positive=True) for a in range(ndim)]
     p = [Symbol(f"p{suffix(a)}", integer=True, nonnegative=True) for a in range(ndim)]
     K = [Symbol(f"K{suffix(a)}", integer=True, positive=True) for a in range(ndim)]
-    coords = [
-        s[a] * (out_idx[a] - 1) + d[a] * (tap_idx[a] - 1) + 1 - p[a] for a in range(ndim)
-    ]
+    coords = [s[a] * (out_idx[a] - 1) + d[a] * (tap_idx[a] - 1) + 1 - p[a] for a in range(ndim)]
     x, k, y = IndexedBase("x"), IndexedBase("k"), IndexedBase("y")
     limits = [(tap_idx[a], 1, K[a]) for a in range(ndim)]
     if channels:
@@ -214,9 +220,11 @@ class ElementFormula:
         coords = []
         weight_taps = []
         for a in range(ndim):
-            start = spec.stride[a] * (self.output_indices[a] - 1) + spec.dilation[a] * (
-                tap_idx[a] - 1
-            ) - spec.padding[a][0]
+            start = (
+                spec.stride[a] * (self.output_indices[a] - 1)
+                + spec.dilation[a] * (tap_idx[a] - 1)
+                - spec.padding[a][0]
+            )
             if spec.padding_mode == "circular":
                 coords.append(Mod(start, spec.input_size[a]) + 1)
             else:
@@ -271,7 +279,8 @@ class ElementFormula:
                 replacements[term] = self.symbols.weight(_ravel(position, spec.weight_shape))
             else:
                 replacements[term] = self.symbols.bias(_ravel(position, spec.bias_shape))
-        return expanded.xreplace(replacements)  # type: ignore[no-any-return]
+        result: Expr = expanded.xreplace(replacements)
+        return result
 
 
 def _ravel(index: tuple[int, ...], shape: tuple[int, ...]) -> int:

@@ -32,7 +32,7 @@ def _symbolic(name: str, value: object) -> Expr:
             f"got the string {value!r}"
         )
     if isinstance(value, Basic):
-        return value  # type: ignore[return-value]
+        return value
     return Integer(as_int(name, value, 0))
 
 
@@ -82,7 +82,9 @@ def output_size(
         elif rule == "full":
             total = 2 * spread * (kernel - 1)
         else:
-            raise SpecError(f"padding must be an amount, a pair, 'valid', 'same' or 'full'; got {padding!r}")
+            raise SpecError(
+                f"padding must be an amount, a pair, 'valid', 'same' or 'full'; got {padding!r}"
+            )
     elif isinstance(padding, tuple):
         if len(padding) != 2:
             raise SpecError(f"padding as a tuple must be a (before, after) pair, got {padding!r}")
@@ -128,8 +130,13 @@ class LayerFormulas:
     def symbols(self) -> dict[str, Symbol]:
         """The formula symbols by name."""
         return {
-            "W": self.W, "K": self.K, "C_in": self.C_in, "C_out": self.C_out,
-            "s": self.s, "p": self.p, "d": self.d,
+            "W": self.W,
+            "K": self.K,
+            "C_in": self.C_in,
+            "C_out": self.C_out,
+            "s": self.s,
+            "p": self.p,
+            "d": self.d,
         }
 
     def evaluate(self, formula: Any, **values: int) -> Any:
@@ -160,7 +167,14 @@ def layer_formulas(ndim: int = 2) -> LayerFormulas:
     out = output_size(W, K, stride=s, padding=p, dilation=d)
     filter_weights = C_in * K**ndim
     return LayerFormulas(
-        W=W, K=K, C_in=C_in, C_out=C_out, s=s, p=p, d=d, ndim=ndim,
+        W=W,
+        K=K,
+        C_in=C_in,
+        C_out=C_out,
+        s=s,
+        p=p,
+        d=d,
+        ndim=ndim,
         output_size=out,
         input_shape=(C_in, *(W,) * ndim),
         filter_shape=(C_in, *(K,) * ndim),

@@ -67,9 +67,13 @@ def matrix_row(spec: ConvSpec, row: int, symbols: SymbolTable | None = None) -> 
     {7: k_1, 8: k_2}
     """
     symbols = symbols or SymbolTable(spec)
-    channel, *position = unravel(row, spec.output_shape) if spec.has_channels else (
-        0,
-        *unravel(row, spec.output_shape),
+    channel, *position = (
+        unravel(row, spec.output_shape)
+        if spec.has_channels
+        else (
+            0,
+            *unravel(row, spec.output_shape),
+        )
     )
     entries: dict[int, Expr] = {}
     for weight, column in Connections(spec).taps(channel, tuple(position)):

@@ -47,10 +47,8 @@ def as_int(name: str, value: object, minimum: int) -> int:
     symconv.errors.SpecError: stride must be an integer >= 1, got 0
     """
     if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise SpecTypeError(
-            f"{name} must be an integer >= {minimum}, got {_describe(value)}"
-        )
-    number = operator.index(value)  # type: ignore[arg-type]
+        raise SpecTypeError(f"{name} must be an integer >= {minimum}, got {_describe(value)}")
+    number = operator.index(value)
     if number < minimum:
         raise SpecError(f"{name} must be an integer >= {minimum}, got {number}")
     return number
@@ -83,7 +81,7 @@ def span(kernel: int, dilation: int) -> int:
 
 
 def same_padding(size: int, kernel: int, stride: int, dilation: int) -> int:
-    """Total padding that keeps ``ceil(size / stride)`` outputs (TensorFlow's and PyTorch's rule)."""
+    """Total padding that keeps ``ceil(size / stride)`` outputs (TensorFlow's, PyTorch's rule)."""
     outputs = -(-size // stride)
     return max((outputs - 1) * stride + span(kernel, dilation) - size, 0)
 
@@ -103,7 +101,8 @@ def resolve_padding(
         rule = padding.strip().lower()
         if rule not in PADDING_NAMES:
             raise SpecError(
-                f"padding must be an int, a tuple, or one of {', '.join(map(repr, PADDING_NAMES))}; "
+                "padding must be an int, a tuple, or one of "
+                f"{', '.join(map(repr, PADDING_NAMES))}; "
                 f"got {padding!r}"
             )
         pairs: list[tuple[int, int]] = []
@@ -124,7 +123,11 @@ def resolve_padding(
         amount = as_int("padding", padding, 0)
         return ((amount, amount),) * ndim, None
     if len(padding) != ndim:
-        hint = " (for one axis with sides (before, after) write ((before, after),))" if ndim == 1 else ""
+        hint = (
+            " (for one axis with sides (before, after) write ((before, after),))"
+            if ndim == 1
+            else ""
+        )
         raise SpecError(
             f"padding has {len(padding)} entries {tuple(padding)!r} but the input has "
             f"{ndim} spatial {'axis' if ndim == 1 else 'axes'}{hint}"
@@ -137,7 +140,10 @@ def resolve_padding(
                     f"padding[{axis}] must be an int or a (before, after) pair, got {tuple(item)!r}"
                 )
             resolved.append(
-                (as_int(f"padding[{axis}][0]", item[0], 0), as_int(f"padding[{axis}][1]", item[1], 0))
+                (
+                    as_int(f"padding[{axis}][0]", item[0], 0),
+                    as_int(f"padding[{axis}][1]", item[1], 0),
+                )
             )
         else:
             amount = as_int(f"padding[{axis}]", item, 0)
@@ -291,7 +297,11 @@ class ConvSpec:
         return tuple(
             (w + before + after - span(k, d)) // s + 1
             for w, k, s, d, (before, after) in zip(
-                self.input_size, self.kernel_size, self.stride, self.dilation, self.padding,
+                self.input_size,
+                self.kernel_size,
+                self.stride,
+                self.dilation,
+                self.padding,
                 strict=True,
             )
         )

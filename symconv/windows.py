@@ -117,7 +117,7 @@ class Connections:
         else:
             spatial_flat = self.output_flat(0, position)
             first_filter = (spatial_flat * spec.c_out + channel) * spec.c_in
-        taps = []
+        taps: Taps = []
         for c in range(spec.c_in):
             weight_base = (first_filter + c) * kernel_count
             input_base = c * self._spatial_inputs

@@ -23,8 +23,14 @@ def square_layers(draw: st.DrawFn) -> tuple[Conv, dict[str, int], int]:
     stride = draw(st.integers(1, 3))
     padding = draw(st.integers(0, 2))
     c_in, c_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    conv = Conv((width,) * ndim, kernel, stride=stride, padding=padding,
-                in_channels=c_in, out_channels=c_out)
+    conv = Conv(
+        (width,) * ndim,
+        kernel,
+        stride=stride,
+        padding=padding,
+        in_channels=c_in,
+        out_channels=c_out,
+    )
     values = dict(W=width, K=kernel, C_in=c_in, C_out=c_out, s=stride, p=padding)
     return conv, values, ndim
 
@@ -42,13 +48,26 @@ def test_layer_formulas_give_the_layers_shapes_and_counts(
     assert f.evaluate(f.weight_count, **values) == conv.weight_count
     assert f.evaluate(f.dense_weight_count, **values) == conv.dense_weight_count
     spec = conv.spec
-    with_bias = Conv(spec.input_size, spec.kernel_size, stride=spec.stride,
-                     padding=spec.padding, in_channels=spec.in_channels,
-                     out_channels=spec.out_channels, bias=True)
+    with_bias = Conv(
+        spec.input_size,
+        spec.kernel_size,
+        stride=spec.stride,
+        padding=spec.padding,
+        in_channels=spec.in_channels,
+        out_channels=spec.out_channels,
+        bias=True,
+    )
     assert f.evaluate(f.weight_count + f.bias_count, **values) == with_bias.weight_count
-    unshared = Conv(spec.input_size, spec.kernel_size, stride=spec.stride,
-                    padding=spec.padding, in_channels=spec.in_channels,
-                    out_channels=spec.out_channels, shared=False, bias=True)
+    unshared = Conv(
+        spec.input_size,
+        spec.kernel_size,
+        stride=spec.stride,
+        padding=spec.padding,
+        in_channels=spec.in_channels,
+        out_channels=spec.out_channels,
+        shared=False,
+        bias=True,
+    )
     assert (
         f.evaluate(f.unshared_weight_count + f.unshared_bias_count, **values)
         == unshared.weight_count
@@ -61,8 +80,11 @@ def test_evaluate_rejects_unknown_symbols() -> None:
 
 
 @given(
-    width=st.integers(1, 12), kernel=st.integers(1, 5), stride=st.integers(1, 4),
-    padding=st.integers(0, 3), dilation=st.integers(1, 3),
+    width=st.integers(1, 12),
+    kernel=st.integers(1, 5),
+    stride=st.integers(1, 4),
+    padding=st.integers(0, 3),
+    dilation=st.integers(1, 3),
 )
 def test_symbolic_output_size_matches_the_numeric_one(
     width: int, kernel: int, stride: int, padding: int, dilation: int
@@ -95,13 +117,16 @@ def convs(draw: st.DrawFn) -> Conv:
     kernel = tuple(draw(st.integers(1, n)) for n in sizes)
     channels = draw(st.booleans())
     return Conv(
-        sizes, kernel,
+        sizes,
+        kernel,
         stride=draw(st.integers(1, 2)),
         padding=draw(st.sampled_from([0, 1, "same", "full", "valid"])),
         padding_mode=draw(st.sampled_from(["zeros", "circular"])),
         in_channels=draw(st.integers(1, 2)) if channels else None,
         out_channels=draw(st.integers(1, 2)) if channels else None,
-        shared=draw(st.booleans()), flip=draw(st.booleans()), bias=draw(st.booleans()),
+        shared=draw(st.booleans()),
+        flip=draw(st.booleans()),
+        bias=draw(st.booleans()),
     )
 
 
@@ -122,11 +147,16 @@ def test_general_formula_with_numbers_is_the_layers_formula() -> None:
     i = Symbol("i", integer=True, positive=True)
     for position in range(conv.output_shape[0]):
         expanded = concrete.rhs.xreplace({i: position + 1}).doit()
-        inputs = {t: conv.input_symbols[int(t.indices[0]) - 1]
-                  if 1 <= t.indices[0] <= 9 else 0
-                  for t in expanded.atoms(Indexed) if t.base.label.name == "x"}
-        weights = {t: conv.kernel_symbols[int(t.indices[0]) - 1]
-                   for t in expanded.atoms(Indexed) if t.base.label.name == "k"}
+        inputs = {
+            t: conv.input_symbols[int(t.indices[0]) - 1] if 1 <= t.indices[0] <= 9 else 0
+            for t in expanded.atoms(Indexed)
+            if t.base.label.name == "x"
+        }
+        weights = {
+            t: conv.kernel_symbols[int(t.indices[0]) - 1]
+            for t in expanded.atoms(Indexed)
+            if t.base.label.name == "k"
+        }
         assert expanded.xreplace({**inputs, **weights}) == conv.output_element(position)
 
 

@@ -36,8 +36,10 @@ def test_unshared_weights_are_numbered_consecutively_row_by_row() -> None:
 
 
 def test_every_distinct_weight_is_a_distinct_symbol() -> None:
-    for conv in (Conv((3, 4), 2, in_channels=2, out_channels=3, shared=False, bias=True),
-                 Conv((5, 5), 3, in_channels=2, out_channels=2, bias=True)):
+    for conv in (
+        Conv((3, 4), 2, in_channels=2, out_channels=3, shared=False, bias=True),
+        Conv((5, 5), 3, in_channels=2, out_channels=2, bias=True),
+    ):
         symbols = flatten(conv.kernel_symbols.tolist()) + flatten(conv.bias_symbols.tolist())
         assert len(set(symbols)) == len(symbols) == conv.weight_count
 

@@ -40,8 +40,11 @@ def window_sum(conv: Conv, position: int, before: int) -> sympy.Expr:
 
 def windows_fitting(width: int, kernel: int, stride: int, padding: int) -> int:
     """Oracle: count the window positions that fit, by walking the padded input."""
-    return sum(1 for start in range(0, width + 2 * padding, stride)
-               if start + kernel <= width + 2 * padding)
+    return sum(
+        1
+        for start in range(0, width + 2 * padding, stride)
+        if start + kernel <= width + 2 * padding
+    )
 
 
 def numpy_length(mode: str) -> int:
@@ -135,8 +138,9 @@ def test_h_output_shape_and_weights_against_a_dense_layer() -> None:
     )
     weights = {symbol for symbol in seen if symbol.name.startswith("k_")}
     assert layer.weight_count == len(weights)
-    with_bias = Conv(IMAGE, FILTER_SIZE, stride=STRIDE, in_channels=CHANNELS,
-                     out_channels=FILTERS, bias=True)
+    with_bias = Conv(
+        IMAGE, FILTER_SIZE, stride=STRIDE, in_channels=CHANNELS, out_channels=FILTERS, bias=True
+    )
     biases = set().union(
         *(with_bias.output_element((f, 0, 0)).free_symbols for f in range(FILTERS))
     ) - set().union(*(layer.output_element((f, 0, 0)).free_symbols for f in range(FILTERS)))
