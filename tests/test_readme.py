@@ -1,0 +1,28 @@
+"""The README's examples run, and its test command is the one CI runs."""
+
+from __future__ import annotations
+
+import doctest
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_readme_examples_run() -> None:
+    result = doctest.testfile(
+        str(ROOT / "README.md"),
+        module_relative=False,
+        optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS,
+    )
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    commands = re.search(r"```sh\n(.*?)```", readme, re.S)
+    assert commands is not None
+    lines = [ln for ln in commands.group(1).splitlines() if ln and not ln.startswith("#")]
+    test_command = lines[1]
+    assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
