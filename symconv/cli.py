@@ -122,14 +122,24 @@ def _add_conv_options(parser: argparse.ArgumentParser) -> None:
     shape.add_argument("--input-letter", default="x", metavar="L", help="input letter (default: x)")
 
 
+def _positive(token: str) -> int:
+    try:
+        value = int(token)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {token!r}")
+    return value
+
+
 def _one_or_tuple(values: list[Any]) -> Any:
     return values[0] if len(values) == 1 else tuple(values)
 
 
 def conv_from_args(args: argparse.Namespace) -> Conv:
     """The :class:`Conv` that the convolution options describe."""
-    if len(args.input) == 1 and len(args.padding) == 1 and isinstance(args.padding[0], tuple):
-        padding: Any = (args.padding[0],)
+    if len(args.padding) == 1 and isinstance(args.padding[0], tuple):
+        padding: Any = (args.padding[0],) * len(args.input)
     else:
         padding = _one_or_tuple(args.padding)
     return Conv(
@@ -153,7 +163,7 @@ def _derive(args: argparse.Namespace) -> int:
     conv = conv_from_args(args)
     if args.element is not None:
         element = conv.output_element(tuple(args.element))
-        print(latex(element) if args.latex else pretty(element))
+        print(latex(element) if args.latex else pretty(element, wrap_line=False))
         return 0
     summary = latex_summary if args.latex else text_summary
     print(
@@ -196,21 +206,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     view.add_argument(
         "--max-rows",
-        type=int,
+        type=_positive,
         default=12,
         metavar="N",
         help="matrix rows shown before eliding (default: 12)",
     )
     view.add_argument(
         "--max-cols",
-        type=int,
+        type=_positive,
         default=12,
         metavar="N",
         help="matrix columns shown before eliding (default: 12)",
     )
     view.add_argument(
         "--max-outputs",
-        type=int,
+        type=_positive,
         default=6,
         metavar="N",
         help="output elements listed before eliding (default: 6)",

@@ -109,21 +109,21 @@ def elided_sum(expr: Expr, *, max_terms: int = 8, tex: bool = False) -> str:
     """
 
     def show(term: Expr) -> str:
-        return str(latex(term) if tex else pretty(term))
+        return str(latex(term) if tex else pretty(term, wrap_line=False))
 
     terms = natural_terms(expr)
     if len(terms) <= max_terms:
         return " + ".join(show(t) for t in terms).replace("+ -", "- ")
     head, tail = terms[: max_terms // 2], terms[len(terms) - (max_terms - max_terms // 2) :]
     gap = r"\cdots" if tex else "…"
-    count = rf"\quad	ext{{({len(terms)} terms)}}" if tex else f"   ({len(terms)} terms)"
+    count = rf"\quad\text{{({len(terms)} terms)}}" if tex else f"   ({len(terms)} terms)"
     return " + ".join([*(str(show(t)) for t in head), gap, *(str(show(t)) for t in tail)]) + count
 
 
 def _cell_text(cell: Cell) -> str:
     if isinstance(cell, str):
         return _TEXT_DOTS[cell]
-    text = pretty(cell)
+    text = pretty(cell, wrap_line=False)
     return text if "\n" not in text else str(cell)
 
 

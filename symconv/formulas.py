@@ -25,15 +25,15 @@ def _is_symbolic(value: object) -> bool:
     return isinstance(value, Basic) and not value.is_Integer
 
 
-def _symbolic(name: str, value: object) -> Expr:
+def _symbolic(name: str, value: object, minimum: int = 1) -> Expr:
     if isinstance(value, str):
         raise SpecTypeError(
             f"{name} must be an int or a SymPy expression such as Symbol({name[0]!r}), "
             f"got the string {value!r}"
         )
-    if isinstance(value, Basic):
+    if isinstance(value, Basic) and not value.is_Integer:
         return value
-    return Integer(as_int(name, value, 0))
+    return Integer(as_int(name, value, minimum))
 
 
 def output_size(
@@ -61,6 +61,8 @@ def output_size(
     ceiling(W/s)
     """
     values = {"W": W, "K": K, "stride": stride, "dilation": dilation}
+    if isinstance(padding, list):
+        padding = tuple(padding)
     pad_values = padding if isinstance(padding, tuple) else (padding,)
     if not any(_is_symbolic(v) for v in (*values.values(), *pad_values)):
         spec = ConvSpec.build(
@@ -78,7 +80,7 @@ def output_size(
         if rule == "same":
             return ceiling(width / step)
         if rule == "valid":
-            total: Expr = _symbolic("padding", 0)
+            total: Expr = _symbolic("padding", 0, 0)
         elif rule == "full":
             total = 2 * spread * (kernel - 1)
         else:
@@ -88,9 +90,9 @@ def output_size(
     elif isinstance(padding, tuple):
         if len(padding) != 2:
             raise SpecError(f"padding as a tuple must be a (before, after) pair, got {padding!r}")
-        total = _symbolic("padding", padding[0]) + _symbolic("padding", padding[1])
+        total = _symbolic("padding", padding[0], 0) + _symbolic("padding", padding[1], 0)
     else:
-        total = 2 * _symbolic("padding", padding)
+        total = 2 * _symbolic("padding", padding, 0)
     return floor((width + total - spread * (kernel - 1) - 1) / step) + 1
 
 

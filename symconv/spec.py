@@ -36,6 +36,12 @@ def _describe(value: object) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
+def plain(value: object) -> object:
+    """numpy arrays and scalars as plain Python lists and ints; anything else unchanged."""
+    tolist = getattr(value, "tolist", None)
+    return tolist() if callable(tolist) and not isinstance(value, str) else value
+
+
 def as_int(name: str, value: object, minimum: int) -> int:
     """Return ``value`` as an ``int`` of at least ``minimum``, or raise naming ``name``.
 
@@ -46,6 +52,7 @@ def as_int(name: str, value: object, minimum: int) -> int:
     ...
     symconv.errors.SpecError: stride must be an integer >= 1, got 0
     """
+    value = plain(value)
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise SpecTypeError(f"{name} must be an integer >= {minimum}, got {_describe(value)}")
     number = operator.index(value)
@@ -56,6 +63,7 @@ def as_int(name: str, value: object, minimum: int) -> int:
 
 def per_axis(name: str, value: object, ndim: int, minimum: int) -> tuple[int, ...]:
     """One integer per spatial axis: a single int is repeated, a sequence is checked."""
+    value = plain(value)
     if isinstance(value, str) or not isinstance(value, Sequence):
         return (as_int(name, value, minimum),) * ndim
     if len(value) != ndim:
@@ -68,6 +76,7 @@ def per_axis(name: str, value: object, ndim: int, minimum: int) -> tuple[int, ..
 
 def spatial_sizes(value: object) -> tuple[int, ...]:
     """The spatial sizes of the input: an int (1-D) or a non-empty sequence of ints."""
+    value = plain(value)
     if isinstance(value, str) or not isinstance(value, Sequence):
         return (as_int("input_size", value, 1),)
     if len(value) == 0:
@@ -97,6 +106,7 @@ def resolve_padding(
 ) -> tuple[tuple[tuple[int, int], ...], str | None]:
     """``(before, after)`` per axis, and the padding's name when it was given by name."""
     ndim = len(sizes)
+    padding = plain(padding)
     if isinstance(padding, str):
         rule = padding.strip().lower()
         if rule not in PADDING_NAMES:
@@ -134,6 +144,7 @@ def resolve_padding(
         )
     resolved = []
     for axis, item in enumerate(padding):
+        item = plain(item)
         if isinstance(item, Sequence) and not isinstance(item, str):
             if len(item) != 2:
                 raise SpecError(
