@@ -3,6 +3,7 @@
 from symconv.conv import Conv
 from symconv.errors import SpecError, SpecTypeError, SymconvError
 from symconv.formulas import output_size
+from symconv.sheets import render_sheet
 
-__all__ = ["Conv", "SpecError", "SpecTypeError", "SymconvError", "output_size"]
+__all__ = ["Conv", "SpecError", "SpecTypeError", "SymconvError", "output_size", "render_sheet"]
 __version__ = "0.1.0"

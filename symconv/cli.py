@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sympy import latex, pretty
@@ -17,6 +18,8 @@ from symconv import __version__
 from symconv.conv import Conv
 from symconv.display import latex_summary, text_summary
 from symconv.errors import SymconvError
+from symconv.sheets import DEFAULT_SHEET, build_sheet, render_sheets, sheet_names
+from symconv.tex import compile_pdf, write_atomic
 
 __all__ = ["build_parser", "main"]
 
@@ -27,6 +30,17 @@ examples:
   symconv derive --input 9 --kernel 3 --unshared       a separate kernel per position
   symconv derive --input 256 256 --kernel 5 --stride 2 --in-channels 3 --out-channels 32
   symconv derive --input 6 6 --kernel 3 --latex        LaTeX instead of text
+  symconv sheet -o solutions.tex                       the worksheet with worked solutions
+"""
+
+
+_SHEET_EXAMPLES = """\
+examples:
+  symconv sheet -o solutions.tex             the weight-sharing sheet with worked solutions
+  symconv sheet --handout --pdf              weight-sharing-handout.pdf, questions only
+  symconv sheet --seed 7 --pdf               a variant with other numbers
+  symconv sheet --variants 30 -o class.pdf --pdf   30 variants, one page each, and class-key.pdf
+  symconv sheet my-sheet.toml -o mine.tex    your own sheet, defined in TOML
 """
 
 
@@ -172,6 +186,54 @@ def _derive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sheet_output(args: argparse.Namespace, stem: str) -> Path:
+    suffix = ".pdf" if args.pdf else ".tex"
+    return Path(args.output) if args.output else Path(f"{stem}{suffix}")
+
+
+def _write(path: Path, latex_source: str, pdf: bool) -> None:
+    write_atomic(path, compile_pdf(latex_source) if pdf else latex_source)
+
+
+def _sheet(args: argparse.Namespace) -> int:
+    if args.list:
+        for name in sheet_names():
+            print(f"{name:20}  {build_sheet(name).title}")
+        return 0
+    name = args.name or DEFAULT_SHEET
+    texts = {"title": args.title, "course": args.course, "author": args.author, "date": args.date}
+    if args.variants is not None:
+        first = 1 if args.seed is None else args.seed
+        sheets = [build_sheet(name, seed=first + n, **texts) for n in range(args.variants)]
+        stem = Path(name).stem if str(name).endswith(".toml") else name
+        handouts = _sheet_output(args, f"{stem}-class")
+        key = handouts.with_name(f"{handouts.stem}-key{handouts.suffix}")
+        # Build both documents before writing either, so a failure leaves no file behind.
+        sources = [
+            (handouts, render_sheets(sheets, solutions=False)),
+            (key, render_sheets(sheets, solutions=True)),
+        ]
+        outputs = [(path, compile_pdf(text) if args.pdf else text) for path, text in sources]
+        for path, data in outputs:
+            write_atomic(path, data)
+        print(f"wrote {handouts} ({args.variants} variants) and its key {key}", file=sys.stderr)
+        return 0
+    sheet = build_sheet(name, seed=args.seed, **texts)
+    source = render_sheets([sheet], solutions=not args.handout)
+    if args.output is None and not args.pdf:
+        sys.stdout.write(source)
+        return 0
+    stem = (
+        sheet.name
+        + ("-handout" if args.handout else "")
+        + (f"-seed{args.seed}" if args.seed is not None else "")
+    )
+    path = _sheet_output(args, stem)
+    _write(path, source, args.pdf)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``symconv`` command and its subcommands."""
     parser = _Parser(
@@ -226,6 +288,53 @@ def build_parser() -> argparse.ArgumentParser:
         help="output elements listed before eliding (default: 6)",
     )
     derive.set_defaults(handler=_derive)
+
+    sheet = commands.add_parser(
+        "sheet",
+        help="write a worksheet with worked solutions (or a handout) as LaTeX or PDF",
+        description="Write a worksheet as LaTeX: its questions and worked solutions, every "
+        "answer derived by symconv. Without NAME, the weight-sharing worksheet. Without -o "
+        "the LaTeX goes to standard output.",
+        epilog=_SHEET_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sheet.add_argument(
+        "name",
+        nargs="?",
+        metavar="NAME",
+        help=f"a built-in sheet (see --list; default: {DEFAULT_SHEET}) or your own .toml file",
+    )
+    sheet.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (its folder must exist) instead of standard output",
+    )
+    sheet.add_argument(
+        "--handout", action="store_true", help="questions only, with room to write; no solutions"
+    )
+    sheet.add_argument(
+        "--pdf", action="store_true", help="compile to PDF with TeX Live (latexmk or pdflatex)"
+    )
+    sheet.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="a reproducible variant with other numbers, labelled with its seed",
+    )
+    sheet.add_argument(
+        "--variants",
+        type=_positive,
+        metavar="N",
+        help="a class set: N variants (seeds N.., from --seed or 1) as one "
+        "handout document, a page each, plus a key with the solutions",
+    )
+    sheet.add_argument("--title", help="title printed on the sheet")
+    sheet.add_argument("--course", help="course name printed under the title")
+    sheet.add_argument("--author", help="author printed under the title")
+    sheet.add_argument("--date", help="date printed under the title")
+    sheet.add_argument("--list", action="store_true", help="list the built-in sheets and exit")
+    sheet.set_defaults(handler=_sheet)
     return parser
 
 

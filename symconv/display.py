@@ -22,6 +22,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from sympy import Expr, S, latex, pretty
+from sympy.printing.latex import LatexPrinter
 
 from symconv.matrix import matrix_row
 
@@ -33,6 +34,7 @@ __all__ = [
     "elided_indices",
     "elided_matrix",
     "elided_sum",
+    "formula_latex",
     "latex_grid",
     "latex_shape",
     "latex_summary",
@@ -73,6 +75,28 @@ def elided_matrix(conv: Conv, *, max_rows: int = 12, max_cols: int = 12) -> list
         entries = matrix_row(conv.spec, row, conv._symbols)
         grid.append([entries.get(c, S.Zero) if c is not None else "cdots" for c in col_picks])
     return grid
+
+
+class _FormulaPrinter(LatexPrinter):  # type: ignore[misc]
+    """Orders each sum as written by hand: positive terms, negative terms, then numbers."""
+
+    def _as_ordered_terms(self, expr: Expr, order: str | None = None) -> list[Expr]:
+        def key(term: Expr) -> tuple[bool, bool, list[tuple[object, ...]]]:
+            names = sorted(_natural_key(s.name) for s in term.free_symbols)
+            return (term.is_number, term.could_extract_minus_sign(), names)
+
+        return sorted(expr.args, key=key)
+
+
+def formula_latex(expr: Expr) -> str:
+    r"""LaTeX of a formula with its terms in the order people write them.
+
+    >>> from sympy import symbols, floor
+    >>> W, K, s, p = symbols("W K s p")
+    >>> formula_latex(floor((W + 2*p - K)/s) + 1)
+    '\\left\\lfloor{\\frac{W + 2 p - K}{s}}\\right\\rfloor + 1'
+    """
+    return str(_FormulaPrinter().doprint(expr))
 
 
 def _natural_key(name: str) -> tuple[object, ...]:

@@ -1,0 +1,430 @@
+"""The kinds of problem a sheet can pose, each deriving its answers with the engine.
+
+A kind declares the keys it accepts (with their defaults) and turns validated
+parameters into template values and :class:`~symconv.sheets.model.Answer`
+objects. Wording and layout live in ``templates/problems/<kind>.tex.j2``; here
+only facts are derived and turned into LaTeX.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sympy import Expr, Symbol, latex
+
+from symconv.conv import Conv
+from symconv.display import (
+    elided_indices,
+    elided_matrix,
+    formula_latex,
+    latex_grid,
+    latex_shape,
+    natural_terms,
+)
+from symconv.errors import SymconvError
+from symconv.formulas import output_size
+from symconv.sheets.model import Answer
+from symconv.spec import ConvSpec, span
+
+__all__ = ["KINDS", "Derived", "Kind", "latex_escape"]
+
+#: Largest matrix printed in full on a sheet; larger ones are elided.
+FULL_MATRIX = 10
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "%": r"\%",
+    "~": r"\textasciitilde{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    r"""Text a user typed, made safe to print verbatim in LaTeX.
+
+    >>> latex_escape(r"50% of \input{x}")
+    '50\\% of \\textbackslash{}input\\{x\\}'
+    """
+    return "".join(_LATEX_SPECIALS.get(char, char) for char in text)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What a kind derives: values for its template and the answers."""
+
+    values: dict[str, Any]
+    answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A problem kind: its accepted keys with defaults, and its derivation."""
+
+    name: str
+    summary: str
+    defaults: Mapping[str, Any]
+    required: tuple[str, ...]
+    derive: Callable[[dict[str, Any]], Derived]
+    space: float = 4.0
+
+
+# Helpers ---------------------------------------------------------------------
+
+
+def _answer(key: str, label: str, value: Any, tex: str | None = None) -> Answer:
+    return Answer(key, label, value, tex if tex is not None else latex(value))
+
+
+def sum_latex(expr: Expr) -> str:
+    """A sum in the order a person writes it (``k_1 x_1 + k_2 x_2``)."""
+    return " + ".join(latex(term) for term in natural_terms(expr)).replace("+ -", "- ")
+
+
+def _shape_value(shape: tuple[int, ...]) -> int | tuple[int, ...]:
+    return shape[0] if len(shape) == 1 else shape
+
+
+def _vector(symbols: Sequence[Symbol], limit: int = 6) -> str:
+    cells = [
+        r"\cdots" if i is None else latex(symbols[i]) for i in elided_indices(len(symbols), limit)
+    ]
+    return r"\begin{bmatrix} " + " & ".join(cells) + r" \end{bmatrix}^T"
+
+
+def _conv(params: dict[str, Any], **overrides: Any) -> Conv:
+    options = {
+        "stride": params["stride"],
+        "padding": params["padding"],
+        "dilation": params["dilation"],
+        "padding_mode": "circular" if params["circular"] else "zeros",
+        "flip": params["flip"],
+        "bias": params["bias"],
+        "in_channels": params["in_channels"],
+        "out_channels": params["out_channels"],
+    }
+    options.update(overrides)
+    return Conv(params["input"], params["kernel"], **options)
+
+
+def _setting(spec: ConvSpec) -> str:
+    """How the convolution is set up, in words (LaTeX text)."""
+    pads = {pair for pair in spec.padding}
+    if spec.padding_rule in ("same", "full"):
+        padding = f"``{spec.padding_rule}'' padding"
+    elif pads == {(0, 0)}:
+        padding = "no padding"
+    elif len(pads) == 1 and next(iter(pads))[0] == next(iter(pads))[1]:
+        padding = f"padding {next(iter(pads))[0]} on each side"
+    else:
+        padding = "padding " + ", ".join(f"({b}, {a})" for b, a in spec.padding)
+    if spec.padding_mode == "circular":
+        padding += " (circular)"
+    strides = set(spec.stride)
+    parts = [padding, f"stride {spec.stride[0] if len(strides) == 1 else spec.stride}"]
+    if set(spec.dilation) != {1}:
+        dilations = set(spec.dilation)
+        parts.append(f"dilation {spec.dilation[0] if len(dilations) == 1 else spec.dilation}")
+    return "with " + " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+
+
+def _size_working(spec: ConvSpec) -> str:
+    r"""``\left\lfloor \frac{9 + 2 - 3}{1} \right\rfloor + 1 = 9``, axis by axis."""
+    steps = []
+    for axis in range(spec.ndim):
+        before, after = spec.padding[axis]
+        padded = f"{spec.input_size[axis]}"
+        if before + after:
+            padded += f" + {before + after}"
+        window = span(spec.kernel_size[axis], spec.dilation[axis])
+        numerator = f"{padded} - {window}"
+        fraction = (
+            numerator if spec.stride[axis] == 1 else rf"\frac{{{numerator}}}{{{spec.stride[axis]}}}"
+        )
+        floor = (
+            rf"\left\lfloor {fraction} \right\rfloor" if spec.stride[axis] > 1 else f"({fraction})"
+        )
+        steps.append(f"{floor} + 1 = {spec.output_size[axis]}")
+    return r",\quad ".join(dict.fromkeys(steps))
+
+
+def _matrix_latex(conv: Conv) -> str:
+    return latex_grid(elided_matrix(conv, max_rows=FULL_MATRIX, max_cols=FULL_MATRIX))
+
+
+def _matrix_value(conv: Conv) -> Any:
+    rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
+    return conv.matrix() if rows * cols <= 10_000 else None
+
+
+def _common(conv: Conv) -> dict[str, Any]:
+    symbols = conv.input_symbols
+    kernel = conv.kernel_symbols
+    one_d = conv.ndim == 1 and not conv.spec.has_channels
+    return {
+        "one_d": one_d,
+        "input_vector": _vector(list(symbols)) if one_d else "",
+        "kernel_vector": _vector(list(kernel)) if one_d and conv.spec.shared else "",
+        "input_size": conv.spec.input_size[0] if one_d else latex_shape(conv.input_shape),
+        "kernel_size": conv.spec.kernel_size[0] if one_d else latex_shape(conv.filter_shape),
+        "setting": _setting(conv.spec),
+        "operation": "convolution (kernel flipped)" if conv.spec.flip else "cross-correlation",
+    }
+
+
+# Kinds -------------------------------------------------------------------------
+
+CONV_DEFAULTS: dict[str, Any] = {
+    "input": None,
+    "kernel": None,
+    "stride": 1,
+    "padding": 0,
+    "dilation": 1,
+    "circular": False,
+    "flip": False,
+    "bias": False,
+    "in_channels": None,
+    "out_channels": None,
+}
+
+
+def _elements(params: dict[str, Any]) -> Derived:
+    conv = _conv(params)
+    last = tuple(n - 1 for n in conv.output_shape)
+    first_expr = conv.output_element((0,) * len(last))
+    last_expr = conv.output_element(last)
+    size = _shape_value(conv.output_shape)
+    values = {
+        **_common(conv),
+        "size": latex_shape(conv.output_shape),
+        "size_working": _size_working(conv.spec),
+        "first_name": "y_{" + ",".join("1" for _ in last) + "}",
+        "last_name": "y_{" + ",".join(str(n + 1) for n in last) + "}",
+    }
+    answers = (
+        _answer("size", "output dimension", size, latex_shape(conv.output_shape)),
+        _answer("first", "first element", first_expr, sum_latex(first_expr)),
+        _answer("last", "last element", last_expr, sum_latex(last_expr)),
+    )
+    return Derived(values, answers)
+
+
+def _matrix(params: dict[str, Any]) -> Derived:
+    conv = _conv(params)
+    shape = (math.prod(conv.output_shape), math.prod(conv.input_shape))
+    values = {
+        **_common(conv),
+        "rows": shape[0],
+        "cols": shape[1],
+        "size_working": _size_working(conv.spec),
+        "elided": max(shape) > FULL_MATRIX,
+    }
+    answers = (
+        _answer("shape", "matrix shape", shape, rf"\mathbb{{R}}^{{{shape[0]} \times {shape[1]}}}"),
+        _answer("matrix", "matrix", _matrix_value(conv), _matrix_latex(conv)),
+    )
+    return Derived(values, answers)
+
+
+def _unshared(params: dict[str, Any]) -> Derived:
+    conv = _conv(params, shared=False)
+    shared = _conv(params)
+    per_window = math.prod(conv.filter_shape) * conv.spec.c_out
+    positions = math.prod(conv.spec.output_size)
+    values = {
+        **_common(conv),
+        "positions": positions,
+        "per_window": per_window,
+        "shared_count": shared.weight_count,
+        "elided": max(math.prod(conv.output_shape), math.prod(conv.input_shape)) > FULL_MATRIX,
+    }
+    answers = (
+        _answer("matrix", "matrix", _matrix_value(conv), _matrix_latex(conv)),
+        _answer("weights", "number of weights", conv.weight_count, str(conv.weight_count)),
+    )
+    return Derived(values, answers)
+
+
+def _size_formula(params: dict[str, Any]) -> Derived:
+    W, K, s, d = (Symbol(n, integer=True, positive=True) for n in ("W", "K", "s", "d"))
+    p = Symbol("p", integer=True, nonnegative=True)
+    unit = output_size(W, K)
+    general = output_size(W, K, stride=s, padding=p)
+    answers = [
+        _answer("valid", "output size, stride 1, no padding", unit, formula_latex(unit)),
+        _answer(
+            "general", "output size with stride s and padding p", general, formula_latex(general)
+        ),
+    ]
+    if params["dilation"]:
+        dilated = output_size(W, K, stride=s, padding=p, dilation=d)
+        answers.append(
+            _answer("dilated", "output size with dilation d", dilated, formula_latex(dilated))
+        )
+    return Derived({"dilation": params["dilation"]}, tuple(answers))
+
+
+def _image_conv(params: dict[str, Any], **overrides: Any) -> Conv:
+    image = params["image"]
+    size = (image, image) if isinstance(image, int) else tuple(image)
+    return Conv(
+        size,
+        params["kernel"],
+        stride=params.get("stride", 1),
+        padding=params.get("padding", 0),
+        in_channels=params["channels"],
+        out_channels=params.get("filters", 1),
+        **overrides,
+    )
+
+
+def _shapes(params: dict[str, Any]) -> Derived:
+    conv = _image_conv(params)
+    values = {
+        "height": conv.spec.input_size[0],
+        "width": conv.spec.input_size[-1],
+        "channels": conv.spec.c_in,
+        "kernel": latex_shape(conv.spec.kernel_size),
+        "filters": params.get("filters"),
+    }
+    answers = (
+        _answer(
+            "input_shape", "input tensor shape", conv.input_shape, latex_shape(conv.input_shape)
+        ),
+        _answer(
+            "filter_shape", "shape of one filter", conv.filter_shape, latex_shape(conv.filter_shape)
+        ),
+    )
+    return Derived(values, answers)
+
+
+def _scientific(number: int, digits: int = 5) -> str:
+    exponent = len(str(number)) - 1
+    mantissa = f"{number / 10**exponent:.{digits - 1}f}"
+    return rf"{mantissa} \times 10^{{{exponent}}}"
+
+
+def _counts(params: dict[str, Any]) -> Derived:
+    conv = _image_conv(params)
+    biased = _image_conv(params, bias=True)
+    spec = conv.spec
+    values = {
+        "height": spec.input_size[0],
+        "width": spec.input_size[-1],
+        "channels": spec.c_in,
+        "filters": spec.c_out,
+        "kernel": latex_shape(spec.kernel_size),
+        "setting": _setting(spec),
+        "size_working": _size_working(spec),
+        "filter_weights": math.prod(conv.filter_shape),
+        "flat_in": math.prod(conv.input_shape),
+        "flat_out": math.prod(conv.output_shape),
+        "bias_count": biased.weight_count - conv.weight_count,
+        "biased_count": biased.weight_count,
+        "dense_scientific": _scientific(conv.dense_weight_count),
+        "input_shape": latex_shape(conv.input_shape),
+    }
+    answers = (
+        _answer(
+            "output_shape", "output tensor shape", conv.output_shape, latex_shape(conv.output_shape)
+        ),
+        _answer("weights", "weights of the convolution", conv.weight_count, str(conv.weight_count)),
+        _answer(
+            "dense_weights",
+            "weights of the dense layer",
+            conv.dense_weight_count,
+            str(conv.dense_weight_count),
+        ),
+    )
+    return Derived(values, answers)
+
+
+def _text(params: dict[str, Any]) -> Derived:
+    question, answer = params["question"], params["answer"]
+    if not isinstance(question, str) or not isinstance(answer, str):
+        raise SymconvError("question and answer must be text")
+    return Derived(
+        {"question": latex_escape(question), "answer": latex_escape(answer)},
+        (_answer("text", "model answer", answer, latex_escape(answer)),),
+    )
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            "elements",
+            "output dimension, first and last element",
+            CONV_DEFAULTS,
+            ("input", "kernel"),
+            _elements,
+            3.5,
+        ),
+        Kind(
+            "matrix",
+            "the matrix of the convolution",
+            CONV_DEFAULTS,
+            ("input", "kernel"),
+            _matrix,
+            6.0,
+        ),
+        Kind(
+            "unshared",
+            "the matrix and weight count without weight sharing",
+            CONV_DEFAULTS,
+            ("input", "kernel"),
+            _unshared,
+            6.0,
+        ),
+        Kind(
+            "size-formula",
+            "the general output-size formula",
+            {"dilation": False},
+            (),
+            _size_formula,
+            4.0,
+        ),
+        Kind(
+            "shapes",
+            "input tensor and filter shapes",
+            {"image": None, "channels": None, "kernel": None, "filters": None},
+            ("image", "channels", "kernel"),
+            _shapes,
+            3.0,
+        ),
+        Kind(
+            "counts",
+            "output shape and weights of a CNN layer against a dense layer",
+            {
+                "image": None,
+                "channels": None,
+                "kernel": None,
+                "filters": None,
+                "stride": 1,
+                "padding": 0,
+            },
+            ("image", "channels", "kernel", "filters"),
+            _counts,
+            5.0,
+        ),
+        Kind(
+            "text",
+            "a free-text question with a model answer",
+            {"question": None, "answer": None},
+            ("question", "answer"),
+            _text,
+            4.0,
+        ),
+    )
+}

@@ -1,0 +1,95 @@
+"""What a sheet is once its problems are derived: plain, frozen data for templates.
+
+A :class:`Sheet` has sections, a section has problems (the lettered parts), and
+a problem carries the values its template needs and the :class:`Answer` objects
+that the engine derived. The same answers are what marking compares with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Answer", "Problem", "Section", "Sheet"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One derived answer.
+
+    Attributes:
+        key: Stable name within its problem (``"first"``, ``"matrix"``).
+        label: What it is, for people ("first element").
+        value: The SymPy object, int or tuple that was derived.
+        latex: ``value`` in LaTeX, as it appears on the sheet.
+    """
+
+    key: str
+    label: str
+    value: Any
+    latex: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One lettered part of a section.
+
+    Attributes:
+        id: Its reference on the sheet, such as ``"1c"``.
+        kind: The problem kind (the template ``problems/<kind>.tex.j2`` lays it out).
+        values: Template values: LaTeX fragments and escaped text.
+        answers: The derived answers, in the order the solution gives them.
+        space: Room to write, in centimetres, on a handout.
+    """
+
+    id: str
+    kind: str
+    values: dict[str, Any]
+    answers: tuple[Answer, ...]
+    space: float = 4.0
+
+    @property
+    def latex(self) -> dict[str, str]:
+        """Each answer's LaTeX by key, for templates."""
+        return {answer.key: answer.latex for answer in self.answers}
+
+    def answer(self, key: str) -> Answer:
+        """The answer called ``key``."""
+        for answer in self.answers:
+            if answer.key == key:
+                return answer
+        raise KeyError(f"problem {self.id} has no answer {key!r}")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A numbered question made of lettered parts."""
+
+    title: str
+    intro: str
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A whole sheet, derived for one set of parameters (one variant)."""
+
+    name: str
+    title: str
+    sections: tuple[Section, ...]
+    parameters: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    course: str = ""
+    author: str = ""
+    date: str = ""
+
+    def problems(self) -> list[Problem]:
+        """Every problem of every section, in order."""
+        return [problem for section in self.sections for problem in section.problems]
+
+    def problem(self, problem_id: str) -> Problem:
+        """The problem with the reference ``problem_id`` (``"1a"``)."""
+        for problem in self.problems():
+            if problem.id == problem_id:
+                return problem
+        raise KeyError(f"sheet {self.name!r} has no problem {problem_id!r}")

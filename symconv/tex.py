@@ -1,0 +1,115 @@
+"""Files and TeX at the edge: atomic writes and compiling LaTeX to PDF.
+
+A file is written to a temporary name beside its target and renamed into place,
+so it appears whole or not at all. PDFs are compiled in a temporary directory
+with latexmk (or pdflatex), shell escape off and halting on the first error,
+which is reported in one line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from symconv.errors import SymconvError
+
+__all__ = ["TEX_INSTALL", "TexError", "compile_pdf", "write_atomic"]
+
+TEX_INSTALL = (
+    "apt-get install -y --no-install-recommends texlive-latex-base "
+    "texlive-latex-recommended texlive-pictures latexmk poppler-utils"
+)
+_TIMEOUT = 120
+
+
+class TexError(SymconvError):
+    """LaTeX could not be compiled, or no TeX engine is installed."""
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all; the folder must exist.
+
+    Raises:
+        SymconvError: The folder is missing or not writable.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise SymconvError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    mode = "wb" if isinstance(data, bytes) else "w"
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+    except OSError as error:
+        raise SymconvError(f"cannot write {str(path)!r}: {error.strerror}") from None
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())
+        with os.fdopen(handle, mode, encoding=None if isinstance(data, bytes) else "utf-8") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise SymconvError(f"cannot write {str(path)!r}: {error.strerror}") from None
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _first_error(log: str) -> str:
+    """The first ``! ...`` error of a TeX log, with its line number when given."""
+    lines = log.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("!"):
+            context = (re.match(r"^l\.(\d+)", later) for later in lines[number : number + 12])
+            where = next((m.group(1) for m in context if m), None)
+            return line[1:].strip() + (f" (line {where} of the LaTeX source)" if where else "")
+    return "see the TeX log"
+
+
+def compile_pdf(source: str) -> bytes:
+    """Compile LaTeX ``source`` and return the PDF's bytes.
+
+    Raises:
+        TexError: No TeX engine is installed (the message gives the install
+            command), or compiling failed (the message gives TeX's first error).
+    """
+    latexmk, pdflatex = shutil.which("latexmk"), shutil.which("pdflatex")
+    if pdflatex is None:
+        raise TexError(f"no TeX engine found (pdflatex); install TeX Live: {TEX_INSTALL}")
+    with tempfile.TemporaryDirectory(prefix="symconv-tex-") as folder:
+        tex = Path(folder) / "sheet.tex"
+        tex.write_text(source, encoding="utf-8")
+        flags = ["-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape"]
+        command = (
+            [latexmk, "-pdf", "-quiet", *flags, tex.name]
+            if latexmk
+            else [pdflatex, *flags, tex.name]
+        )
+        environment = {**os.environ, "openin_any": "p", "openout_any": "p"}
+        runs = 1 if latexmk else 2  # pdflatex alone: a second run settles references
+        for _ in range(runs):
+            try:
+                result = subprocess.run(
+                    command,
+                    cwd=folder,
+                    capture_output=True,
+                    text=True,
+                    timeout=_TIMEOUT,
+                    env=environment,
+                    stdin=subprocess.DEVNULL,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                raise TexError(f"TeX did not finish within {_TIMEOUT} s") from None
+            if result.returncode != 0:
+                log = Path(folder, "sheet.log")
+                text = log.read_text(errors="replace") if log.exists() else result.stdout
+                raise TexError(f"LaTeX failed: {_first_error(text)}")
+        return Path(folder, "sheet.pdf").read_bytes()
