@@ -3,7 +3,7 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_engine.py            # full run, about a minute on 2 cores
+    python benchmarks/bench_engine.py            # full run, a minute or two on 2 cores
     python benchmarks/bench_engine.py --quick    # smoke run, well under 20 s
 
 Machine information and Markdown tables go to stdout, progress to stderr. The
@@ -15,12 +15,12 @@ What is measured
 1. 1-D ``Conv(n, 3)`` for n = 10^3, 10^4, 10^5: ``matrix()`` and ``output()``,
    each on a fresh ``Conv``. Both should cost time linear in the nonzeros of
    ``M`` (nnz = 3 (n - 2), also the number of ``k*x`` products in ``y``), so the
-   microseconds-per-nonzero column should stay flat as n grows.
+   microseconds-per-nonzero column should stay roughly flat as n grows.
 2. 2-D ``Conv((H, H), 3, in_channels=3, out_channels=16)`` for H = 16, 32, 64:
    the same two calls.
 3. One output element of the worksheet's layer ``Conv((256, 256), 5, stride=2,
    in_channels=3, out_channels=32)``: ``output_element((31, 125, 125))``, median
-   of many calls, with SymPy's cache warm and cold, and the ``Conv`` constructor
+   of many calls with SymPy's cache warm and cleared, the ``Conv`` constructor
    timed apart. Target: below 5 ms.
 4. symconv against a naive SymPy baseline, measured in the same run.
 
@@ -30,34 +30,40 @@ Without symconv one derives ``y = M x`` by writing the dense matrix from its
 index rule and multiplying::
 
     M = sympy.Matrix(m, n, lambda i, j: k[j - i*s] if 0 <= j - i*s < K else 0)
-    y = M * x            # x = sympy.Matrix(sympy.symbols("x_1:%d" % (n + 1)))
+    y = M * x            # x = sympy.Matrix(sympy.symbols(f"x_1:{n + 1}"))
 
 In 2-D with channels the same rule splits the row into ``(c_out, oy, ox)`` and
 the column into ``(c_in, iy, ix)`` and reads ``k[c_out, c_in, iy - oy*s, ix -
 ox*s]``. The rules here first turn the (SymPy ``Integer``) indices SymPy passes
-into Python ints; the literal one-liner above is about 2x slower in 1-D and 8x
-in 2-D, so the baseline is given the benefit of the doubt and the speed-ups are
-conservative. The symbols follow symconv's names (``k_1``, ``x_1,2,3``) so the
-results can be compared. Creating the symbols is not timed.
+them into Python ints; the literal one-liner above is about 2x slower in 1-D and
+8x in 2-D, so the baseline gets the benefit of the doubt and the speed-ups are
+conservative. The symbols follow symconv's names (``k_1``, ``x_1,2,3``) so that
+the results can be compared. Creating the symbols is not timed.
 
 The dense method is O(m n): at n = 10^4 its matrix has 10^8 entries, nearly all
-zero, and would take about ten minutes. So it runs whole only for small sizes;
-for large ones it is timed on a block of the first r rows of the full-width
-dense matrix (building those rows, then the r-row ``M x``). Every dense row
-costs the same, so rows per second of the block is the naive throughput at
-that size. symconv's rows per second is its number of rows divided by the time
-of the whole ``matrix()`` or ``output()``. Table 4 says of every naive figure
-whether it is a whole run or a block, and extrapolates blocks to a whole run.
+zero. So it runs whole only for small sizes; for large ones it is timed on a
+block of the first r rows of the full-width dense matrix: building those rows,
+then the r-row ``M x``. Building costs the same for every dense row, so the
+block gives the naive's per-row throughput. ``M x`` is different: SymPy keeps
+``M`` sparse inside, and most of the product's time is one pass over ``x``
+(SymPy multiplies every ``x_j`` by 0 to look for infinities), about the same
+for 1 row as for 80. The whole-run estimate is therefore ``build(block) * m / r
++ multiply(block)``: the multiplication is counted once, which can only
+underestimate the naive, so speed-ups against it are lower bounds. Table 4
+says of every naive figure whether it is a whole run or a block.
 
-Every naive result is checked against symconv's (whole runs: all rows; blocks:
-the rows of the block): the nonzero entries of ``M`` must be equal and each
-``y_i`` must agree with symconv's after ``expand`` of the difference.
+symconv is always run whole; its rows per second are its number of rows over
+the time of the whole ``matrix()`` or ``output()``. Every naive result is
+checked against symconv's (whole runs: all rows; blocks: the rows of the
+block): the nonzero entries of ``M`` must be equal and each ``y_i`` must agree
+with symconv's after ``expand`` of the difference.
 
-Timing: ``time.perf_counter``; SymPy's cache is cleared and the garbage
+Timing: ``time.perf_counter``. SymPy's cache is cleared and the garbage
 collector run before every timed call (untimed), so repeats do not get their
-symbols for free. A call whose first run takes under 0.2 s is repeated to 5
-runs, under 1.5 s to 3 runs, anything slower runs once; tables give the median
-and the number of runs.
+symbols for free, and no large result is kept alive between cases, so the
+collector never walks an earlier case's objects. A call whose first run takes
+under 0.2 s is repeated to 5 runs, under 1.5 s to 3 runs, anything slower runs
+once; the tables give the median and the number of runs.
 """
 
 from __future__ import annotations
@@ -74,15 +80,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # measure this checkout's symconv
 
 import sympy  # noqa: E402
-from sympy import Array, Expr, Matrix, SparseMatrix, Symbol  # noqa: E402
+from sympy import Array, Expr, Matrix, Symbol  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
 import symconv  # noqa: E402
@@ -116,7 +121,7 @@ def planned_runs(first: float) -> int:
 
 
 def timed(setup: Callable[[], S], run: Callable[[S], T]) -> tuple[Timing, T]:
-    """Time ``run(setup())``; ``setup`` and cache clearing are not timed.
+    """Time ``run(setup())``; ``setup``, cache clearing and garbage collection are not timed.
 
     Returns the median timing and the result of the last run.
     """
@@ -130,7 +135,7 @@ def timed(setup: Callable[[], S], run: Callable[[S], T]) -> tuple[Timing, T]:
         times.append(time.perf_counter() - start)
         if len(times) >= planned_runs(times[0]):
             return Timing(statistics.median(times), len(times)), result
-        del result
+        del argument, result
 
 
 def median_of(calls: int, setup: Callable[[], S], run: Callable[[S], object]) -> float:
@@ -149,7 +154,7 @@ def median_of(calls: int, setup: Callable[[], S], run: Callable[[S], object]) ->
 
 @dataclass(frozen=True)
 class Case:
-    """One convolution, as symconv is asked for it (valid padding)."""
+    """One convolution, as symconv is asked for it (no padding)."""
 
     size: int | tuple[int, int]
     kernel: int = 3
@@ -167,6 +172,11 @@ class Case:
         )
 
     @property
+    def order(self) -> tuple[int, int]:
+        """Sort key: 1-D cases first, each by size."""
+        return (1, self.size) if isinstance(self.size, int) else (2, math.prod(self.size))
+
+    @property
     def label(self) -> str:
         if isinstance(self.size, int):
             return f"1-D n={self.size:,}"
@@ -174,39 +184,9 @@ class Case:
         return f"2-D {height}x{width}, {self.in_channels}->{self.out_channels} ch"
 
 
-@dataclass
-class SymconvRun:
-    """symconv's ``matrix()`` and ``output()`` of one case, with the results of the last run."""
-
-    case: Case
-    shape: tuple[int, int]
-    nnz: int
-    matrix_time: Timing
-    output_time: Timing
-    matrix: SparseMatrix
-    outputs: list[Expr]
-
-    @property
-    def rows(self) -> int:
-        return self.shape[0]
-
-
-@cache
-def run_symconv(case: Case) -> SymconvRun:
-    """Time ``matrix()`` and ``output()`` of ``case``, each on a fresh ``Conv`` (memoised)."""
-    progress(f"symconv {case.label}: matrix()")
-    matrix_time, matrix = timed(case.conv, lambda conv: conv.matrix())
-    progress(f"symconv {case.label}: output()")
-    output_time, output = timed(case.conv, lambda conv: conv.output())
-    return SymconvRun(
-        case=case,
-        shape=matrix.shape,
-        nnz=matrix.nnz(),
-        matrix_time=matrix_time,
-        output_time=output_time,
-        matrix=matrix,
-        outputs=list(output.reshape(len(output))),
-    )
+def conv_2d(height: int) -> Case:
+    """The 2-D case of table 2: ``Conv((H, H), 3, in_channels=3, out_channels=16)``."""
+    return Case((height, height), kernel=3, in_channels=3, out_channels=16)
 
 
 # The naive dense baseline ------------------------------------------------
@@ -283,57 +263,84 @@ def naive_formulation(case: Case) -> tuple[DenseRows, Matrix]:
     return naive_2d(case.size, case.kernel, case.stride, case.in_channels, case.out_channels)
 
 
-def agrees(naive_matrix: Matrix, naive_y: Matrix, reference: SymconvRun, block: range) -> bool:
-    """Whether the naive rows ``block`` of M and y equal symconv's."""
-    naive_entries = naive_matrix.todok()
-    symconv_entries = {
-        (i - block.start, j): value
-        for (i, j), value in reference.matrix.todok().items()
-        if i in block
-    }
-    if naive_entries != symconv_entries:
-        return False
-    expected = reference.outputs[block.start : block.stop]
-    return len(expected) == naive_y.rows and all(
-        sympy.expand(got - want) == 0 for got, want in zip(naive_y, expected, strict=True)
-    )
+# One case: symconv whole, the naive on a block ---------------------------
 
 
-@dataclass
-class Comparison:
-    """The naive baseline on (a block of rows of) one case, beside symconv on the whole case."""
+#: How much of the naive to run on a case: no naive, all rows, or the first N rows.
+NaivePlan = Literal["none", "whole"] | int
 
-    symconv: SymconvRun
+
+@dataclass(frozen=True)
+class NaiveResult:
+    """The naive baseline on the rows ``block`` of a case."""
+
     block: range
     build: Timing
     multiply: Timing
     correct: bool
 
-    @property
-    def whole(self) -> bool:
-        return len(self.block) == self.symconv.rows
+
+@dataclass(frozen=True)
+class CaseResult:
+    """symconv's ``matrix()`` and ``output()`` of one case, and the naive's figures if run."""
+
+    case: Case
+    shape: tuple[int, int]
+    nnz: int
+    matrix_time: Timing
+    output_time: Timing
+    naive: NaiveResult | None
 
     @property
-    def naive_rows_per_second(self) -> float:
-        return len(self.block) / (self.build.seconds + self.multiply.seconds)
-
-    @property
-    def naive_build_rows_per_second(self) -> float:
-        return len(self.block) / self.build.seconds
+    def rows(self) -> int:
+        return self.shape[0]
 
 
-def compare(case: Case, rows: int | None) -> Comparison:
-    """Run the naive baseline on the first ``rows`` rows of ``case`` (``None``: whole)."""
-    reference = run_symconv(case)
-    block = range(reference.rows if rows is None else min(rows, reference.rows))
-    what = "whole" if len(block) == reference.rows else f"first {len(block)} rows"
-    build_rows, x = naive_formulation(case)
-    progress(f"naive   {case.label}: build dense M ({what})")
-    build, matrix = timed(lambda: block, build_rows)
-    progress(f"naive   {case.label}: M*x ({what})")
-    multiply, y = timed(lambda: matrix, lambda m: m * x)
-    progress(f"check   {case.label}")
-    return Comparison(reference, block, build, multiply, agrees(matrix, y, reference, block))
+def bench_case(case: Case, naive_plan: NaivePlan) -> CaseResult:
+    """Time symconv (whole) and the naive (per plan) on ``case``, and compare their results.
+
+    The naive runs first, while little else is alive; of symconv's results only
+    the rows of the naive's block are kept, for the check.
+    """
+    rows = math.prod(case.conv().output_shape)
+    block = range(0)
+    naive_entries: dict[tuple[int, int], Expr] = {}
+    naive_outputs: list[Expr] = []
+    if naive_plan != "none":
+        block = range(rows if naive_plan == "whole" else min(int(naive_plan), rows))
+        what = "whole" if len(block) == rows else f"first {len(block)} rows"
+        build_rows, x = naive_formulation(case)
+        progress(f"naive   {case.label}: build dense M ({what})")
+        build, dense = timed(lambda: block, build_rows)
+        progress(f"naive   {case.label}: M*x ({what})")
+        multiply, y = timed(lambda: dense, lambda matrix: matrix * x)
+        naive_entries, naive_outputs = dense.todok(), list(y)
+        del build_rows, x, dense, y
+
+    progress(f"symconv {case.label}: matrix()")
+    matrix_time, matrix = timed(case.conv, lambda conv: conv.matrix())
+    shape, nnz = matrix.shape, matrix.nnz()
+    symconv_entries = (
+        {(i - block.start, j): v for (i, j), v in matrix.todok().items() if i in block}
+        if block
+        else {}
+    )
+    del matrix
+    progress(f"symconv {case.label}: output()")
+    output_time, output = timed(case.conv, lambda conv: conv.output())
+    symconv_outputs = list(output.reshape(len(output)))[block.start : block.stop]
+    del output
+
+    naive: NaiveResult | None = None
+    if naive_plan != "none":
+        progress(f"check   {case.label}")
+        correct = naive_entries == symconv_entries and len(naive_outputs) == len(symconv_outputs)
+        correct = correct and all(
+            sympy.expand(got - want) == 0
+            for got, want in zip(naive_outputs, symconv_outputs, strict=True)
+        )
+        naive = NaiveResult(block, build, multiply, correct)
+    return CaseResult(case, shape, nnz, matrix_time, output_time, naive)
 
 
 # The worksheet's element -------------------------------------------------
@@ -344,7 +351,7 @@ WORKSHEET_INDEX = (31, 125, 125)
 TARGET_MS = 5.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class ElementResult:
     construct_ms: float
     warm_ms: float
@@ -352,8 +359,7 @@ class ElementResult:
     calls: int
     cold_calls: int
     terms: int
-    naive: Timing | None
-    correct: bool | None
+    naive: NaiveResult | None
 
 
 def bench_element(calls: int, cold_calls: int, with_naive: bool) -> ElementResult:
@@ -370,16 +376,18 @@ def bench_element(calls: int, cold_calls: int, with_naive: bool) -> ElementResul
         return fresh
 
     cold = median_of(cold_calls, cold_setup, lambda c: c.output_element(WORKSHEET_INDEX))
-    naive: Timing | None = None
-    correct: bool | None = None
+    naive: NaiveResult | None = None
     if with_naive:
-        progress("naive   worksheet layer: one dense row of M (196,608 entries) times x")
         _, out_h, out_w = conv.output_shape
-        c, i, j = WORKSHEET_INDEX
-        row = (c * out_h + i) * out_w + j
+        channel, i, j = WORKSHEET_INDEX
+        row = (channel * out_h + i) * out_w + j
+        block = range(row, row + 1)
         build_rows, x = naive_formulation(WORKSHEET)
-        naive, y = timed(lambda: range(row, row + 1), lambda block: build_rows(block) * x)
-        correct = sympy.expand(y[0] - element) == 0
+        progress("naive   worksheet layer: build one dense row of M (196,608 entries)")
+        build, dense = timed(lambda: block, build_rows)
+        progress("naive   worksheet layer: that row times x")
+        multiply, y = timed(lambda: dense, lambda matrix: matrix * x)
+        naive = NaiveResult(block, build, multiply, sympy.expand(y[0] - element) == 0)
     return ElementResult(
         construct_ms=construct * 1e3,
         warm_ms=warm * 1e3,
@@ -388,18 +396,18 @@ def bench_element(calls: int, cold_calls: int, with_naive: bool) -> ElementResul
         cold_calls=cold_calls,
         terms=len(element.args),
         naive=naive,
-        correct=correct,
     )
 
 
 # Reporting ---------------------------------------------------------------
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A Markdown table; every column but the first right-aligned."""
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> str:
+    """A Markdown table; ``align`` has an ``l`` or ``r`` per column (default: first left)."""
+    align = align or "l" + "r" * (len(header) - 1)
     lines = [
         "| " + " | ".join(header) + " |",
-        "|" + "|".join([" --- "] + [" ---: "] * (len(header) - 1)) + "|",
+        "|" + "|".join(" --- " if a == "l" else " ---: " for a in align) + "|",
     ]
     lines.extend("| " + " | ".join(row) + " |" for row in rows)
     return "\n".join(lines)
@@ -417,8 +425,12 @@ def factor(value: float) -> str:
     return f"{value:,.0f}x" if value >= 10 else f"{value:.2g}x"
 
 
-def verdict(correct: bool | None) -> str:
-    return "n/a" if correct is None else "equal" if correct else "**MISMATCH**"
+def with_runs(timing: Timing) -> str:
+    return f"{seconds(timing.seconds)} ({timing.runs})"
+
+
+def verdict(correct: bool) -> str:
+    return "equal" if correct else "**MISMATCH**"
 
 
 def machine_info(quick: bool) -> str:
@@ -433,14 +445,21 @@ def machine_info(quick: bool) -> str:
     except OSError:
         pass
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    git = ["git", "-C", str(REPO)]
     try:
         commit = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
+            [*git, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--", "symconv"],
-            capture_output=True, text=True, timeout=10, check=True,
+            [*git, "status", "--porcelain", "--", "symconv"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         revision = commit + (" (with uncommitted changes in symconv/)" if dirty else "")
     except (OSError, subprocess.SubprocessError):
@@ -461,29 +480,25 @@ def machine_info(quick: bool) -> str:
     )
 
 
-def engine_table(runs: Sequence[SymconvRun]) -> str:
+def engine_table(results: Sequence[CaseResult]) -> str:
     rows = []
-    for run in runs:
-        cells = [run.case.label, f"{run.shape[0]:,} x {run.shape[1]:,}", f"{run.nnz:,}"]
-        for timing in (run.matrix_time, run.output_time):
+    for result in results:
+        cells = [result.case.label, f"{result.shape[0]:,} x {result.shape[1]:,}", f"{result.nnz:,}"]
+        for timing in (result.matrix_time, result.output_time):
             cells += [
-                f"{seconds(timing.seconds)} ({timing.runs})",
-                rate(run.nnz / timing.seconds),
-                f"{timing.seconds / run.nnz * 1e6:.2f}",
+                with_runs(timing),
+                rate(result.nnz / timing.seconds),
+                f"{timing.seconds / result.nnz * 1e6:.2f}",
             ]
         rows.append(cells)
-    return table(
-        [
-            "case", "M shape", "nnz",
-            "matrix() s (runs)", "matrix() nnz/s", "matrix() us/nnz",
-            "output() s (runs)", "output() nnz/s", "output() us/nnz",
-        ],
-        rows,
-    )
+    header = ["case", "M shape", "nnz"]
+    for call in ("matrix()", "output()"):
+        header += [f"{call} s (runs)", f"{call} nnz/s", f"{call} us/nnz"]
+    return table(header, rows)
 
 
 def element_table(result: ElementResult) -> str:
-    ok = result.cold_ms < TARGET_MS
+    met = "**met**" if result.cold_ms < TARGET_MS else "**MISSED**"
     rows = [
         ["`Conv(...)` construction", f"{result.construct_ms:.3f} ms", f"median of {result.calls}"],
         [
@@ -494,63 +509,103 @@ def element_table(result: ElementResult) -> str:
         [
             "`output_element((31, 125, 125))`, SymPy cache cleared",
             f"{result.cold_ms:.3f} ms",
-            f"median of {result.cold_calls}, fresh Conv each; target < {TARGET_MS:g} ms: "
-            + ("**met**" if ok else "**MISSED**"),
+            f"median of {result.cold_calls}, fresh Conv each; target < {TARGET_MS:g} ms: {met}",
         ],
         ["terms in the element", str(result.terms), "C_in * 5 * 5 = 75"],
     ]
-    if result.naive is not None:
+    naive = result.naive
+    if naive is not None:
+        total_ms = (naive.build.seconds + naive.multiply.seconds) * 1e3
         rows += [
             [
                 "naive: that one row of dense M (3*256*256 = 196,608 entries), times x",
-                f"{result.naive.seconds * 1e3:,.0f} ms",
-                f"{result.naive.runs} run(s); whole run of that row; result "
-                f"{verdict(result.correct)} to symconv's",
+                f"{total_ms:,.0f} ms",
+                f"whole run of that row: build {seconds(naive.build.seconds)} s "
+                f"({naive.build.runs}) + M*x {seconds(naive.multiply.seconds)} s "
+                f"({naive.multiply.runs}); result {verdict(naive.correct)} to symconv's",
             ],
             [
-                "speed-up of `output_element` (cold) over the naive row",
-                factor(result.naive.seconds * 1e3 / result.cold_ms),
+                "speed-up of `output_element` (cache cleared) over the naive row",
+                factor(total_ms / result.cold_ms),
                 "",
             ],
         ]
-    return table(["measurement", "value", "note"], rows)
+    return table(["measurement", "value", "note"], rows, align="lrl")
 
 
-def comparison_table(comparisons: Sequence[Comparison]) -> str:
+def naive_whole_seconds(result: CaseResult, naive: NaiveResult) -> float:
+    """The naive's whole-run time: measured, or for a block ``build * m / r + multiply``."""
+    scale = result.rows / len(naive.block)
+    return naive.build.seconds * scale + naive.multiply.seconds
+
+
+def naive_runs_table(results: Sequence[CaseResult]) -> str:
     rows = []
-    for item in comparisons:
-        run = item.symconv
-        naive_rate = item.naive_rows_per_second
-        symconv_rate = run.rows / run.output_time.seconds
-        whole_seconds = run.rows / naive_rate
-        if item.whole:
-            measured = f"whole run ({run.rows:,} rows)"
-            naive_whole = seconds(whole_seconds)
-        else:
-            measured = f"per-row: first {len(item.block)} of {run.rows:,} rows"
-            naive_whole = f"~{seconds(whole_seconds)} (extrapolated)"
+    for result in results:
+        naive = result.naive
+        assert naive is not None
+        whole = len(naive.block) == result.rows
         rows.append(
             [
-                run.case.label,
-                f"{run.shape[0]:,} x {run.shape[1]:,}",
-                measured,
-                f"{seconds(item.build.seconds)} ({item.build.runs})",
-                f"{seconds(item.multiply.seconds)} ({item.multiply.runs})",
-                rate(naive_rate),
-                naive_whole,
-                rate(symconv_rate),
-                seconds(run.output_time.seconds),
-                factor(symconv_rate / naive_rate),
-                factor((run.rows / run.matrix_time.seconds) / item.naive_build_rows_per_second),
-                verdict(item.correct),
+                result.case.label,
+                f"{result.shape[0]:,} x {result.shape[1]:,}",
+                f"whole run ({result.rows:,} rows)"
+                if whole
+                else f"per-row: first {len(naive.block)} of {result.rows:,} rows",
+                with_runs(naive.build),
+                with_runs(naive.multiply),
+                seconds(naive_whole_seconds(result, naive))
+                if whole
+                else f"~{seconds(naive_whole_seconds(result, naive))} (est.)",
+                verdict(naive.correct),
             ]
         )
     return table(
         [
-            "case", "M shape", "naive measured on",
-            "naive build M s (runs)", "naive M*x s (runs)", "naive rows/s",
-            "naive whole run s", "symconv output() rows/s", "symconv output() s",
-            "speed-up y", "speed-up M", "check",
+            "case",
+            "M shape",
+            "naive measured on",
+            "build M s (runs)",
+            "M*x s (runs)",
+            "naive whole run s",
+            "check vs symconv",
+        ],
+        rows,
+    )
+
+
+def throughput_table(results: Sequence[CaseResult]) -> str:
+    rows = []
+    for result in results:
+        naive = result.naive
+        assert naive is not None
+        whole = len(naive.block) == result.rows
+        naive_y_rate = result.rows / naive_whole_seconds(result, naive)
+        symconv_y_rate = result.rows / result.output_time.seconds
+        naive_m_rate = len(naive.block) / naive.build.seconds
+        symconv_m_rate = result.rows / result.matrix_time.seconds
+        rows.append(
+            [
+                result.case.label,
+                "whole" if whole else "per-row",
+                rate(naive_m_rate),
+                rate(symconv_m_rate),
+                factor(symconv_m_rate / naive_m_rate),
+                rate(naive_y_rate),
+                rate(symconv_y_rate),
+                factor(symconv_y_rate / naive_y_rate),
+            ]
+        )
+    return table(
+        [
+            "case",
+            "naive figures",
+            "M: naive rows/s",
+            "M: symconv matrix() rows/s",
+            "speed-up M",
+            "y: naive rows/s",
+            "y: symconv output() rows/s",
+            "speed-up y",
         ],
         rows,
     )
@@ -568,12 +623,14 @@ class Plan:
     element_calls: int
     element_cold_calls: int
     naive_element_row: bool
-    naive_whole: tuple[Case, ...]
-    naive_blocks: tuple[tuple[Case, int], ...]
+    naive: tuple[tuple[Case, NaivePlan], ...]
 
-
-def conv_2d(height: int) -> Case:
-    return Case((height, height), kernel=3, in_channels=3, out_channels=16)
+    def cases(self) -> dict[Case, NaivePlan]:
+        """Every case to run, each once, with how much of the naive to run on it."""
+        cases: dict[Case, NaivePlan] = {Case(n): "none" for n in self.sizes_1d}
+        cases.update({conv_2d(h): "none" for h in self.sizes_2d})
+        cases.update(self.naive)
+        return dict(sorted(cases.items(), key=lambda item: item[0].order))
 
 
 FULL = Plan(
@@ -582,8 +639,15 @@ FULL = Plan(
     element_calls=300,
     element_cold_calls=100,
     naive_element_row=True,
-    naive_whole=(Case(100), Case(300), Case(1000), conv_2d(8)),
-    naive_blocks=((Case(10**4), 20), (Case(10**5), 4), (conv_2d(64), 20)),
+    naive=(
+        (Case(100), "whole"),
+        (Case(300), "whole"),
+        (Case(1000), "whole"),
+        (Case(10**4), 20),
+        (Case(10**5), 4),
+        (conv_2d(8), "whole"),
+        (conv_2d(64), 20),
+    ),
 )
 
 QUICK = Plan(
@@ -592,8 +656,12 @@ QUICK = Plan(
     element_calls=50,
     element_cold_calls=20,
     naive_element_row=False,
-    naive_whole=(Case(100), Case(300), conv_2d(6)),
-    naive_blocks=((Case(10**4), 5), (conv_2d(16), 5)),
+    naive=(
+        (Case(100), "whole"),
+        (Case(10**4), 5),
+        (conv_2d(6), "whole"),
+        (conv_2d(16), 5),
+    ),
 )
 
 
@@ -603,6 +671,7 @@ def warm_up() -> None:
         conv = case.conv()
         conv.matrix()
         conv.output()
+        conv.output_element(-1 if case.in_channels is None else (0, 0, 0))
         build_rows, x = naive_formulation(case)
         build_rows(range(2)) * x
 
@@ -614,15 +683,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = QUICK if options.quick else FULL
 
     warm_up()
-    engine_1d = [run_symconv(Case(n)) for n in plan.sizes_1d]
-    engine_2d = [run_symconv(conv_2d(h)) for h in plan.sizes_2d]
     element = bench_element(plan.element_calls, plan.element_cold_calls, plan.naive_element_row)
-    comparisons = [compare(case, None) for case in plan.naive_whole]
-    comparisons += [compare(case, rows) for case, rows in plan.naive_blocks]
+    results = {case: bench_case(case, naive) for case, naive in plan.cases().items()}
+    engine_1d = [results[Case(n)] for n in plan.sizes_1d]
+    engine_2d = [results[conv_2d(h)] for h in plan.sizes_2d]
+    compared = [results[case] for case, _ in plan.naive]
 
     elapsed = time.perf_counter() - START
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    all_correct = all(item.correct for item in comparisons) and element.correct is not False
+    checks = [result.naive.correct for result in compared if result.naive is not None]
+    checks += [element.naive.correct] if element.naive is not None else []
 
     print("# symconv engine benchmark\n")
     print(machine_info(options.quick))
@@ -632,31 +702,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(engine_table(engine_2d))
     print(
         "\nnnz: nonzeros of M, which is also the number of k*x products in y. "
-        "Linear growth shows as a flat us/nnz column."
+        "Linear growth shows as a flat us/nnz column. (runs): median of that many runs."
     )
     print(
-        "\n## 3. One element of `Conv((256, 256), 5, stride=2, in_channels=3, "
-        "out_channels=32)`\n"
+        "\n## 3. One element of `Conv((256, 256), 5, stride=2, in_channels=3, out_channels=32)`\n"
     )
     print(element_table(element))
     print("\n## 4. symconv against the naive dense SymPy baseline (same run)\n")
-    print(comparison_table(comparisons))
     print(
-        "\nNaive: `M = sympy.Matrix(m, n, rule)` then `y = M*x`, dense, O(m*n). "
-        "'whole run' rows ran the entire naive computation; 'per-row' rows built and "
-        "multiplied only the first rows of the full-width dense M, and their whole-run "
-        "time is extrapolated (every dense row costs the same). symconv figures are always "
-        "whole runs: rows/s = rows of M / time of the whole output(). "
-        "speed-up y = symconv output() rows/s over naive (build M + M*x) rows/s; "
-        "speed-up M = symconv matrix() rows/s over naive build-M rows/s. "
-        "check: the naive M's nonzeros and y (after expand) equal symconv's on the rows "
-        "that were run."
+        "Naive: `M = sympy.Matrix(m, n, rule)` then `y = M*x`, dense, O(m*n). "
+        "symconv is always run whole (`matrix()`, `output()` of the full layer).\n"
+    )
+    print("### 4a. The naive runs\n")
+    print(naive_runs_table(compared))
+    print(
+        "\n'whole run': the entire naive computation was run and checked. 'per-row': "
+        "only the first r rows of the full-width dense M were built and multiplied by x, "
+        "and checked against symconv's rows; the whole run is estimated as "
+        "build * m/r + M*x, counting the multiplication once (its time is mostly a fixed "
+        "pass over x), which can only underestimate the naive."
+    )
+    print("\n### 4b. Throughput at the same size, rows of M (= output elements) per second\n")
+    print(throughput_table(compared))
+    print(
+        "\nM: building the matrix (naive: dense `sympy.Matrix(m, n, rule)`, rows/s of the "
+        "rows built; symconv: `matrix()`). y: the outputs (naive: build M + M*x, rows/s "
+        "from the whole-run time of 4a, estimated for 'per-row' cases; symconv: "
+        "`output()`, which does not build M). speed-up = symconv rows/s / naive rows/s."
     )
     print(
         f"\nTotal wall time {elapsed:.0f} s, peak memory {peak_mb:,.0f} MB. "
-        + ("All checks passed." if all_correct else "**SOME CHECKS FAILED.**")
+        + ("All checks passed." if all(checks) else "**SOME CHECKS FAILED.**")
     )
-    return 0 if all_correct else 1
+    return 0 if all(checks) else 1
 
 
 if __name__ == "__main__":
