@@ -326,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--variants",
         type=_positive,
         metavar="N",
-        help="a class set: N variants (seeds N.., from --seed or 1) as one "
+        help="a class set: N variants (seeds S, S+1, ... with S from --seed, default 1) as one "
         "handout document, a page each, plus a key with the solutions",
     )
     sheet.add_argument("--title", help="title printed on the sheet")

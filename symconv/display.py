@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from sympy import Expr, S, latex, pretty
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
 
 from symconv.matrix import matrix_row
 
@@ -35,6 +36,7 @@ __all__ = [
     "elided_matrix",
     "elided_sum",
     "formula_latex",
+    "formula_text",
     "latex_grid",
     "latex_shape",
     "latex_summary",
@@ -77,15 +79,35 @@ def elided_matrix(conv: Conv, *, max_rows: int = 12, max_cols: int = 12) -> list
     return grid
 
 
+def _hand_order(expr: Expr) -> list[Expr]:
+    """Terms of a sum as written by hand: positive terms, negative terms, then numbers."""
+
+    def key(term: Expr) -> tuple[bool, bool, list[tuple[object, ...]]]:
+        names = sorted(_natural_key(s.name) for s in term.free_symbols)
+        return (term.is_number, term.could_extract_minus_sign(), names)
+
+    return sorted(expr.args, key=key)
+
+
 class _FormulaPrinter(LatexPrinter):  # type: ignore[misc]
-    """Orders each sum as written by hand: positive terms, negative terms, then numbers."""
-
     def _as_ordered_terms(self, expr: Expr, order: str | None = None) -> list[Expr]:
-        def key(term: Expr) -> tuple[bool, bool, list[tuple[object, ...]]]:
-            names = sorted(_natural_key(s.name) for s in term.free_symbols)
-            return (term.is_number, term.could_extract_minus_sign(), names)
+        return _hand_order(expr)
 
-        return sorted(expr.args, key=key)
+
+class _FormulaStrPrinter(StrPrinter):  # type: ignore[misc]
+    def _as_ordered_terms(self, expr: Expr, order: str | None = None) -> list[Expr]:
+        return _hand_order(expr)
+
+
+def formula_text(expr: Expr) -> str:
+    """Plain text of a formula with its terms in the order people write them.
+
+    >>> from sympy import symbols, floor
+    >>> W, K, s, p = symbols("W K s p")
+    >>> formula_text(floor((W + 2*p - K)/s) + 1), formula_text(W - K + 1)
+    ('floor((W + 2*p - K)/s) + 1', 'W - K + 1')
+    """
+    return str(_FormulaStrPrinter().doprint(expr))
 
 
 def formula_latex(expr: Expr) -> str:
