@@ -7,6 +7,7 @@ Every failure a user can cause prints one line on stderr and exits with status
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from symconv import __version__
 from symconv.conv import Conv
 from symconv.display import latex_summary, text_summary
 from symconv.errors import SymconvError
+from symconv.marking import class_summary, mark_file, reports_json
 from symconv.sheets import DEFAULT_SHEET, build_sheet, render_sheets, sheet_names
 from symconv.tex import compile_pdf, write_atomic
 
@@ -41,6 +43,26 @@ examples:
   symconv sheet --seed 7 --pdf               a variant with other numbers
   symconv sheet --variants 30 -o class.pdf --pdf   30 variants, one page each, and class-key.pdf
   symconv sheet my-sheet.toml -o mine.tex    your own sheet, defined in TOML
+"""
+
+
+_CHECK_EXAMPLES = """\
+example answer file (answers.toml):
+  sheet = "weight-sharing"
+  seed = 7
+  student = "Ada"
+
+  [1a]
+  size = "7"
+  first = "k_1 x_1 + k_2 x_2 + k_3 x_3"
+  last = 'k_1 x_7 + k_2 x_8 + k_3 x_9'
+
+  [1f]
+  general = '\\left\\lfloor \\frac{W + 2p - K}{s} \\right\\rfloor + 1'
+
+examples:
+  symconv check answers.toml            a line per answer, then the score
+  symconv check answers/ --json         a whole class, as JSON
 """
 
 
@@ -234,6 +256,26 @@ def _sheet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    path = Path(args.answers)
+    if path.is_dir():
+        files = sorted(path.glob("*.toml"))
+        if not files:
+            raise SymconvError(f"no answer files (*.toml) in {str(path)!r}")
+    else:
+        files = [path]
+    reports = [mark_file(file, sheet=args.sheet, seed=args.seed) for file in files]
+    if args.json:
+        print(
+            reports_json(reports) if path.is_dir() else json.dumps(reports[0].as_dict(), indent=2)
+        )
+    else:
+        print("\n\n".join(report.text() for report in reports))
+        if path.is_dir():
+            print("\n" + class_summary(reports))
+    return 0 if all(report.all_right for report in reports) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``symconv`` command and its subcommands."""
     parser = _Parser(
@@ -335,6 +377,27 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--date", help="date printed under the title")
     sheet.add_argument("--list", action="store_true", help="list the built-in sheets and exit")
     sheet.set_defaults(handler=_sheet)
+
+    marking = commands.add_parser(
+        "check",
+        help="mark a file of answers (or a folder of them) against a sheet",
+        description="Mark a student's answer file (TOML: one table per question, such as "
+        '[1a] with size = "7") against a sheet, every answer checked against what '
+        "symconv derives. A folder marks every *.toml in it and adds a class summary. "
+        "Exit status 0 only when every answer is right.",
+        epilog=_CHECK_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    marking.add_argument("answers", metavar="ANSWERS", help="an answer file, or a folder of them")
+    marking.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the sheet answered (built-in name or .toml); default: the file's own 'sheet', "
+        f"else {DEFAULT_SHEET}",
+    )
+    marking.add_argument("--seed", type=int, metavar="N", help="the variant answered")
+    marking.add_argument("--json", action="store_true", help="print the marks as JSON")
+    marking.set_defaults(handler=_check)
     return parser
 
 

@@ -567,14 +567,17 @@ def read_matrix(text: str) -> Matrix:
 def read_shape(text: str) -> tuple[int, ...]:
     r"""Read a tensor shape: ``(32, 126, 126)``, ``32 x 126 x 126``, ``32 \times 126 \times 126``.
 
-    >>> read_shape("3x256x256"), read_shape("[3, 5, 5]"), read_shape("7")
-    ((3, 256, 256), (3, 5, 5), (7,))
+    >>> read_shape("3x256x256"), read_shape("[3, 5, 5]"), read_shape(r"\mathbb{R}^{7 \times 9}")
+    ((3, 256, 256), (3, 5, 5), (7, 9))
     """
     if not isinstance(text, str):
         raise SymconvError(f"a shape to read must be text, got {type(text).__name__}")
     cleaned = text.strip().strip("$").strip()
     if len(cleaned) > MAX_LENGTH:
         raise AnswerSyntaxError("the answer is too long", cleaned[:120], 1)
+    space = re.fullmatch(r"(?:\\mathbb\{R\}|ℝ|R)\s*\^\s*\{(.*)\}", cleaned, re.S)
+    if space:  # \mathbb{R}^{7 \times 9}: the shape of a matrix
+        cleaned = space.group(1).strip()
     if cleaned[:1] in "([" and cleaned[-1:] in ")]":
         cleaned = cleaned[1:-1]
     parts = re.split(r"\\times|\\cdot|×|\*|,|\bby\b|(?<=\d)\s*[xX]\s*(?=\d)", cleaned)
