@@ -26,3 +26,17 @@ def test_ci_runs_the_readme_test_command() -> None:
     lines = [ln for ln in commands.group(1).splitlines() if ln and not ln.startswith("#")]
     test_command = lines[1]
     assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_readme_test_file_example_passes() -> None:
+    """The course test file shown in the README runs and its tests pass."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks
+    for block in blocks:
+        namespace: dict[str, object] = {}
+        exec(compile(block, "README.md", "exec"), namespace)  # the project's own README
+        tests = [f for name, f in namespace.items() if name.startswith("test_") and callable(f)]
+        assert tests
+        for test in tests:
+            test()
