@@ -5,9 +5,11 @@ from symconv.conv import Conv
 from symconv.errors import SpecError, SpecTypeError, SymconvError
 from symconv.formulas import output_size
 from symconv.sheets import render_sheet
+from symconv.transpose import ConvTranspose
 
 __all__ = [
     "Conv",
+    "ConvTranspose",
     "SpecError",
     "SpecTypeError",
     "SymconvError",

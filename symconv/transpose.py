@@ -1,0 +1,390 @@
+"""Transposed convolution, with PyTorch's conventions (``ConvTranspose1d/2d/3d``).
+
+A transposed convolution spreads every input over a window of the output:
+input position ``i`` reaches output ``i*s + j*d - p`` through tap ``j``. Its
+matrix is the transpose of the matrix of the convolution that maps the
+transposed convolution's output shape back to its input shape, built from the
+same weight symbols. The output size along an axis is
+``(W - 1)s - 2p + d(K - 1) + a + 1`` with ``a`` the output padding (added after,
+at the bottom or right).
+
+>>> up = ConvTranspose(3, 2, stride=2)
+>>> up.output_shape
+(6,)
+>>> up.output()
+[k_1*x_1, k_2*x_1, k_1*x_2, k_2*x_2, k_1*x_3, k_2*x_3]
+>>> up.matrix() == up.forward_conv().matrix().T
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sympy import Array, Expr, SparseMatrix
+
+from symconv.conv import Conv
+from symconv.errors import SpecError
+from symconv.expressions import linear_form, normalize_index
+from symconv.spec import _letters, as_int, per_axis, spatial_sizes
+from symconv.symbols import SymbolTable
+
+__all__ = ["ConvTranspose", "TransposeSpec"]
+
+
+@dataclass(frozen=True)
+class TransposeSpec:
+    """The validated description of a transposed convolution."""
+
+    input_size: tuple[int, ...]
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    output_padding: tuple[int, ...]
+    in_channels: int | None
+    out_channels: int | None
+    bias: bool
+    input_letter: str = "x"
+    kernel_letter: str = "k"
+    bias_letter: str = "b"
+    shared: bool = True  # what SymbolTable asks; a transposed convolution always shares
+
+    @classmethod
+    def build(
+        cls,
+        input_size: object,
+        kernel_size: object,
+        *,
+        stride: object = 1,
+        padding: object = 0,
+        dilation: object = 1,
+        output_padding: object = 0,
+        in_channels: object = None,
+        out_channels: object = None,
+        bias: object = False,
+        input_letter: object = "x",
+        kernel_letter: object = "k",
+        bias_letter: object = "b",
+    ) -> TransposeSpec:
+        """Validate the arguments of :class:`ConvTranspose`."""
+        sizes = spatial_sizes(input_size)
+        ndim = len(sizes)
+        if isinstance(padding, str):
+            raise SpecError(
+                f"padding of a transposed convolution must be an int or one per axis, got "
+                f"{padding!r} (PyTorch has no named padding for it)"
+            )
+        kernel = per_axis("kernel_size", kernel_size, ndim, 1)
+        strides = per_axis("stride", stride, ndim, 1)
+        pads = per_axis("padding", padding, ndim, 0)
+        dilations = per_axis("dilation", dilation, ndim, 1)
+        extra = per_axis("output_padding", output_padding, ndim, 0)
+        for axis in range(ndim):
+            limit = max(strides[axis], dilations[axis])
+            if extra[axis] >= limit:
+                raise SpecError(
+                    f"output_padding {extra[axis]} must be smaller than stride or dilation "
+                    f"(here {limit}) on axis {axis}, as in PyTorch"
+                )
+        if in_channels is None and out_channels is None:
+            c_in: int | None = None
+            c_out: int | None = None
+        else:
+            c_in = 1 if in_channels is None else as_int("in_channels", in_channels, 1)
+            c_out = 1 if out_channels is None else as_int("out_channels", out_channels, 1)
+        if not isinstance(bias, bool):
+            raise SpecError(f"bias must be True or False, got {bias!r}")
+        letters = _letters(input_letter, kernel_letter, bias_letter)
+        spec = cls(
+            sizes, kernel, strides, pads, dilations, extra, c_in, c_out, bias,
+            input_letter=letters["input_letter"],
+            kernel_letter=letters["kernel_letter"],
+            bias_letter=letters["bias_letter"],
+        )  # fmt: skip
+        for axis, size in enumerate(spec.output_size):
+            if size < 1:
+                raise SpecError(
+                    f"padding {pads[axis]} leaves no output on axis {axis}: "
+                    f"(W - 1)s - 2p + d(K - 1) + output_padding + 1 = {size}; use less padding"
+                )
+        return spec
+
+    @property
+    def ndim(self) -> int:
+        return len(self.input_size)
+
+    @property
+    def has_channels(self) -> bool:
+        return self.in_channels is not None
+
+    @property
+    def c_in(self) -> int:
+        return self.in_channels or 1
+
+    @property
+    def c_out(self) -> int:
+        return self.out_channels or 1
+
+    @property
+    def output_size(self) -> tuple[int, ...]:
+        """``(W - 1)s - 2p + d(K - 1) + output_padding + 1`` per axis."""
+        return tuple(
+            (w - 1) * s - 2 * p + d * (k - 1) + a + 1
+            for w, k, s, p, d, a in zip(
+                self.input_size, self.kernel_size, self.stride, self.padding,
+                self.dilation, self.output_padding, strict=True,
+            )
+        )  # fmt: skip
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (self.c_in, *self.input_size) if self.has_channels else self.input_size
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return (self.c_out, *self.output_size) if self.has_channels else self.output_size
+
+    @property
+    def filter_shape(self) -> tuple[int, ...]:
+        """What one input channel spreads onto the output: ``(C_out, *kernel)``."""
+        return (self.c_out, *self.kernel_size) if self.has_channels else self.kernel_size
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        """PyTorch's transposed weight: ``(C_in, C_out, *kernel)``."""
+        return (self.c_in, *self.filter_shape) if self.has_channels else self.kernel_size
+
+    @property
+    def bias_shape(self) -> tuple[int, ...]:
+        if not self.bias:
+            return (0,)
+        return (self.c_out,)
+
+
+class ConvTranspose:
+    """A transposed convolution (PyTorch's ``ConvTranspose``), derived symbolically.
+
+    Args:
+        input_size: Spatial size: an int (1-D) or a tuple.
+        kernel_size: An int for every spatial axis, or a tuple.
+        stride: An int or one per axis.
+        padding: ``dilation*(kernel_size-1) - padding`` zeros are conceptually added to
+            both sides of the input, as in PyTorch; an int or one per axis.
+        dilation: An int or one per axis.
+        output_padding: Extra size added after (bottom/right) on each axis;
+            smaller than the stride or the dilation.
+        in_channels: Input channels; with ``out_channels`` ``None`` both, no channel axes.
+        out_channels: Output channels.
+        bias: One bias per output channel.
+
+    >>> t = ConvTranspose((2, 2), 3, stride=2, padding=1, output_padding=1,
+    ...                   in_channels=4, out_channels=2)
+    >>> t.input_shape, t.output_shape, t.kernel_symbols.shape, t.weight_count
+    ((4, 2, 2), (2, 4, 4), (4, 2, 3, 3), 72)
+    """
+
+    __slots__ = ("_cache", "_symbols", "spec")
+
+    spec: TransposeSpec
+    _symbols: SymbolTable
+    _cache: dict[str, Any]
+
+    def __init__(
+        self,
+        input_size: int | tuple[int, ...],
+        kernel_size: int | tuple[int, ...],
+        *,
+        stride: int | tuple[int, ...] = 1,
+        padding: int | tuple[int, ...] = 0,
+        dilation: int | tuple[int, ...] = 1,
+        output_padding: int | tuple[int, ...] = 0,
+        in_channels: int | None = None,
+        out_channels: int | None = None,
+        bias: bool = False,
+        input_letter: str = "x",
+        kernel_letter: str = "k",
+        bias_letter: str = "b",
+    ) -> None:
+        spec = TransposeSpec.build(
+            input_size, kernel_size, stride=stride, padding=padding, dilation=dilation,
+            output_padding=output_padding, in_channels=in_channels, out_channels=out_channels,
+            bias=bias, input_letter=input_letter, kernel_letter=kernel_letter,
+            bias_letter=bias_letter,
+        )  # fmt: skip
+        object.__setattr__(self, "spec", spec)
+        object.__setattr__(self, "_symbols", SymbolTable(spec))  # type: ignore[arg-type]
+        object.__setattr__(self, "_cache", {})
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"ConvTranspose is immutable; cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ConvTranspose) and other.spec == self.spec
+
+    def __hash__(self) -> int:
+        return hash(self.spec)
+
+    def __repr__(self) -> str:
+        spec = self.spec
+        size = spec.input_size[0] if spec.ndim == 1 else spec.input_size
+        kernel = spec.kernel_size[0] if len(set(spec.kernel_size)) == 1 else spec.kernel_size
+        options = [
+            f"{name}={value[0] if len(set(value)) == 1 else value}"
+            for name, value, default in (
+                ("stride", spec.stride, 1),
+                ("padding", spec.padding, 0),
+                ("dilation", spec.dilation, 1),
+                ("output_padding", spec.output_padding, 0),
+            )
+            if set(value) != {default}
+        ]
+        if spec.has_channels:
+            options.append(f"in_channels={spec.in_channels}, out_channels={spec.out_channels}")
+        if spec.bias:
+            options.append("bias=True")
+        return f"ConvTranspose({', '.join([str(size), str(kernel), *options])})"
+
+    # Shapes and counts -------------------------------------------------------
+
+    @property
+    def ndim(self) -> int:
+        """Number of spatial axes."""
+        return self.spec.ndim
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """``(C_in, *spatial)`` with channels, else the spatial sizes."""
+        return self.spec.input_shape
+
+    @property
+    def filter_shape(self) -> tuple[int, ...]:
+        """What one input channel spreads onto the output: ``(C_out, *kernel)`` with channels."""
+        return self.spec.filter_shape
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """``(C_out, *spatial_out)`` with channels, else the spatial output sizes."""
+        return self.spec.output_shape
+
+    @property
+    def weight_count(self) -> int:
+        """Distinct trainable weights, biases included when ``bias=True``."""
+        return math.prod(self.spec.weight_shape) + math.prod(self.spec.bias_shape)
+
+    @property
+    def dense_weight_count(self) -> int:
+        """Weights of a fully connected layer between the flattened input and output."""
+        return math.prod(self.input_shape) * math.prod(self.output_shape)
+
+    @property
+    def input_symbols(self) -> Array:
+        """The ``x`` symbols, shaped as ``input_shape``."""
+        return self._cached("input", self._symbols.input_array)
+
+    @property
+    def kernel_symbols(self) -> Array:
+        """The ``k`` symbols, shaped as PyTorch's weight: ``(C_in, C_out, *kernel)``."""
+        return self._cached("kernel", self._symbols.weight_array)
+
+    @property
+    def bias_symbols(self) -> Array:
+        """One bias symbol per output channel (none without bias)."""
+        return self._cached("bias", self._symbols.bias_array)
+
+    # Derivations -------------------------------------------------------------
+
+    def forward_conv(self) -> Conv:
+        """The convolution from this layer's output shape back to its input shape.
+
+        Same kernel, stride, padding and dilation, channels swapped, same weight
+        symbols: ``self.matrix() == self.forward_conv().matrix().T`` whenever
+        ``output_padding`` is smaller than the stride.
+        """
+        spec = self.spec
+        return Conv(
+            spec.output_size if spec.ndim > 1 else spec.output_size[0],
+            spec.kernel_size,
+            stride=spec.stride,
+            padding=spec.padding,
+            dilation=spec.dilation,
+            in_channels=spec.out_channels,
+            out_channels=spec.in_channels,
+            kernel_letter=spec.kernel_letter,
+            input_letter="y" if spec.input_letter != "y" else "z",
+        )
+
+    def _axis_taps(self, axis: int, position: int) -> list[tuple[int, int]]:
+        """``(tap, input index)`` pairs reaching output ``position`` on ``axis``."""
+        spec = self.spec
+        stride, dilation = spec.stride[axis], spec.dilation[axis]
+        taps = []
+        for tap in range(spec.kernel_size[axis]):
+            reach = position + spec.padding[axis] - tap * dilation
+            if reach % stride == 0 and 0 <= reach // stride < spec.input_size[axis]:
+                taps.append((tap, reach // stride))
+        return taps
+
+    def _taps(self, index: tuple[int, ...]) -> list[tuple[int, int]]:
+        spec = self.spec
+        channel, position = (index[0], index[1:]) if spec.has_channels else (0, index)
+        combos: list[tuple[tuple[int, ...], tuple[int, ...]]] = [((), ())]
+        for axis, p in enumerate(position):
+            combos = [
+                ((*ks, k), (*xs, x)) for ks, xs in combos for k, x in self._axis_taps(axis, p)
+            ]
+        kernel_count = math.prod(spec.kernel_size)
+        taps = []
+        for c in range(spec.c_in):
+            for ks, xs in combos:
+                weight = (c * spec.c_out + channel) * kernel_count + _flat(ks, spec.kernel_size)
+                value = c * math.prod(spec.input_size) + _flat(xs, spec.input_size)
+                taps.append((weight, value))
+        return taps
+
+    def output_element(self, index: int | tuple[int, ...]) -> Expr:
+        """One output element, from the inputs that reach it (O(kernel))."""
+        normalized = normalize_index(index, self.output_shape)
+        symbols = self._symbols
+        bias = (
+            symbols.bias(normalized[0] if self.spec.has_channels else 0) if self.spec.bias else None
+        )
+        return linear_form(
+            ((symbols.weight(w), symbols.input(x)) for w, x in self._taps(normalized)), bias
+        )
+
+    def output(self) -> Array:
+        """Every output element, shaped as ``output_shape``."""
+        return self._cached(
+            "output",
+            lambda: Array(
+                [self.output_element(i) for i in itertools.product(*map(range, self.output_shape))],
+                self.output_shape,
+            ),
+        )
+
+    def matrix(self) -> SparseMatrix:
+        """The matrix ``M`` with ``y = M x`` on row-major flattening (bias left out)."""
+        entries: dict[tuple[int, int], Expr] = {}
+        symbols = self._symbols
+        for row, index in enumerate(itertools.product(*map(range, self.output_shape))):
+            for weight, column in self._taps(index):
+                key = (row, column)
+                symbol = symbols.weight(weight)
+                entries[key] = entries[key] + symbol if key in entries else symbol
+        return SparseMatrix(math.prod(self.output_shape), math.prod(self.input_shape), entries)
+
+    def _cached(self, key: str, build: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+
+def _flat(index: tuple[int, ...], shape: tuple[int, ...]) -> int:
+    flat = 0
+    for i, n in zip(index, shape, strict=True):
+        flat = flat * n + i
+    return flat
