@@ -63,7 +63,7 @@ __all__ = ["Verdict", "check"]
 #: Seconds a single check may take before it says it could not decide.
 TIME_LIMIT = 2.0
 #: Points of the exhaustive search at most.
-GRID_POINTS = 60_000
+GRID_POINTS = 12_000
 #: Matrix entries listed in feedback at most.
 LISTED = 5
 
