@@ -19,9 +19,16 @@ from symconv import __version__
 from symconv.conv import Conv
 from symconv.display import latex_summary, text_summary
 from symconv.errors import SymconvError
+from symconv.figures import (
+    render_figure,
+    sparsity_figure,
+    text_matrix_pattern,
+    text_window,
+    window_figure,
+)
 from symconv.marking import class_summary, mark_file, reports_json
 from symconv.sheets import DEFAULT_SHEET, build_sheet, render_sheets, sheet_names
-from symconv.tex import compile_pdf, write_atomic
+from symconv.tex import compile_pdf, pdf_to_png, write_atomic
 
 __all__ = ["build_parser", "main"]
 
@@ -63,6 +70,14 @@ example answer file (answers.toml):
 examples:
   symconv check answers.toml            a line per answer, then the score
   symconv check answers/ --json         a whole class, as JSON
+"""
+
+
+_FIGURE_EXAMPLES = """\
+examples:
+  symconv figure --input 7 --kernel 3 --stride 2 --padding 1 --at 1 --png -o window.png
+  symconv figure --input 5 5 --kernel 3 --dilation 2 --padding 2 --pdf -o dilated.pdf
+  symconv figure --input 6 --kernel 3 --kind matrix --png -o pattern.png
 """
 
 
@@ -197,6 +212,12 @@ def conv_from_args(args: argparse.Namespace) -> Conv:
 
 def _derive(args: argparse.Namespace) -> int:
     conv = conv_from_args(args)
+    if args.show:
+        print(repr(conv))
+        print(text_window(conv, tuple(args.at) if args.at else None))
+        print()
+        print(text_matrix_pattern(conv))
+        return 0
     if args.element is not None:
         element = conv.output_element(tuple(args.element))
         print(latex(element) if args.latex else pretty(element, wrap_line=False))
@@ -276,6 +297,26 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if all(report.all_right for report in reports) else 1
 
 
+def _figure(args: argparse.Namespace) -> int:
+    conv = conv_from_args(args)
+    at = tuple(args.at) if args.at else None
+    figure = sparsity_figure(conv) if args.kind == "matrix" else window_figure(conv, at)
+    source = render_figure(figure)
+    if args.png or args.pdf:
+        pdf = compile_pdf(source)
+        data: str | bytes = pdf_to_png(pdf, dpi=args.dpi) if args.png else pdf
+        suffix = ".png" if args.png else ".pdf"
+    else:
+        data, suffix = source, ".tex"
+    if args.output is None and isinstance(data, str):
+        sys.stdout.write(data)
+        return 0
+    path = Path(args.output) if args.output else Path(f"convolution-{args.kind}{suffix}")
+    write_atomic(path, data)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``symconv`` command and its subcommands."""
     parser = _Parser(
@@ -329,7 +370,54 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="output elements listed before eliding (default: 6)",
     )
+    view.add_argument(
+        "--show",
+        action="store_true",
+        help="draw the sliding window and the matrix pattern with text characters",
+    )
+    view.add_argument(
+        "--at",
+        type=int,
+        nargs="+",
+        metavar="I",
+        help="with --show: the output position (0-based, one number per spatial axis) "
+        "where the window is drawn (default: the first)",
+    )
     derive.set_defaults(handler=_derive)
+
+    figure = commands.add_parser(
+        "figure",
+        help="draw a convolution as a TikZ picture (LaTeX, PDF or PNG)",
+        description="Draw a 1-D or 2-D convolution: the padded input with the kernel placed at "
+        "one output position and that output highlighted (--kind window), or the matrix's "
+        "pattern of weights, shared beside unshared (--kind matrix). Without -o the LaTeX "
+        "goes to standard output.",
+        epilog=_FIGURE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_conv_options(figure)
+    drawing = figure.add_argument_group("the picture")
+    drawing.add_argument(
+        "--kind",
+        choices=("window", "matrix"),
+        default="window",
+        help="the sliding window (default) or the matrix pattern",
+    )
+    drawing.add_argument(
+        "--at",
+        type=int,
+        nargs="+",
+        metavar="I",
+        help="output position of the window, 0-based, one number per spatial "
+        "axis; negative counts from the end (default: the first)",
+    )
+    drawing.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    drawing.add_argument("--pdf", action="store_true", help="compile to PDF")
+    drawing.add_argument("--png", action="store_true", help="compile to PNG (via pdftoppm)")
+    drawing.add_argument(
+        "--dpi", type=_positive, default=150, metavar="N", help="PNG resolution (default: 150)"
+    )
+    figure.set_defaults(handler=_figure)
 
     sheet = commands.add_parser(
         "sheet",

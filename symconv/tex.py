@@ -17,7 +17,7 @@ from pathlib import Path
 
 from symconv.errors import SymconvError
 
-__all__ = ["TEX_INSTALL", "TexError", "compile_pdf", "write_atomic"]
+__all__ = ["TEX_INSTALL", "TexError", "compile_pdf", "pdf_to_png", "write_atomic"]
 
 TEX_INSTALL = (
     "apt-get install -y --no-install-recommends texlive-latex-base "
@@ -113,3 +113,29 @@ def compile_pdf(source: str) -> bytes:
                 text = log.read_text(errors="replace") if log.exists() else result.stdout
                 raise TexError(f"LaTeX failed: {_first_error(text)}")
         return Path(folder, "sheet.pdf").read_bytes()
+
+
+def pdf_to_png(pdf: bytes, *, dpi: int = 150) -> bytes:
+    """The first page of a PDF as PNG, through poppler's ``pdftoppm``.
+
+    Raises:
+        TexError: ``pdftoppm`` is missing (the message gives the install command) or failed.
+    """
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        raise TexError(f"pdftoppm not found; install poppler-utils: {TEX_INSTALL}")
+    with tempfile.TemporaryDirectory(prefix="symconv-png-") as folder:
+        source = Path(folder) / "figure.pdf"
+        source.write_bytes(pdf)
+        result = subprocess.run(
+            [pdftoppm, "-png", "-singlefile", "-r", str(dpi), source.name, "figure"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise TexError(f"pdftoppm failed: {result.stderr.strip().splitlines()[-1:]}")
+        return (Path(folder) / "figure.png").read_bytes()

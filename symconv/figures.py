@@ -1,0 +1,330 @@
+"""Pictures of a convolution: the sliding window and the matrix's sparsity pattern.
+
+The geometry is computed here, as plain cells (position, label, style); the
+TikZ layout lives in ``templates/figures/``. The same geometry drives the text
+pictures of ``symconv derive --show``.
+
+Input cells are drawn with the padding around them (shaded; with circular
+padding they show the input they wrap to), the kernel placed at one output
+position (its taps marked, so stride and dilation are visible), and the output
+grid beside it with that output highlighted.
+
+>>> from symconv import Conv
+>>> print(text_window(Conv(5, 3, padding=1, stride=2), 1))
+input  0 x x x x x 0
+window     # # #
+output . * .
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from sympy import latex
+
+from symconv.errors import SymconvError
+from symconv.expressions import normalize_index
+from symconv.matrix import convolution_entries
+
+if TYPE_CHECKING:
+    from symconv.conv import Conv
+
+__all__ = [
+    "Cell",
+    "Figure",
+    "render_figure",
+    "sparsity_figure",
+    "text_matrix_pattern",
+    "text_window",
+    "window_figure",
+]
+
+Style = Literal[
+    "input",
+    "padding",
+    "wrapped",
+    "tap",
+    "tap-padding",
+    "output",
+    "target",
+    "weight",
+    "empty",
+    "note",
+]
+
+#: Largest grid (cells per side) a figure draws.
+MAX_CELLS = 48
+CELL = 0.6  # centimetres
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One square of a figure, its lower-left corner in cell units (y grows upwards)."""
+
+    x: float
+    y: float
+    label: str
+    style: Style
+    tone: int = 0  # which weight colour, for sparsity pictures
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What a template draws: cells, captions, and the picture's size in cell units."""
+
+    cells: tuple[Cell, ...]
+    captions: tuple[tuple[float, float, str], ...]
+    width: float
+    height: float
+    arrow: tuple[float, float, float, float] | None = None
+    scale: float = CELL
+    tones: int = 0
+    legend: tuple[str, ...] = field(default=())
+
+    @property
+    def width_cm(self) -> float:
+        return self.width * self.scale
+
+    @property
+    def height_cm(self) -> float:
+        return self.height * self.scale
+
+
+def _position(conv: Conv, at: object) -> tuple[int, ...]:
+    spatial = conv.spec.output_size
+    if at is None:
+        return (0,) * len(spatial)
+    return normalize_index(at, spatial)
+
+
+def _spatial_2d(values: tuple[int, ...]) -> tuple[int, int]:
+    return (1, values[0]) if len(values) == 1 else (values[0], values[1])
+
+
+def window_figure(conv: Conv, at: object = None) -> Figure:
+    """The padded input, the kernel at output ``at`` (default: the first), and the output.
+
+    ``at`` indexes the spatial output (no channel), negative entries from the end.
+
+    Raises:
+        SymconvError: The convolution has more than 2 spatial axes or is too large to draw.
+    """
+    spec = conv.spec
+    if spec.ndim > 2:
+        raise SymconvError(f"figures draw 1-D and 2-D convolutions; this one has {spec.ndim} axes")
+    position = _position(conv, at)
+    rows, cols = _spatial_2d(spec.input_size)
+    (top, bottom), (left, right) = (
+        ((0, 0), spec.padding[0]) if spec.ndim == 1 else (spec.padding[0], spec.padding[1])
+    )
+    padded_rows, padded_cols = rows + top + bottom, cols + left + right
+    out_rows, out_cols = _spatial_2d(spec.output_size)
+    if max(padded_rows, padded_cols, out_rows, out_cols) > MAX_CELLS:
+        raise SymconvError(
+            f"the input is too large to draw ({padded_rows} x {padded_cols} cells with padding; "
+            f"at most {MAX_CELLS} per side): draw a smaller convolution"
+        )
+    stride = (1, spec.stride[0]) if spec.ndim == 1 else spec.stride
+    dilation = (1, spec.dilation[0]) if spec.ndim == 1 else spec.dilation
+    kernel = (1, spec.kernel_size[0]) if spec.ndim == 1 else spec.kernel_size
+    at_row, at_col = (0, position[0]) if spec.ndim == 1 else position
+    taps = {
+        (at_row * stride[0] + i * dilation[0], at_col * stride[1] + j * dilation[1]): (i, j)
+        for i in range(kernel[0])
+        for j in range(kernel[1])
+    }
+    labels = padded_cols <= 16
+    kernel_symbols = conv.kernel_symbols
+    cells = []
+    for r in range(padded_rows):
+        for c in range(padded_cols):
+            inside = top <= r < top + rows and left <= c < left + cols
+            source = ((r - top) % rows, (c - left) % cols)
+            if inside:
+                style: Style = "input"
+                label = _input_label(conv, source) if labels else ""
+            elif spec.padding_mode == "circular":
+                style, label = "wrapped", (_input_label(conv, source) if labels else "")
+            else:
+                style, label = "padding", "0" if labels else ""
+            if (r, c) in taps:
+                style = "tap" if inside or spec.padding_mode == "circular" else "tap-padding"
+                _, j = taps[(r, c)]
+                if labels and spec.shared and not spec.has_channels and spec.ndim == 1:
+                    # The weight each tap carries, written under the input it meets.
+                    weight = kernel[1] - 1 - j if spec.flip else j
+                    symbol = latex(kernel_symbols[weight])
+                    cells.append(Cell(c, -1, f"\\color{{tapcolor}}{symbol}", "note"))
+            cells.append(Cell(c, padded_rows - 1 - r, label, style))
+    gap = 2.0
+    offset_x = padded_cols + gap
+    offset_y = (padded_rows - out_rows) / 2
+    for r in range(out_rows):
+        for c in range(out_cols):
+            target = (r, c) == (at_row, at_col)
+            name = ",".join(str(v + 1) for v in ((c,) if spec.ndim == 1 else (r, c)))
+            label = f"y_{{{name}}}" if (target or out_cols <= 16) else ""
+            cells.append(
+                Cell(
+                    offset_x + c,
+                    offset_y + out_rows - 1 - r,
+                    label,
+                    "target" if target else "output",
+                )
+            )
+    caption = _caption(conv)
+    below = -1.9 if spec.ndim == 1 else -0.9
+    shaded = " (padding shaded)" if any(map(any, spec.padding)) else ""
+    captions = (
+        (padded_cols / 2, below, "input" + shaded),
+        (offset_x + out_cols / 2, min(offset_y, 0) + below, "output"),
+        ((offset_x + out_cols) / 2, below - 0.9, caption),
+    )
+    window_centre = (
+        at_col * stride[1] + dilation[1] * (kernel[1] - 1) / 2 + 0.5,
+        padded_rows - (at_row * stride[0] + dilation[0] * (kernel[0] - 1) / 2) - 0.5,
+    )
+    target_centre = (offset_x + at_col + 0.5, offset_y + out_rows - at_row - 0.5)
+    return Figure(
+        tuple(cells),
+        captions,
+        width=offset_x + out_cols,
+        height=max(padded_rows, out_rows) + (5.0 if spec.ndim == 1 else 4.0),
+        arrow=(window_centre[0], padded_rows + 0.3, target_centre[0], offset_y + out_rows + 0.3),
+    )
+
+
+def _input_label(conv: Conv, index: tuple[int, int]) -> str:
+    spec = conv.spec
+    name = ",".join(str(v + 1) for v in ((index[1],) if spec.ndim == 1 else index))
+    return f"{spec.input_letter}_{{{name}}}"
+
+
+def _caption(conv: Conv) -> str:
+    spec = conv.spec
+
+    def axes(values: tuple[int, ...]) -> str:
+        return str(values[0]) if len(set(values)) == 1 else str(values)
+
+    parts = [f"kernel {axes(spec.kernel_size)}", f"stride {axes(spec.stride)}"]
+    if set(spec.dilation) != {1}:
+        parts.append(f"dilation {axes(spec.dilation)}")
+    pads = ", ".join(f"({b}, {a})" for b, a in spec.padding)
+    parts.append(f"padding {pads}" + (" circular" if spec.padding_mode == "circular" else ""))
+    if spec.has_channels:
+        parts.append(f"channel 1 of {spec.c_in} shown")
+    return ", ".join(parts)
+
+
+def sparsity_figure(conv: Conv) -> Figure:
+    """The matrix pattern: shared weights (one colour per weight) beside unshared ones."""
+    from dataclasses import replace
+
+    from symconv.conv import Conv as ConvClass
+
+    spec = conv.spec
+    rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
+    if max(rows, cols) > MAX_CELLS:
+        raise SymconvError(
+            f"the matrix is too large to draw ({rows} x {cols}; at most {MAX_CELLS} per side)"
+        )
+    shared = ConvClass.from_spec(replace(spec, shared=True, bias=False))
+    unshared = ConvClass.from_spec(replace(spec, shared=False, bias=False))
+    cells: list[Cell] = []
+    captions = []
+    labels = cols <= 16
+    tones = 0
+    for panel, (layer, title) in enumerate(((shared, "shared"), (unshared, "not shared"))):
+        left = panel * (cols + 2)
+        entries = convolution_entries(layer.spec)
+        symbols = sorted({w for w in entries.values()}, key=str)
+        tone_of = {symbol: n for n, symbol in enumerate(symbols)}
+        tones = max(tones, len(symbols))
+        for r in range(rows):
+            for c in range(cols):
+                value = entries.get((r, c))
+                if value is None:
+                    cells.append(Cell(left + c, rows - 1 - r, "", "empty"))
+                else:
+                    label = latex(value) if labels else ""
+                    cells.append(Cell(left + c, rows - 1 - r, label, "weight", tone_of[value] % 6))
+        count = layer.weight_count
+        captions.append((left + cols / 2, -0.9, f"{title}: {count} weights"))
+    return Figure(
+        tuple(cells),
+        tuple(captions),
+        width=2 * cols + 2,
+        height=rows + 1.6,
+        scale=0.45 if cols > 12 else CELL,
+        tones=tones,
+    )
+
+
+def render_figure(figure: Figure, *, standalone: bool = True) -> str:
+    """LaTeX of a figure: a document of its own size, or the bare ``tikzpicture``."""
+    from symconv.render import environment
+
+    template = "figure.tex.j2" if standalone else "figures/picture.tex.j2"
+    return environment().get_template(template).render(figure=figure)
+
+
+# Text pictures -----------------------------------------------------------------
+
+
+def text_window(conv: Conv, at: object = None) -> str:
+    """The window at output ``at`` drawn with characters (1-D: one line each; 2-D: grids)."""
+    figure = window_figure(conv, at)
+    symbol = {
+        "input": "x",
+        "padding": "0",
+        "wrapped": "~",
+        "tap": "#",
+        "tap-padding": "#",
+        "output": ".",
+        "target": "*",
+    }
+    spec = conv.spec
+    inputs = [c for c in figure.cells if c.style not in ("output", "target", "note")]
+    outputs = [c for c in figure.cells if c.style in ("output", "target")]
+    if spec.ndim == 1:
+        ordered = sorted(inputs, key=lambda c: c.x)
+        line = " ".join(
+            "0" if c.style in ("padding", "tap-padding") else "~" if c.style == "wrapped" else "x"
+            for c in ordered
+        )
+        window = " ".join("#" if c.style.startswith("tap") else " " for c in ordered).rstrip()
+        out = " ".join(symbol[c.style] for c in sorted(outputs, key=lambda c: c.x))
+        return f"input  {line}\nwindow {window}\noutput {out}"
+    lines = []
+    for grid, title in ((inputs, "input (# = window)"), (outputs, "output (* = this output)")):
+        lines.append(title)
+        for y in sorted({c.y for c in grid}, reverse=True):
+            row = sorted((c for c in grid if c.y == y), key=lambda c: c.x)
+            lines.append("  " + " ".join(symbol[c.style] for c in row))
+    return "\n".join(lines)
+
+
+def text_matrix_pattern(conv: Conv) -> str:
+    """Which matrix entries hold which weight: letters a, b, c... for k_1, k_2, k_3..."""
+    rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
+    if max(rows, cols) > 80:
+        raise SymconvError(
+            f"the matrix is too large to draw ({rows} x {cols}; at most 80 per side)"
+        )
+    entries = convolution_entries(conv.spec)
+    order = sorted(
+        set(entries.values()), key=lambda w: [int(n) for n in re.findall(r"\d+", str(w))]
+    )
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    letter = {w: letters[n] if n < len(letters) else "#" for n, w in enumerate(order)}
+    lines = [
+        "".join(letter[entries[(r, c)]] if (r, c) in entries else "." for c in range(cols))
+        for r in range(rows)
+    ]
+    legend = ", ".join(f"{letter[w]} = {w}" for w in order[:12]) + (
+        " ..." if len(order) > 12 else ""
+    )
+    return "\n".join([*lines, legend])
