@@ -172,6 +172,11 @@ class Conv:
         )
         return f"Conv({', '.join([str(sizes), str(kernel), *options])})"
 
+    def _repr_latex_(self) -> str:
+        from symconv.display import notebook_latex
+
+        return notebook_latex(self)
+
     # Shapes and counts -------------------------------------------------
 
     @property

@@ -41,6 +41,7 @@ __all__ = [
     "latex_shape",
     "latex_summary",
     "natural_terms",
+    "notebook_latex",
     "text_grid",
     "text_summary",
 ]
@@ -312,3 +313,29 @@ def latex_summary(
     equation = conv.element_formula().equation
     lines += [r"\end{align*}", r"\[", f"  {latex(equation.lhs)} = {latex(equation.rhs)}", r"\]"]
     return "\n".join(lines)
+
+
+def notebook_latex(conv: Conv, *, max_size: int = 10) -> str:
+    r"""A compact LaTeX summary for notebooks: shapes, weight counts and the (elided) matrix.
+
+    >>> from symconv import Conv
+    >>> text = notebook_latex(Conv(4, 2))
+    >>> text.startswith(r"$\displaystyle") and r"\text{2 weights (unshared 6, dense 12)}" in text
+    True
+    """
+    facts = {label: value for label, value, _ in _facts(conv)}
+    other = "unshared" if conv.spec.shared else "shared"
+    counts = (
+        f"{conv.weight_count} weights ({other} {facts['weights, ' + other]}, "
+        f"dense {conv.dense_weight_count})"
+    )
+    head = (
+        rf"\texttt{{{_tt(repr(conv))}}}:\ {latex_shape(conv.input_shape)} \to "
+        rf"{latex_shape(conv.output_shape)},\ \text{{{counts}}}"
+    )
+    grid = latex_grid(elided_matrix(conv, max_rows=max_size, max_cols=max_size))
+    return rf"$\displaystyle \begin{{array}}{{l}} {head} \\ M = {grid} \end{{array}}$"
+
+
+def _tt(text: str) -> str:
+    return "".join({"_": r"\_", "{": r"\{", "}": r"\}"}.get(c, c) for c in text)

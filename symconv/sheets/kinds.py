@@ -25,6 +25,7 @@ from symconv.display import (
     natural_terms,
 )
 from symconv.errors import SymconvError
+from symconv.figures import Figure, sparsity_figure, window_figure
 from symconv.formulas import output_size
 from symconv.sheets.model import Answer
 from symconv.spec import ConvSpec, span
@@ -101,6 +102,15 @@ def _vector(symbols: Sequence[Symbol], limit: int = 6) -> str:
         r"\cdots" if i is None else latex(symbols[i]) for i in elided_indices(len(symbols), limit)
     ]
     return r"\begin{bmatrix} " + " & ".join(cells) + r" \end{bmatrix}^T"
+
+
+def _figure(params: dict[str, Any], conv: Conv, kind: str) -> Figure | None:
+    """The figure a problem asked for with ``figure = true``."""
+    if params["figure"] is False:
+        return None
+    if params["figure"] is not True:
+        raise SymconvError(f"figure must be true or false, got {params['figure']!r}")
+    return sparsity_figure(conv) if kind == "matrix" else window_figure(conv)
 
 
 def _conv(params: dict[str, Any], **overrides: Any) -> Conv:
@@ -186,6 +196,7 @@ def _common(conv: Conv) -> dict[str, Any]:
 # Kinds -------------------------------------------------------------------------
 
 CONV_DEFAULTS: dict[str, Any] = {
+    "figure": False,
     "input": None,
     "kernel": None,
     "stride": 1,
@@ -207,6 +218,7 @@ def _elements(params: dict[str, Any]) -> Derived:
     size = _shape_value(conv.output_shape)
     values = {
         **_common(conv),
+        "figure": _figure(params, conv, "window"),
         "size": latex_shape(conv.output_shape),
         "size_working": _size_working(conv.spec),
         "first_name": "y_{" + ",".join("1" for _ in last) + "}",
@@ -225,6 +237,7 @@ def _matrix(params: dict[str, Any]) -> Derived:
     shape = (math.prod(conv.output_shape), math.prod(conv.input_shape))
     values = {
         **_common(conv),
+        "figure": _figure(params, conv, "matrix"),
         "rows": shape[0],
         "cols": shape[1],
         "size_working": _size_working(conv.spec),
@@ -244,6 +257,7 @@ def _unshared(params: dict[str, Any]) -> Derived:
     positions = math.prod(conv.spec.output_size)
     values = {
         **_common(conv),
+        "figure": _figure(params, conv, "matrix"),
         "positions": positions,
         "per_window": per_window,
         "shared_count": shared.weight_count,
