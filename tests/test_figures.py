@@ -1,0 +1,165 @@
+"""Figures: the geometry against the convolution, and the pictures compiled by real TeX."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from symconv import Conv, SymconvError
+from symconv.cli import main
+from symconv.figures import (
+    render_figure,
+    sparsity_figure,
+    text_matrix_pattern,
+    text_window,
+    window_figure,
+)
+from symconv.tex import compile_pdf
+
+TARGET_FILL = (253, 174, 107)  # the highlighted output cell (templates/figures/colours.tex.j2)
+TAP_FILL = (198, 219, 239)
+
+SPECS = {
+    "1-D": Conv(9, 3),
+    "1-D same": Conv(9, 3, padding="same"),
+    "1-D stride 2": Conv(9, 3, stride=2, padding=1),
+    "1-D dilation 2": Conv(9, 3, dilation=2),
+    "2-D padding": Conv((5, 5), 3, padding=1),
+    "2-D stride 2": Conv((6, 6), 2, stride=2),
+    "2-D dilation 2": Conv((6, 6), 3, dilation=2, padding=2),
+    "2-D circular": Conv((4, 5), 3, padding=1, padding_mode="circular"),
+    "2-D channels": Conv((4, 4), 3, in_channels=3, out_channels=2),
+}
+
+
+def ppm_pixels(
+    pdf: bytes, tmp_path: Path, dpi: int = 40
+) -> tuple[int, int, set[tuple[int, int, int]]]:
+    """Rasterise a PDF with pdftoppm and read its PPM: width, height and the colours used."""
+    source = tmp_path / "figure.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-singlefile", source, tmp_path / "figure"], check=True
+    )
+    data = (tmp_path / "figure.ppm").read_bytes()
+    magic, width, height, _maximum, pixels = data.split(maxsplit=4)
+    assert magic == b"P6"
+    w, h = int(width), int(height)
+    colours = {tuple(pixels[i : i + 3]) for i in range(0, 3 * w * h, 3)}
+    return w, h, colours  # type: ignore[return-value]
+
+
+def near(colour: tuple[int, int, int], colours: set[tuple[int, int, int]], slack: int = 6) -> bool:
+    return any(all(abs(a - b) <= slack for a, b in zip(colour, c, strict=True)) for c in colours)
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_window_marks_exactly_the_taps_that_meet_the_output(name: str) -> None:
+    conv = SPECS[name]
+    at = tuple(n - 1 for n in conv.spec.output_size)
+    figure = window_figure(conv, at)
+    taps = [c for c in figure.cells if c.style in ("tap", "tap-padding")]
+    assert len(taps) == math.prod(conv.spec.kernel_size)
+    targets = [c for c in figure.cells if c.style == "target"]
+    assert len(targets) == 1
+    outputs = [c for c in figure.cells if c.style in ("output", "target")]
+    assert len(outputs) == math.prod(conv.spec.output_size)
+    # Taps on the input (not padding) are the inputs of that output element.
+    element = conv.output_element((0, *at) if conv.spec.has_channels else at)
+    inputs = {s for s in element.free_symbols if s.name.startswith("x_")}
+    assert len([c for c in taps if c.style == "tap"]) >= len(inputs) / conv.spec.c_in
+
+
+@pytest.fixture(scope="module")
+def compiled() -> dict[str, bytes]:
+    """Every spec's window figure, compiled once by pdflatex."""
+    return {
+        name: compile_pdf(render_figure(window_figure(conv, -1 if conv.ndim == 1 else (-1, 0))))
+        for name, conv in SPECS.items()
+    }
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_window_figures_compile(compiled: dict[str, bytes], name: str) -> None:
+    assert compiled[name].startswith(b"%PDF")
+
+
+def test_the_highlighted_output_and_the_window_are_drawn(
+    compiled: dict[str, bytes], tmp_path: Path
+) -> None:
+    _, _, colours = ppm_pixels(compiled["2-D padding"], tmp_path)
+    assert near(TARGET_FILL, colours)
+    assert near(TAP_FILL, colours)
+    assert len(colours) > 10  # not blank
+
+
+def test_the_picture_grows_with_the_grid(tmp_path: Path) -> None:
+    small = ppm_pixels(compile_pdf(render_figure(window_figure(Conv(4, 3)))), tmp_path)
+    large = ppm_pixels(compile_pdf(render_figure(window_figure(Conv(12, 3)))), tmp_path)
+    assert large[0] > small[0]
+
+
+def test_sparsity_figure_draws_one_cell_per_matrix_entry() -> None:
+    conv = Conv(6, 3, padding=1)
+    figure = sparsity_figure(conv)
+    weights = [c for c in figure.cells if c.style == "weight"]
+    shared_nonzeros = len(conv.matrix().todok())
+    unshared_nonzeros = len(Conv(6, 3, padding=1, shared=False).matrix().todok())
+    assert len(weights) == shared_nonzeros + unshared_nonzeros
+
+
+def test_figure_command_writes_a_png(tmp_path: Path) -> None:
+    out = tmp_path / "window.png"
+    assert (
+        main(
+            [
+                "figure",
+                "--input",
+                "7",
+                "--kernel",
+                "3",
+                "--stride",
+                "2",
+                "--padding",
+                "1",
+                "--at",
+                "1",
+                "--png",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_figure_command_prints_latex_without_output_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["figure", "--input", "5", "--kernel", "3", "--kind", "matrix"]) == 0
+    assert r"\begin{tikzpicture}" in capsys.readouterr().out
+
+
+def test_too_large_or_3d_convolutions_are_refused_clearly() -> None:
+    with pytest.raises(SymconvError, match="too large"):
+        window_figure(Conv((100, 100), 3))
+    with pytest.raises(SymconvError, match="1-D and 2-D"):
+        window_figure(Conv((3, 3, 3), 2))
+
+
+def test_text_window_marks_the_taps_and_the_output() -> None:
+    conv = Conv((5, 5), 3, stride=2, padding=1)
+    grid = "".join(line for line in text_window(conv, (1, 1)).splitlines() if line.startswith("  "))
+    assert grid.count("#") == math.prod(conv.spec.kernel_size)
+    assert grid.count("*") == 1
+
+
+def test_text_matrix_pattern_has_one_letter_per_nonzero() -> None:
+    conv = Conv(7, 3, padding="same")
+    rows = text_matrix_pattern(conv).splitlines()[: math.prod(conv.output_shape)]
+    letters = sum(ch != "." for row in rows for ch in row)
+    assert letters == len(conv.matrix().todok())
