@@ -9,7 +9,7 @@ only facts are derived and turned into LaTeX.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,12 +29,15 @@ from symconv.figures import Figure, sparsity_figure, window_figure
 from symconv.formulas import output_size
 from symconv.sheets.model import Answer
 from symconv.spec import ConvSpec, span
+from symconv.symbols import SymbolTable
 
 __all__ = ["KINDS", "Derived", "Kind", "latex_escape"]
 
 #: Largest matrix printed in full on a sheet; larger ones are elided.
 FULL_MATRIX = 10
 
+# The default (OT1) text fonts have no _, ^ or ~ of their own: those come from the
+# typewriter font, so the PDF shows (and pdftotext reads back) what was typed.
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}",
     "{": r"\{",
@@ -42,10 +45,10 @@ _LATEX_SPECIALS = {
     "$": r"\$",
     "&": r"\&",
     "#": r"\#",
-    "^": r"\textasciicircum{}",
-    "_": r"\_",
+    "^": r"\texttt{\char94}",
+    "_": r"\texttt{\char95}",
     "%": r"\%",
-    "~": r"\textasciitilde{}",
+    "~": r"\texttt{\char126}",
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
@@ -97,10 +100,9 @@ def _shape_value(shape: tuple[int, ...]) -> int | tuple[int, ...]:
     return shape[0] if len(shape) == 1 else shape
 
 
-def _vector(symbols: Sequence[Symbol], limit: int = 6) -> str:
-    cells = [
-        r"\cdots" if i is None else latex(symbols[i]) for i in elided_indices(len(symbols), limit)
-    ]
+def _vector(count: int, symbol_at: Callable[[int], Symbol], limit: int = 6) -> str:
+    """A column vector written as a transposed row, elided, naming only what it shows."""
+    cells = [r"\cdots" if i is None else latex(symbol_at(i)) for i in elided_indices(count, limit)]
     return r"\begin{bmatrix} " + " & ".join(cells) + r" \end{bmatrix}^T"
 
 
@@ -113,7 +115,16 @@ def _figure(params: dict[str, Any], conv: Conv, kind: str) -> Figure | None:
     return sparsity_figure(conv) if kind == "matrix" else window_figure(conv)
 
 
+def _flag(params: dict[str, Any], key: str) -> bool:
+    value = params[key]
+    if not isinstance(value, bool):
+        raise SymconvError(f"key {key!r} must be true or false, got {value!r}")
+    return value
+
+
 def _conv(params: dict[str, Any], **overrides: Any) -> Conv:
+    for key in ("circular", "flip", "bias"):
+        _flag(params, key)
     options = {
         "stride": params["stride"],
         "padding": params["padding"],
@@ -179,13 +190,15 @@ def _matrix_value(conv: Conv) -> Any:
 
 
 def _common(conv: Conv) -> dict[str, Any]:
-    symbols = conv.input_symbols
-    kernel = conv.kernel_symbols
-    one_d = conv.ndim == 1 and not conv.spec.has_channels
+    spec = conv.spec
+    table = SymbolTable(spec)
+    one_d = conv.ndim == 1 and not spec.has_channels
     return {
         "one_d": one_d,
-        "input_vector": _vector(list(symbols)) if one_d else "",
-        "kernel_vector": _vector(list(kernel)) if one_d and conv.spec.shared else "",
+        "input_vector": _vector(spec.input_size[0], table.input) if one_d else "",
+        "kernel_vector": (
+            _vector(spec.kernel_size[0], table.weight) if one_d and spec.shared else ""
+        ),
         "input_size": conv.spec.input_size[0] if one_d else latex_shape(conv.input_shape),
         "kernel_size": conv.spec.kernel_size[0] if one_d else latex_shape(conv.filter_shape),
         "setting": _setting(conv.spec),
@@ -281,7 +294,7 @@ def _size_formula(params: dict[str, Any]) -> Derived:
             "general", "output size with stride s and padding p", general, formula_latex(general)
         ),
     ]
-    if params["dilation"]:
+    if _flag(params, "dilation"):
         dilated = output_size(W, K, stride=s, padding=p, dilation=d)
         answers.append(
             _answer("dilated", "output size with dilation d", dilated, formula_latex(dilated))

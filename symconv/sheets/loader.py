@@ -113,7 +113,7 @@ def _problem(
 ) -> Problem:
     if not isinstance(table, dict) or "kind" not in table:
         raise SheetError(f"{where}: needs kind = one of {', '.join(KINDS)}")
-    kind = KINDS.get(table["kind"])
+    kind = KINDS.get(table["kind"]) if isinstance(table["kind"], str) else None
     if kind is None:
         raise SheetError(f"{where}: unknown kind {table['kind']!r}; kinds: {', '.join(KINDS)}")
     where = f"{where} ({kind.name})"
@@ -133,7 +133,7 @@ def _problem(
     except TypeError as error:
         raise SheetError(f"{where}: {error}") from None
     space = table.get("space", kind.space)
-    if not isinstance(space, int | float) or not 0 <= space <= 25:
+    if isinstance(space, bool) or not isinstance(space, int | float) or not 0 <= space <= 25:
         raise SheetError(f"{where}: space must be a number of centimetres from 0 to 25")
     return Problem(problem_id, kind.name, derived.values, derived.answers, float(space))
 
@@ -223,18 +223,23 @@ def _derive(
             )
         built.append(
             Section(
-                latex_escape(_text(where, section, "title")),
+                _one_line(_text(where, section, "title")),
                 latex_escape(_text(where, section, "intro")),
                 tuple(parts),
             )
         )
     return Sheet(
         name=name,
-        title=latex_escape(texts["title"] or name),
+        title=_one_line(texts["title"] or name),
         sections=tuple(built),
         parameters=dict(values),
         seed=seed,
-        course=latex_escape(texts["course"]),
-        author=latex_escape(texts["author"]),
-        date=latex_escape(texts["date"]),
+        course=_one_line(texts["course"]),
+        author=_one_line(texts["author"]),
+        date=_one_line(texts["date"]),
     )
+
+
+def _one_line(text: str) -> str:
+    """A title or name: escaped, its line breaks and blank lines folded into spaces."""
+    return latex_escape(" ".join(text.split()))
