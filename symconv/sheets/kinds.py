@@ -24,12 +24,16 @@ from symconv.display import (
     latex_shape,
     natural_terms,
 )
+from symconv.equivariance import translation_equivariance
 from symconv.errors import SymconvError
 from symconv.figures import Figure, sparsity_figure, window_figure
 from symconv.formulas import output_size
+from symconv.pooling import Pool
 from symconv.sheets.model import Answer
 from symconv.spec import ConvSpec, span
+from symconv.stack import Stack, conv, dense, flatten, pool
 from symconv.symbols import SymbolTable
+from symconv.transpose import ConvTranspose
 
 __all__ = ["KINDS", "Derived", "Kind", "latex_escape"]
 
@@ -387,6 +391,189 @@ def _text(params: dict[str, Any]) -> Derived:
     )
 
 
+def _one_or_all(values: tuple[int, ...]) -> int | tuple[int, ...]:
+    return values[0] if len(set(values)) == 1 else values
+
+
+def _transpose(params: dict[str, Any]) -> Derived:
+    layer = ConvTranspose(
+        params["input"],
+        params["kernel"],
+        stride=params["stride"],
+        padding=params["padding"],
+        dilation=params["dilation"],
+        output_padding=params["output_padding"],
+        in_channels=params["in_channels"],
+        out_channels=params["out_channels"],
+    )
+    forward = layer.forward_conv()
+    rows, cols = math.prod(layer.output_shape), math.prod(layer.input_shape)
+    small = rows * cols <= 10_000
+    grid = elided_matrix_of(layer.matrix()) if small else ""
+    values = {
+        "input_size": latex_shape(layer.input_shape),
+        "kernel": latex_shape(layer.spec.kernel_size),
+        "stride": _one_or_all(layer.spec.stride),
+        "padding": _one_or_all(layer.spec.padding),
+        "output_padding": layer.spec.output_padding[0],
+        "working": r",\quad ".join(
+            dict.fromkeys(
+                f"({w} - 1) \\cdot {s} - 2 \\cdot {p} + {d} \\cdot ({k} - 1) + {a} + 1 = {o}"
+                for w, s, p, d, k, a, o in zip(
+                    layer.spec.input_size,
+                    layer.spec.stride,
+                    layer.spec.padding,
+                    layer.spec.dilation,
+                    layer.spec.kernel_size,
+                    layer.spec.output_padding,
+                    layer.spec.output_size,
+                    strict=True,
+                )
+            )
+        ),
+        "forward": latex_escape(repr(forward)),
+        "small": small,
+    }
+    answers = [
+        _answer(
+            "size",
+            "output shape",
+            _shape_value(layer.output_shape),
+            latex_shape(layer.output_shape),
+        ),
+        _answer("weights", "number of weights", layer.weight_count, str(layer.weight_count)),
+    ]
+    if small:
+        answers.append(_answer("matrix", "matrix", layer.matrix(), grid))
+    return Derived(values, tuple(answers))
+
+
+def elided_matrix_of(matrix: Any) -> str:
+    """LaTeX of a SymPy matrix, elided like the convolution matrices."""
+    rows = elided_indices(matrix.rows, FULL_MATRIX)
+    cols = elided_indices(matrix.cols, FULL_MATRIX)
+    grid: list[list[Any]] = []
+    for r in rows:
+        if r is None:
+            grid.append(["vdots" if c is not None else "ddots" for c in cols])
+        else:
+            grid.append([matrix[r, c] if c is not None else "cdots" for c in cols])
+    return latex_grid(grid)
+
+
+def _pooling(params: dict[str, Any]) -> Derived:
+    if params["mode"] not in ("max", "avg"):
+        raise SymconvError(f'key \'mode\' must be "max" or "avg", got {params["mode"]!r}')
+    layer = Pool(
+        params["input"],
+        params["kernel"],
+        stride=params["stride"],
+        padding=params["padding"],
+        ceil_mode=_flag(params, "ceil_mode"),
+        mode=params["mode"],
+    )
+    last = tuple(n - 1 for n in layer.output_shape)
+    first_expr = layer.output_element((0,) * len(last))
+    last_expr = layer.output_element(last)
+    values = {
+        "input_size": latex_shape(layer.input_shape),
+        "kernel": latex_shape(layer.spec.kernel_size),
+        "stride": _one_or_all(layer.spec.stride),
+        "padding": layer.spec.padding[0],
+        "ceil_mode": layer.spec.ceil_mode,
+        "mode": "max" if layer.spec.mode == "max" else "average",
+        "last_name": "y_{" + ",".join(str(n + 1) for n in last) + "}",
+    }
+    answers = (
+        _answer(
+            "size",
+            "output shape",
+            _shape_value(layer.output_shape),
+            latex_shape(layer.output_shape),
+        ),
+        _answer("first", "first element", first_expr, latex(first_expr)),
+        _answer("last", "last element", last_expr, latex(last_expr)),
+    )
+    return Derived(values, answers)
+
+
+def _stack(params: dict[str, Any]) -> Derived:
+    makers: dict[str, Callable[..., Any]] = {
+        "conv": conv,
+        "pool": pool,
+        "flatten": flatten,
+        "dense": dense,
+    }
+    layers = []
+    for number, table in enumerate(params["layers"] or (), start=1):
+        if not isinstance(table, dict) or table.get("type") not in makers:
+            raise SymconvError(
+                f"key 'layers', layer {number}: needs type = one of {', '.join(makers)}"
+            )
+        options = {k: v for k, v in table.items() if k != "type"}
+        kernel = options.pop("kernel", None)
+        try:
+            if table["type"] in ("conv", "pool"):
+                if kernel is None:
+                    raise SymconvError("needs a kernel")
+                layers.append(makers[table["type"]](kernel, **options))
+            elif table["type"] == "dense":
+                layers.append(dense(options.pop("out_features"), **options))
+            else:
+                layers.append(flatten(**options))
+        except (TypeError, KeyError) as error:
+            raise SymconvError(f"key 'layers', layer {number}: {error}") from None
+        except SymconvError as error:
+            raise SymconvError(f"key 'layers', layer {number}: {error}") from None
+    shape = tuple(params["input"]) if isinstance(params["input"], (list, tuple)) else None
+    if not shape or not all(isinstance(n, int) for n in shape):
+        raise SymconvError("key 'input' must be [channels, height, width] (or [channels, length])")
+    stack = Stack(shape, layers)
+    last_spatial = next(
+        (row for row in reversed(stack.rows) if row.receptive_field[1] is not None), stack.rows[0]
+    )
+    field = last_spatial.receptive_field[0]
+    values = {
+        "input_shape": latex_shape(shape),
+        "layers": [row.name for row in stack.rows[1:]],
+        "table": stack.latex_table(),
+        "field_layer": last_spatial.name,
+    }
+    answers = (
+        _answer(
+            "output_shape",
+            "output shape",
+            _shape_value(stack.output_shape),
+            latex_shape(stack.output_shape),
+        ),
+        _answer("weights", "weights in all", stack.weight_count, str(stack.weight_count)),
+        _answer("field", "receptive field", field, str(field)),
+    )
+    return Derived(values, answers)
+
+
+def _equivariance(params: dict[str, Any]) -> Derived:
+    conv = _conv(params, shared=not _flag(params, "unshared"))
+    result = translation_equivariance(conv)
+    verdict = "yes" if result.commutes else "no"
+    values = {
+        **_common(conv),
+        "unshared": not conv.spec.shared,
+        "message": latex_escape(result.message),
+        "rows": ", ".join(map(str, result.differing_rows)),
+    }
+    answers = (
+        Answer("commutes", "does it commute with shifts", None, verdict),
+        _answer(
+            "rows",
+            "rows that differ",
+            result.differing_rows,
+            ", ".join(map(str, result.differing_rows)) or "none",
+        ),
+    )
+    return Derived(values, answers)
+
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -444,6 +631,54 @@ KINDS: dict[str, Kind] = {
             ("image", "channels", "kernel", "filters"),
             _counts,
             5.0,
+        ),
+        Kind(
+            "transpose",
+            "output size, weights and matrix of a transposed convolution",
+            {
+                "input": None,
+                "kernel": None,
+                "stride": 1,
+                "padding": 0,
+                "dilation": 1,
+                "output_padding": 0,
+                "in_channels": None,
+                "out_channels": None,
+            },
+            ("input", "kernel"),
+            _transpose,
+            5.0,
+        ),
+        Kind(
+            "pooling",
+            "output size and elements of max or average pooling",
+            {
+                "input": None,
+                "kernel": None,
+                "stride": None,
+                "padding": 0,
+                "ceil_mode": False,
+                "mode": "max",
+            },
+            ("input", "kernel"),
+            _pooling,
+            3.5,
+        ),
+        Kind(
+            "stack",
+            "shapes, weights and receptive field through a stack of layers",
+            {"input": None, "layers": None},
+            ("input", "layers"),
+            _stack,
+            6.0,
+        ),
+        Kind(
+            "equivariance",
+            "whether a layer commutes with shifting its input",
+            {**CONV_DEFAULTS, "unshared": False},
+            ("input", "kernel"),
+            _equivariance,
+            4.0,
         ),
         Kind(
             "text",

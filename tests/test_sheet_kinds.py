@@ -1,0 +1,81 @@
+"""The problem kinds beyond one layer: answers from the engine, compiled by real TeX."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from symconv import ConvTranspose
+from symconv.equivariance import translation_equivariance
+from symconv.pooling import Pool
+from symconv.sheets import build_sheet, render_sheet
+from symconv.stack import Stack, conv, dense, flatten, pool
+from symconv.tex import compile_pdf
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "beyond-one-layer.toml"
+
+
+@pytest.mark.parametrize("seed", [None, 1, 2])
+def test_answers_are_what_the_engine_derives(seed: int | None) -> None:
+    sheet = build_sheet(EXAMPLE, seed=seed)
+    n = sheet.parameters["n"]
+    up = ConvTranspose(3, 3, stride=2, padding=1, output_padding=1)
+    assert sheet.problem("1a").answer("size").value == up.output_shape[0]
+    assert sheet.problem("1a").answer("matrix").value == up.matrix()
+    average = Pool(n, 2, mode="avg")
+    assert sheet.problem("1b").answer("first").value == average.output_element(0)
+    assert sheet.problem("1b").answer("last").value == average.output_element(-1)
+    assert sheet.problem("1c").answer("size").value == Pool((5, 5), 2, ceil_mode=True).output_shape
+    stack = Stack(
+        (3, 32, 32),
+        [
+            conv(3, out_channels=16, padding=1),
+            pool(2),
+            conv(3, out_channels=32),
+            flatten(),
+            dense(10),
+        ],
+    )
+    assert sheet.problem("1d").answer("weights").value == stack.weight_count
+    assert sheet.problem("1d").answer("field").value == stack.rows[3].receptive_field[0]
+    from symconv import Conv
+
+    for problem, layer in (
+        ("1e", Conv(n, 3, padding="same")),
+        ("1f", Conv(n, 3, padding="same", padding_mode="circular")),
+        ("1g", Conv(n, 3, shared=False)),
+    ):
+        rows = translation_equivariance(layer).differing_rows
+        assert sheet.problem(problem).answer("rows").value == rows
+
+
+def test_the_sheet_with_every_new_kind_compiles_and_shows_its_answers(tmp_path: Path) -> None:
+    pdf = compile_pdf(render_sheet(EXAMPLE))
+    (tmp_path / "sheet.pdf").write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", tmp_path / "sheet.pdf", "-"], capture_output=True, text=True, check=True
+    ).stdout
+    sheet = build_sheet(EXAMPLE)
+    assert str(sheet.problem("1d").answer("weights").value) in text
+    assert "commutes with the shift" in text
+    handout = compile_pdf(render_sheet(EXAMPLE, solutions=False))
+    (tmp_path / "handout.pdf").write_bytes(handout)
+    questions = subprocess.run(
+        ["pdftotext", tmp_path / "handout.pdf", "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert str(sheet.problem("1d").answer("weights").value) not in questions
+
+
+def test_a_stack_layer_without_a_kernel_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        'title = "x"\n[[section]]\ntitle = "s"\n[[section.problem]]\nkind = "stack"\n'
+        'input = [1, 8]\nlayers = [{ type = "conv" }]\n',
+        encoding="utf-8",
+    )
+    from symconv import SymconvError
+
+    with pytest.raises(SymconvError, match=r"problem \(a\).*layers.*layer 1"):
+        build_sheet(path)
