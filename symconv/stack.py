@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-from sympy import Integer, Matrix, Rational, SparseMatrix, Symbol, ceiling, sympify
+from sympy import Basic, Integer, Matrix, Rational, SparseMatrix, Symbol, ceiling
 
 from symconv.errors import SpecError, SymconvError
 from symconv.formulas import output_size
@@ -101,12 +101,14 @@ def conv(
     bias: bool = False,
 ) -> Layer:
     """A convolution (``out_channels`` defaults to the input's channels)."""
-    return Layer("conv", kernel, stride, padding, dilation, out_channels, bias=bias)
+    return _check_layer(Layer("conv", kernel, stride, padding, dilation, out_channels, bias=bias))
 
 
 def pool(kernel: Any, *, stride: Any = None, padding: Any = 0, mode: str = "max") -> Layer:
     """A pooling layer (stride defaults to the kernel size)."""
-    return Layer("pool", kernel, kernel if stride is None else stride, padding, mode=mode)
+    return _check_layer(
+        Layer("pool", kernel, kernel if stride is None else stride, padding, mode=mode)
+    )
 
 
 def conv_transpose(
@@ -120,8 +122,9 @@ def conv_transpose(
     bias: bool = False,
 ) -> Layer:
     """A transposed convolution, PyTorch's conventions."""
-    return Layer("transpose", kernel, stride, padding, dilation, out_channels, output_padding,
-                 bias)  # fmt: skip
+    return _check_layer(
+        Layer("transpose", kernel, stride, padding, dilation, out_channels, output_padding, bias)
+    )
 
 
 def flatten() -> Flatten:
@@ -131,6 +134,9 @@ def flatten() -> Flatten:
 
 def dense(out_features: Any, *, bias: bool = False) -> Dense:
     """A fully connected layer with ``out_features`` outputs."""
+    _expr(out_features)
+    if not isinstance(bias, bool):
+        raise SymconvError(f"bias must be True or False, got {bias!r}")
     return Dense(out_features, bias)
 
 
@@ -144,8 +150,29 @@ class LayerRow:
     receptive_field: tuple[Any, Any, Any]  # size, jump, start (first spatial axis)
 
 
+def _expr(value: Any) -> Any:
+    """An int or SymPy expression as SymPy; anything else (text included) is refused."""
+    if isinstance(value, Basic):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Integer(value)
+    raise SymconvError(f"expected a whole number or a SymPy expression, got {value!r}")
+
+
+def _check_layer(layer: Layer) -> Layer:
+    for name in ("kernel", "stride", "padding", "dilation", "output_padding"):
+        _expr(getattr(layer, name))
+    if layer.out_channels is not None:
+        _expr(layer.out_channels)
+    if not isinstance(layer.bias, bool):
+        raise SymconvError(f"bias must be True or False, got {layer.bias!r}")
+    if layer.mode not in ("max", "avg"):
+        raise SymconvError(f"mode must be 'max' or 'avg', got {layer.mode!r}")
+    return layer
+
+
 def _simplify(value: Any) -> Any:
-    value = sympify(value)
+    value = _expr(value)
     if value.is_Integer:
         return int(value)
     if value.is_Rational:
@@ -227,7 +254,7 @@ class Stack:
     @property
     def weight_count(self) -> Any:
         """Weights of all layers."""
-        return _simplify(sum(sympify(row.weights) for row in self.rows))
+        return _simplify(sum(_expr(row.weights) for row in self.rows))
 
     def table(self) -> str:
         """The stack as a text table: layer, output shape, weights, receptive field."""
@@ -261,9 +288,9 @@ class Stack:
         rows = [
             {
                 "name": row.name,
-                "shape": r" \times ".join(latex(sympify(n)) for n in row.shape),
-                "weights": latex(sympify(row.weights)),
-                "field": [("" if v is None else latex(sympify(v))) for v in row.receptive_field],
+                "shape": r" \times ".join(latex(_expr(n)) for n in row.shape),
+                "weights": latex(_expr(row.weights)),
+                "field": [("" if v is None else latex(_expr(v))) for v in row.receptive_field],
             }
             for row in self.rows
         ]
@@ -364,9 +391,9 @@ def _next_field(field: tuple[Any, Any, Any], layer: Layer) -> tuple[Any, Any, An
     span = layer.dilation * (layer.kernel - 1) + 1
     if layer.kind == "transpose":
         new_jump = jump * Rational(1) / layer.stride
-        covered = ceiling(sympify(span) / layer.stride)
+        covered = ceiling(_expr(span) / layer.stride)
         new_size = size + (covered - 1) * jump
-        new_start = start + (sympify(layer.padding) - (span - 1)) / layer.stride * jump
+        new_start = start + (_expr(layer.padding) - (span - 1)) / layer.stride * jump
         return (_simplify(new_size), _simplify(new_jump), _simplify(new_start))
     new_size = size + (span - 1) * jump
     new_start = (
