@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from sympy import Array, Expr, SparseMatrix
 
 from symconv.expressions import ElementFormula, Outputs, normalize_index
+from symconv.layer import SymbolicLayer
 from symconv.matrix import convolution_matrix
 from symconv.spec import ConvSpec
-from symconv.symbols import SymbolTable
 
 __all__ = ["Conv"]
 
 
-class Conv:
+class Conv(SymbolicLayer[ConvSpec]):
     """A convolution layer whose arithmetic is derived symbolically.
 
     Cross-correlation, as deep-learning frameworks compute it, unless
@@ -64,12 +63,9 @@ class Conv:
         (2400, 99883155456)
     """
 
-    __slots__ = ("_cache", "_outputs", "_symbols", "spec")
+    __slots__ = ("_outputs",)
 
-    spec: ConvSpec
-    _symbols: SymbolTable
     _outputs: Outputs
-    _cache: dict[str, Any]
 
     def __init__(
         self,
@@ -115,23 +111,8 @@ class Conv:
         return conv
 
     def _init_from_spec(self, spec: ConvSpec) -> None:
-        symbols = SymbolTable(spec)
-        object.__setattr__(self, "spec", spec)
-        object.__setattr__(self, "_symbols", symbols)
-        object.__setattr__(self, "_outputs", Outputs(spec, symbols))
-        object.__setattr__(self, "_cache", {})
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Conv is immutable; build a new one instead of setting {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"Conv is immutable; cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Conv) and other.spec == self.spec
-
-    def __hash__(self) -> int:
-        return hash(self.spec)
+        super()._init_from_spec(spec)
+        object.__setattr__(self, "_outputs", Outputs(spec, self._symbols))
 
     def __repr__(self) -> str:
         spec = self.spec
@@ -180,19 +161,9 @@ class Conv:
     # Shapes and counts -------------------------------------------------
 
     @property
-    def ndim(self) -> int:
-        """Number of spatial axes."""
-        return self.spec.ndim
-
-    @property
     def padding(self) -> tuple[tuple[int, int], ...]:
         """The resolved padding: ``(before, after)`` per spatial axis."""
         return self.spec.padding
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        """``(C_in, *spatial)`` with channels, else the spatial sizes."""
-        return self.spec.input_shape
 
     @property
     def filter_shape(self) -> tuple[int, ...]:
@@ -200,46 +171,10 @@ class Conv:
         return self.spec.filter_shape
 
     @property
-    def output_shape(self) -> tuple[int, ...]:
-        """``(C_out, *spatial_out)`` with channels, else the spatial output sizes."""
-        return self.spec.output_shape
-
-    @property
-    def weight_count(self) -> int:
-        """Distinct trainable weights: kernel weights, plus biases when ``bias=True``.
-
-        Unshared weights are counted as a locally connected layer holds them,
-        including the few that only ever meet zero padding.
-        """
-        return math.prod(self.spec.weight_shape) + self.bias_count
-
-    @property
-    def bias_count(self) -> int:
-        """Number of bias symbols (0 without bias)."""
-        return math.prod(self.spec.bias_shape)
-
-    @property
-    def dense_weight_count(self) -> int:
-        """Weights of a fully connected layer from the flattened input to the flattened output."""
-        return math.prod(self.input_shape) * math.prod(self.output_shape)
-
-    # Symbols -----------------------------------------------------------
-
-    @property
-    def input_symbols(self) -> Array:
-        """The ``x`` symbols, shaped as ``input_shape``."""
-        return self._cached("input_symbols", self._symbols.input_array)
-
-    @property
     def kernel_symbols(self) -> Array:
         """The ``k`` symbols: ``(C_out, *filter_shape)`` with channels, else ``filter_shape``;
         prefixed by the spatial output shape when weights are not shared."""
         return self._cached("kernel_symbols", self._symbols.weight_array)
-
-    @property
-    def bias_symbols(self) -> Array:
-        """The bias symbols: one per output channel, or per output element when not shared."""
-        return self._cached("bias_symbols", self._symbols.bias_array)
 
     # Derivations -------------------------------------------------------
 
@@ -295,11 +230,6 @@ class Conv:
             "element_formula", lambda: ElementFormula(self.spec, self._symbols)
         )
         return formula
-
-    def _cached(self, key: str, build: Any) -> Any:
-        if key not in self._cache:
-            self._cache[key] = build()
-        return self._cache[key]
 
 
 def _compact_padding(padding: tuple[tuple[int, int], ...]) -> object:

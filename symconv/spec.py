@@ -21,7 +21,14 @@ from typing import Literal
 
 from symconv.errors import SpecError, SpecTypeError
 
-__all__ = ["PADDING_MODES", "PADDING_NAMES", "ConvSpec", "PaddingArg", "SizeArg"]
+__all__ = [
+    "PADDING_MODES",
+    "PADDING_NAMES",
+    "ChannelLayout",
+    "ConvSpec",
+    "PaddingArg",
+    "SizeArg",
+]
 
 PADDING_NAMES = ("valid", "same", "full")
 PADDING_MODES = ("zeros", "circular")
@@ -174,8 +181,78 @@ def _letter(name: str, value: object) -> str:
     return value
 
 
+class ChannelLayout:
+    """Shapes common to every layer spec: spatial sizes, optional channel axes.
+
+    A subclass (a frozen dataclass) holds ``input_size``, ``kernel_size``,
+    ``in_channels``, ``out_channels``, ``bias``, ``shared`` and the letters, and
+    defines ``output_size``, ``filter_shape``, ``weight_shape`` and ``bias_shape``.
+    """
+
+    input_size: tuple[int, ...]
+    kernel_size: tuple[int, ...]
+    in_channels: int | None
+    out_channels: int | None
+    bias: bool
+    shared: bool
+    input_letter: str
+    kernel_letter: str
+    bias_letter: str
+
+    @property
+    def ndim(self) -> int:
+        """Number of spatial axes."""
+        return len(self.input_size)
+
+    @property
+    def has_channels(self) -> bool:
+        """Whether the tensors carry channel axes (``in_channels``/``out_channels`` given)."""
+        return self.in_channels is not None
+
+    @property
+    def c_in(self) -> int:
+        """Input channels, 1 when there are no channel axes."""
+        return self.in_channels or 1
+
+    @property
+    def c_out(self) -> int:
+        """Output channels (filters), 1 when there are no channel axes."""
+        return self.out_channels or 1
+
+    @property
+    def kernel_count(self) -> int:
+        """Taps of one filter on one input channel: the product of the kernel sizes."""
+        return math.prod(self.kernel_size)
+
+    @property
+    def output_size(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    @property
+    def filter_shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    @property
+    def weight_shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    @property
+    def bias_shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """``(C_in, *spatial)`` with channels, else the spatial sizes."""
+        return (self.c_in, *self.input_size) if self.has_channels else self.input_size
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """``(C_out, *spatial_out)`` with channels, else the spatial output sizes."""
+        return (self.c_out, *self.output_size) if self.has_channels else self.output_size
+
+
 @dataclass(frozen=True)
-class ConvSpec:
+class ConvSpec(ChannelLayout):
     """Every fact that defines a convolution, checked and resolved per axis.
 
     Build it with :meth:`build`, which validates; the fields are then plain
@@ -283,26 +360,6 @@ class ConvSpec:
         )
 
     @property
-    def ndim(self) -> int:
-        """Number of spatial axes."""
-        return len(self.input_size)
-
-    @property
-    def has_channels(self) -> bool:
-        """Whether the tensors carry channel axes (``in_channels``/``out_channels`` given)."""
-        return self.in_channels is not None
-
-    @property
-    def c_in(self) -> int:
-        """Input channels, 1 when there are no channel axes."""
-        return self.in_channels or 1
-
-    @property
-    def c_out(self) -> int:
-        """Output channels (filters), 1 when there are no channel axes."""
-        return self.out_channels or 1
-
-    @property
     def output_size(self) -> tuple[int, ...]:
         """Spatial output sizes: ``floor((W + before + after - d*(K-1) - 1)/s) + 1`` per axis."""
         return tuple(
@@ -318,19 +375,9 @@ class ConvSpec:
         )
 
     @property
-    def input_shape(self) -> tuple[int, ...]:
-        """``(C_in, *spatial)`` with channels, else the spatial sizes."""
-        return (self.c_in, *self.input_size) if self.has_channels else self.input_size
-
-    @property
     def filter_shape(self) -> tuple[int, ...]:
         """Shape of one filter: ``(C_in, *kernel)`` with channels, else the kernel sizes."""
         return (self.c_in, *self.kernel_size) if self.has_channels else self.kernel_size
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        """``(C_out, *spatial_out)`` with channels, else the spatial output sizes."""
-        return (self.c_out, *self.output_size) if self.has_channels else self.output_size
 
     @property
     def weight_shape(self) -> tuple[int, ...]:
@@ -344,11 +391,6 @@ class ConvSpec:
         if not self.bias:
             return (0,)
         return (self.c_out,) if self.shared else self.output_shape
-
-    @property
-    def kernel_count(self) -> int:
-        """Taps of one filter on one input channel: the product of the kernel sizes."""
-        return math.prod(self.kernel_size)
 
 
 def _letters(input_letter: object, kernel_letter: object, bias_letter: object) -> dict[str, str]:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from sympy import Array, Symbol
 
-from symconv.spec import ConvSpec
+from symconv.spec import ChannelLayout
 
 __all__ = ["SymbolTable", "symbol_name", "unravel"]
 
@@ -53,7 +53,7 @@ def unravel(flat: int, shape: Sequence[int]) -> tuple[int, ...]:
 class SymbolTable:
     """Names the symbols of one convolution by their flat (row-major) position."""
 
-    def __init__(self, spec: ConvSpec) -> None:
+    def __init__(self, spec: ChannelLayout) -> None:
         self.spec = spec
         self._weights_by_axes = spec.shared
 

@@ -22,21 +22,20 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from sympy import Array, Expr, SparseMatrix
 
 from symconv.conv import Conv
 from symconv.errors import SpecError
 from symconv.expressions import linear_form, normalize_index
-from symconv.spec import _letters, as_int, per_axis, spatial_sizes
-from symconv.symbols import SymbolTable
+from symconv.layer import SymbolicLayer
+from symconv.spec import ChannelLayout, _letters, as_int, per_axis, spatial_sizes
 
 __all__ = ["ConvTranspose", "TransposeSpec"]
 
 
 @dataclass(frozen=True)
-class TransposeSpec:
+class TransposeSpec(ChannelLayout):
     """The validated description of a transposed convolution."""
 
     input_size: tuple[int, ...]
@@ -114,22 +113,6 @@ class TransposeSpec:
         return spec
 
     @property
-    def ndim(self) -> int:
-        return len(self.input_size)
-
-    @property
-    def has_channels(self) -> bool:
-        return self.in_channels is not None
-
-    @property
-    def c_in(self) -> int:
-        return self.in_channels or 1
-
-    @property
-    def c_out(self) -> int:
-        return self.out_channels or 1
-
-    @property
     def output_size(self) -> tuple[int, ...]:
         """``(W - 1)s - 2p + d(K - 1) + output_padding + 1`` per axis."""
         return tuple(
@@ -139,14 +122,6 @@ class TransposeSpec:
                 self.dilation, self.output_padding, strict=True,
             )
         )  # fmt: skip
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return (self.c_in, *self.input_size) if self.has_channels else self.input_size
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        return (self.c_out, *self.output_size) if self.has_channels else self.output_size
 
     @property
     def filter_shape(self) -> tuple[int, ...]:
@@ -165,7 +140,7 @@ class TransposeSpec:
         return (self.c_out,)
 
 
-class ConvTranspose:
+class ConvTranspose(SymbolicLayer[TransposeSpec]):
     """A transposed convolution (PyTorch's ``ConvTranspose``), derived symbolically.
 
     Args:
@@ -187,11 +162,7 @@ class ConvTranspose:
     ((4, 2, 2), (2, 4, 4), (4, 2, 3, 3), 72)
     """
 
-    __slots__ = ("_cache", "_symbols", "spec")
-
-    spec: TransposeSpec
-    _symbols: SymbolTable
-    _cache: dict[str, Any]
+    __slots__ = ()
 
     def __init__(
         self,
@@ -215,18 +186,7 @@ class ConvTranspose:
             bias=bias, input_letter=input_letter, kernel_letter=kernel_letter,
             bias_letter=bias_letter,
         )  # fmt: skip
-        object.__setattr__(self, "spec", spec)
-        object.__setattr__(self, "_symbols", SymbolTable(spec))  # type: ignore[arg-type]
-        object.__setattr__(self, "_cache", {})
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"ConvTranspose is immutable; cannot set {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ConvTranspose) and other.spec == self.spec
-
-    def __hash__(self) -> int:
-        return hash(self.spec)
+        self._init_from_spec(spec)
 
     def __repr__(self) -> str:
         spec = self.spec
@@ -248,52 +208,15 @@ class ConvTranspose:
             options.append("bias=True")
         return f"ConvTranspose({', '.join([str(size), str(kernel), *options])})"
 
-    # Shapes and counts -------------------------------------------------------
-
-    @property
-    def ndim(self) -> int:
-        """Number of spatial axes."""
-        return self.spec.ndim
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        """``(C_in, *spatial)`` with channels, else the spatial sizes."""
-        return self.spec.input_shape
-
     @property
     def filter_shape(self) -> tuple[int, ...]:
         """What one input channel spreads onto the output: ``(C_out, *kernel)`` with channels."""
         return self.spec.filter_shape
 
     @property
-    def output_shape(self) -> tuple[int, ...]:
-        """``(C_out, *spatial_out)`` with channels, else the spatial output sizes."""
-        return self.spec.output_shape
-
-    @property
-    def weight_count(self) -> int:
-        """Distinct trainable weights, biases included when ``bias=True``."""
-        return math.prod(self.spec.weight_shape) + math.prod(self.spec.bias_shape)
-
-    @property
-    def dense_weight_count(self) -> int:
-        """Weights of a fully connected layer between the flattened input and output."""
-        return math.prod(self.input_shape) * math.prod(self.output_shape)
-
-    @property
-    def input_symbols(self) -> Array:
-        """The ``x`` symbols, shaped as ``input_shape``."""
-        return self._cached("input", self._symbols.input_array)
-
-    @property
     def kernel_symbols(self) -> Array:
         """The ``k`` symbols, shaped as PyTorch's weight: ``(C_in, C_out, *kernel)``."""
-        return self._cached("kernel", self._symbols.weight_array)
-
-    @property
-    def bias_symbols(self) -> Array:
-        """One bias symbol per output channel (none without bias)."""
-        return self._cached("bias", self._symbols.bias_array)
+        return self._cached("kernel_symbols", self._symbols.weight_array)
 
     # Derivations -------------------------------------------------------------
 
@@ -376,11 +299,6 @@ class ConvTranspose:
                 symbol = symbols.weight(weight)
                 entries[key] = entries[key] + symbol if key in entries else symbol
         return SparseMatrix(math.prod(self.output_shape), math.prod(self.input_shape), entries)
-
-    def _cached(self, key: str, build: Any) -> Any:
-        if key not in self._cache:
-            self._cache[key] = build()
-        return self._cache[key]
 
 
 def _flat(index: tuple[int, ...], shape: tuple[int, ...]) -> int:
