@@ -20,9 +20,10 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
@@ -156,6 +157,8 @@ def check(answer: Any, expected: Any, *, time_limit: float = TIME_LIMIT) -> Verd
         return Verdict(False, str(error), unreadable=True)
     except _OutOfTime:
         return _undecided(f"the check took longer than {time_limit:g} s")
+    except _Undecidable:
+        return _undecided("the formulas cannot be evaluated exactly on their domain")
     raise SymconvError(
         f"expected must be a number, formula, shape or matrix, got {type(expected).__name__}"
     )
@@ -230,7 +233,6 @@ def _check_number(answer: Any, expected: Expr) -> Verdict:
         if not math.isfinite(answer):
             return _wrong(f"{answer} is not a number")
         given = RationalNumber(Fraction(answer).limit_denominator(10**12))
-        digits = 15
     else:
         given = Integer(answer) if isinstance(answer, int) else answer
     if not (isinstance(given, Expr) and given.is_number):
@@ -242,7 +244,7 @@ def _check_number(answer: Any, expected: Expr) -> Verdict:
         if Fraction(str(given)) == rounded if given.is_Rational else False:
             return _right(f"Right ({digits} significant digits of {expected}).", given)
         return _wrong(
-            f"{answer.strip()} is not {expected} rounded to {digits} significant digits "
+            f"{str(answer).strip()} is not {expected} rounded to {digits} significant digits "
             f"({_scientific(rounded, digits)})",
             answer=given,
         )
@@ -355,15 +357,16 @@ def _has_integer_functions(expr: Expr) -> bool:
 
 
 def _equal(given: Any, expected: Any, deadline: float) -> bool:
-    """Exact equality; integer formulas by the grid search."""
+    """Equality of two values: formulas by exact evaluation, integer ones on the domain grid."""
     if given == expected:
         return True
     if not isinstance(given, Expr) or not isinstance(expected, Expr):
         return False
-    difference = given - expected
-    if not _has_integer_functions(difference):
-        return bool(expand(difference) == 0)
-    return _search(given, expected, deadline) is None
+    polynomial = not (_has_integer_functions(given) or _has_integer_functions(expected))
+    try:
+        return _search(given, expected, deadline, polynomial=polynomial) is None
+    except _Undecidable:
+        return bool(given.equals(expected))
 
 
 def _check_formula(answer: Any, expected: Expr, deadline: float) -> Verdict:
@@ -381,12 +384,10 @@ def _check_formula(answer: Any, expected: Expr, deadline: float) -> Verdict:
     if given == expected:
         return _right(answer=given)
     polynomial = not (_has_integer_functions(expected) or _has_integer_functions(given))
-    if polynomial and expand(given - expected) == 0:
-        return _right(answer=given)
     point = _search(given, expected, deadline, polynomial=polynomial)
     if point is None:
         return _right(answer=given)
-    hint = _formula_hint(given, expected)
+    hint = _formula_hint(given, expected, deadline)
     message = hint or f"{_text(given)} is not {_text(expected)}"
     unknown = sorted(s.name for s in given.free_symbols - expected.free_symbols)
     if unknown and hint is None:
@@ -464,38 +465,41 @@ def _letters(expr: Expr) -> dict[str, list[int]]:
     return found
 
 
-def _formula_hint(given: Expr, expected: Expr) -> str | None:
+def _formula_hint(given: Expr, expected: Expr, deadline: float) -> str | None:
     """A likely cause: a missing floor, indices off by one, a flipped kernel, missing terms."""
-    if expected.has(floor) and not given.has(floor):
-        unfloored = expected.replace(floor, lambda arg: arg)
-        if expand(given - unfloored) == 0:
-            return "the floor is missing; the output size must be a whole number"
-    if expected.has(ceiling) and not given.has(ceiling):
-        unceiled = expected.replace(ceiling, lambda arg: arg)
-        if expand(given - unceiled) == 0:
-            return "the ceiling is missing; the output size must be a whole number"
+
+    def same(a: Expr, b: Expr) -> bool:
+        try:
+            return _equal(a, b, deadline)
+        except (_Undecidable, _OutOfTime):
+            return False
+
+    for function, name in ((floor, "floor"), (ceiling, "ceiling")):
+        unwrapped = expected.replace(function, lambda arg: arg)
+        if expected.has(function) and not given.has(function) and same(given, unwrapped):
+            return f"the {name} is missing; the output size must be a whole number"
     letters = _letters(expected)
     for letter, indices in sorted(letters.items()):
         for shift in (1, -1, 2, -2):
-            if expand(_reindexed(expected, letter, partial(operator.add, shift)) - given) == 0:
+            if same(given, _reindexed(expected, letter, partial(operator.add, shift))):
                 sample = min(indices)
                 return (
                     f"the indices of {letter} are off by {abs(shift)} "
                     f"({letter}_{sample + shift} where {letter}_{sample} belongs)"
                 )
-        top = max(indices) + min(indices)
-        if (
-            len(indices) > 1
-            and expand(_reindexed(expected, letter, partial(operator.sub, top)) - given) == 0
-        ):
-            return (
-                f"the {letter} indices run backwards: that is the kernel flipped (true "
-                "convolution); symconv's default, like deep-learning frameworks, is "
-                "cross-correlation"
-            )
-    difference = expand(given - expected)
-    if difference.is_number and difference != 0:
-        return f"it is off by {difference}: {_text(given)} instead of {_text(expected)}"
+        # A flipped kernel reverses the indices around K + 1. Padding may hide the
+        # first or last taps, so centres a little beyond max + min are tried too.
+        for top in range(max(indices) + 1, max(indices) + min(indices) + 3):
+            reflected = _reindexed(expected, letter, partial(operator.sub, top))
+            if reflected != expected and same(given, reflected):
+                return (
+                    f"the {letter} indices run backwards: that is the kernel flipped "
+                    "(true convolution); symconv's default, like deep-learning "
+                    "frameworks, is cross-correlation"
+                )
+    offset = _constant_offset(given, expected, deadline)
+    if offset is not None:
+        return f"it is off by {offset}: {_text(given)} instead of {_text(expected)}"
     if _is_sum_of_products(expected) and (_is_sum_of_products(given) or given.is_Mul):
         want = set(Add.make_args(expected))
         got = set(Add.make_args(given))
@@ -508,6 +512,25 @@ def _formula_hint(given: Expr, expected: Expr) -> str | None:
                 parts.append("unexpected " + ", ".join(str(t) for t in _sorted_terms(extra)))
             return "; ".join(parts)
     return None
+
+
+def _constant_offset(given: Expr, expected: Expr, deadline: float) -> Expr | None:
+    """The nonzero constant ``c`` with ``given = expected + c``, if there is one."""
+    if _has_integer_functions(given) or _has_integer_functions(expected):
+        return None
+    symbols = sorted(given.free_symbols | expected.free_symbols, key=lambda s: s.name)
+    try:
+        point = {s: random.Random(2).randint(1, 9) for s in symbols}
+        offset = _compile(given)(point) - _compile(expected)(point)
+    except _Skip:
+        return None
+    constant = RationalNumber(offset.numerator, offset.denominator)
+    if constant == 0:
+        return None
+    try:
+        return constant if _equal(given, expected + constant, deadline) else None
+    except (_Undecidable, _OutOfTime):
+        return None
 
 
 def _sorted_terms(terms: set[Expr]) -> list[Expr]:
@@ -622,42 +645,98 @@ def _domain(symbols: list[Symbol], polynomial: bool) -> tuple[list[range], Calla
     return ranges, fits
 
 
+class _Undecidable(Exception):
+    """The formulas cannot be evaluated exactly anywhere on the domain."""
+
+
+def _differs_at(
+    f: Callable[[Mapping[Symbol, int]], Fraction],
+    g: Callable[[Mapping[Symbol, int]], Fraction],
+    point: Mapping[Symbol, int],
+) -> bool | None:
+    """Whether answer ``f`` and expected ``g`` differ at ``point`` (``None``: ``g`` undefined).
+
+    An answer undefined where the expected value is defined differs there.
+    """
+    try:
+        want = g(point)
+    except _Skip:
+        return None
+    try:
+        return bool(f(point) != want)
+    except _Skip:
+        return True
+
+
 def _search(
     given: Expr, expected: Expr, deadline: float, *, polynomial: bool = False
 ) -> dict[Symbol, int] | None:
-    """The first point of the grid where the two differ, or ``None`` if they agree on it all.
+    """The first point where the two differ, or ``None`` if they agree everywhere tried.
 
-    A polynomial (no integer functions) is tried on a small grid and then at
-    random points, enough to find where two different polynomials differ.
+    Integer formulas are tried on every point of the bounded domain grid. A
+    polynomial is tried on a small grid (for a readable counterexample) and then
+    at random points with large values, where two different polynomials agree
+    with negligible probability (Schwartz-Zippel); no expansion is needed, so a
+    huge power costs no more than a few multiplications.
+
+    Raises:
+        _Undecidable: No point could be evaluated.
+        _OutOfTime: The deadline passed.
     """
     symbols = sorted(given.free_symbols | expected.free_symbols, key=lambda s: s.name)
     try:
         f, g = _compile(given), _compile(expected)
     except _Skip:
-        raise _OutOfTime from None
-    if polynomial and len(symbols) > 6:
-        import random
-
-        rng = random.Random(0)
-        for _ in range(200):
-            _tick(deadline)
-            point = {s: rng.randint(-9, 9) for s in symbols}
-            try:
-                if f(point) != g(point):
-                    return point
-            except _Skip:
-                continue
-        return None
+        raise _Undecidable from None
+    compared = 0
     ranges, fits = _domain(symbols, polynomial)
-    for n, values in enumerate(itertools.product(*ranges)):
+    # Many symbols make the grid pointless: random points decide polynomials.
+    small: Iterable[tuple[int, ...]] = (
+        () if polynomial and len(symbols) > 6 else itertools.product(*ranges)
+    )
+    for n, values in enumerate(small):
         if n % 512 == 0:
             _tick(deadline)
         if not fits(values):
             continue
         point = dict(zip(symbols, values, strict=True))
-        try:
-            if f(point) != g(point):
-                return point
-        except _Skip:
-            continue
+        differs = _differs_at(f, g, point)
+        if differs:
+            return point
+        compared += differs is not None
+    if polynomial:
+        rng = random.Random(0)
+        for _ in range(40):
+            _tick(deadline)
+            point = {s: rng.randint(-(10**6), 10**6) for s in symbols}
+            differs = _differs_at(f, g, point)
+            if differs:
+                return _smaller_point(f, g, symbols, deadline) or point
+            compared += differs is not None
+    if compared == 0:
+        raise _Undecidable
     return None
+
+
+def _smaller_point(
+    f: Callable[[Mapping[Symbol, int]], Fraction],
+    g: Callable[[Mapping[Symbol, int]], Fraction],
+    symbols: list[Symbol],
+    deadline: float,
+) -> dict[Symbol, int] | None:
+    """A counterexample with small values, when random small points find one."""
+    rng = random.Random(1)
+    for _ in range(200):
+        _tick(deadline)
+        point = {s: rng.randint(-9, 9) for s in symbols}
+        if _differs_at(f, g, point):
+            return point
+    return None
+
+
+def _same_polynomial(a: Expr, b: Expr, deadline: float) -> bool:
+    """Whether two expressions without integer functions are equal, by exact evaluation."""
+    try:
+        return _search(a, b, deadline, polynomial=True) is None
+    except _Undecidable:
+        return bool(expand(a - b) == 0)

@@ -66,7 +66,9 @@ _FUNCTIONS = {
     "floor": floor, "ceil": ceiling, "ceiling": ceiling, "Mod": Mod, "mod": Mod,
     "max": Max, "Max": Max, "min": Min, "Min": Min,
 }  # fmt: skip
-_MATRIX_ENVIRONMENTS = {"matrix", "bmatrix", "pmatrix", "Bmatrix", "vmatrix", "smallmatrix"}
+_MATRIX_ENVIRONMENTS = {
+    "matrix", "bmatrix", "pmatrix", "Bmatrix", "vmatrix", "smallmatrix", "array",
+}  # fmt: skip
 _ELLIPSES = {"cdots", "vdots", "ddots", "ldots", "dots", "hdots"}
 
 _TOKEN = re.compile(
@@ -203,9 +205,9 @@ class _Parser:
         self.enter()
         value = self.product()
         while self.at("+", "-", "−"):
-            sign = self.advance().text
-            right = self.product()
-            value = value + right if sign == "+" else value - right
+            token = self.advance()
+            left, right = self._operand(value, token), self._operand(self.product(), token)
+            value = left + right if token.text == "+" else left - right
         self.depth -= 1
         return value
 
@@ -227,46 +229,68 @@ class _Parser:
                 value = self._multiply(value, self.signed())
             elif self.at("/"):
                 token = self.advance()
-                divisor = self.signed()
+                divisor = self._operand(self.signed(), token)
                 if divisor == 0:
                     raise self.error("division by zero", token)
-                value = value / divisor
+                value = self._operand(value, token) / divisor
             elif self.at("\\bmod", "\\mod"):
-                self.advance()
-                value = Mod(value, self.signed())
+                token = self.advance()
+                divisor = self._operand(self.signed(), token)
+                if divisor == 0:
+                    raise self.error("division by zero", token)
+                value = Mod(self._operand(value, token), divisor)
             elif self._starts_factor():
                 value = self._multiply(value, self.power())
             else:
                 return value
 
     def _multiply(self, left: Any, right: Any) -> Any:
-        return _check_size(left * right, self.text, self.token.start + 1)
+        product = self._operand(left) * self._operand(right)
+        return _check_size(product, self.text, self.token.start + 1)
 
     def signed(self) -> Any:
-        if self.at("-", "−"):
-            self.advance()
-            return -self.signed()
-        if self.at("+"):
-            self.advance()
-            return self.signed()
-        return self.power()
+        self.enter()
+        try:
+            if self.at("-", "−"):
+                self.advance()
+                return -self._operand(self.signed())
+            if self.at("+"):
+                self.advance()
+                return self._operand(self.signed())
+            return self.power()
+        finally:
+            self.depth -= 1
+
+    def _operand(self, value: Any, token: _Token | None = None) -> Expr:
+        """A value that arithmetic may combine: a formula, not a list or a matrix."""
+        if not isinstance(value, Expr):
+            kind = "list" if isinstance(value, list | tuple) else "matrix"
+            raise self.error(f"a {kind} cannot be part of a formula here", token)
+        return value
 
     def power(self) -> Any:
         base = self.atom()
         if self.at("^", "**"):
             token = self.advance()
             exponent = self.exponent()
-            if isinstance(base, Expr) and isinstance(exponent, Expr):
-                if exponent.is_Number and base.is_Number:
-                    size = abs(float(exponent)) * math.log10(max(abs(float(base)), 1.0 + 1e-12))
-                    if size > MAX_DIGITS:
-                        raise self.error(f"number too large (over {MAX_DIGITS} digits)", token)
-                elif exponent.is_Number and abs(exponent) > MAX_DIGITS:
-                    raise self.error(f"exponent {exponent} too large", token)
+            base, exponent = self._operand(base, token), self._operand(exponent, token)
+            if exponent.is_Number and base.is_Number:
+                size = abs(float(exponent)) * math.log10(max(abs(float(base)), 1.0 + 1e-12))
+                if size > MAX_DIGITS:
+                    raise self.error(f"number too large (over {MAX_DIGITS} digits)", token)
+            elif exponent.is_Number and abs(exponent) > MAX_DIGITS:
+                raise self.error(f"exponent {exponent} too large", token)
             return base**exponent
         return base
 
     def exponent(self) -> Any:
+        self.enter()
+        try:
+            return self._exponent()
+        finally:
+            self.depth -= 1
+
+    def _exponent(self) -> Any:
         if self.at("{"):
             return self.group("{", "}")
         if self.token.kind == "number" and self.latex:
@@ -368,7 +392,7 @@ class _Parser:
     def _name(self) -> Any:
         token = self.advance()
         word = token.text
-        if word in _FUNCTIONS and self.at("("):
+        if word in _FUNCTIONS and (self.at("(") or self.at("\\left")):
             return self._call(_FUNCTIONS[word], token)
         if word == "Matrix" and self.at("("):
             self.expect("(")
@@ -390,18 +414,32 @@ class _Parser:
         return self._symbol(word)
 
     def _call(self, function: Any, token: _Token) -> Any:
+        left = self.at("\\left")
+        if left:
+            self.advance()
         self.expect("(")
-        arguments = [self.sum()]
+        arguments = [self._operand(self.sum(), token)]
         while self.at(","):
             self.advance()
-            arguments.append(self.sum())
+            arguments.append(self._operand(self.sum(), token))
+        if left:
+            self.expect("\\right")
         self.expect(")")
+        if function is Mod and len(arguments) == 2 and arguments[1] == 0:
+            raise self.error("division by zero", token)
         try:
             return function(*arguments)
-        except TypeError:
-            raise self.error(f"wrong number of arguments to {token.text}", token) from None
+        except (TypeError, ValueError):
+            raise self.error(f"wrong arguments to {token.text}", token) from None
 
     def _list(self) -> Any:
+        self.enter()
+        try:
+            return self._list_items()
+        finally:
+            self.depth -= 1
+
+    def _list_items(self) -> Any:
         start = self.expect("[")
         items = []
         if not self.at("]"):
@@ -491,6 +529,13 @@ class _Parser:
         self.expect("}")
         if kind.text not in _MATRIX_ENVIRONMENTS:
             raise self.error(f"unknown environment {kind.text!r}", kind)
+        if kind.text == "array":  # \begin{array}{ccc}: skip the column layout
+            self.expect("{")
+            while not self.at("}"):
+                if self.token.kind == "end":
+                    raise self.error("unclosed column layout", kind)
+                self.advance()
+            self.advance()
         rows: list[list[Any]] = [[]]
         while True:
             rows[-1].append(self.sum())
@@ -524,13 +569,24 @@ class _Parser:
         return self._matrix_from(rows, token)
 
 
+_PREFIX = re.compile(r"\s*\$*\s*(?:(?:\\approx|≈|~)\s*)?")
+
+
 def _read(text: object) -> Any:
     if not isinstance(text, str):
         raise SymconvError(f"an answer to read must be text, got {type(text).__name__}")
-    stripped = text.strip().strip("$").strip()
+    prefix = _PREFIX.match(text)
+    offset = prefix.end() if prefix else 0
+    stripped = text[offset:].rstrip().rstrip("$").rstrip()
     if not stripped:
         raise AnswerSyntaxError("the answer is empty", text, 1)
-    return _Parser(stripped).whole()
+    try:
+        return _Parser(stripped).whole()
+    except AnswerSyntaxError as error:
+        # Report the column in the answer as typed, before "$" and spaces were dropped.
+        raise AnswerSyntaxError(error.reason, text, error.column + offset) from None
+    except (TypeError, ValueError, AttributeError, ZeroDivisionError, RecursionError) as error:
+        raise AnswerSyntaxError(f"cannot combine these parts ({error})", text, 1) from None
 
 
 def read_expression(text: str) -> Expr:
@@ -579,7 +635,7 @@ def read_shape(text: str) -> tuple[int, ...]:
     if space:  # \mathbb{R}^{7 \times 9}: the shape of a matrix
         cleaned = space.group(1).strip()
     if cleaned[:1] in "([" and cleaned[-1:] in ")]":
-        cleaned = cleaned[1:-1]
+        cleaned = cleaned[1:-1].strip().rstrip(",")  # (7,) is a one-axis shape
     parts = re.split(r"\\times|\\cdot|×|\*|,|\bby\b|(?<=\d)\s*[xX]\s*(?=\d)", cleaned)
     sizes = []
     column = 1
