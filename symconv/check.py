@@ -44,8 +44,10 @@ from sympy import (
     Pow,
     Symbol,
     ceiling,
+    count_ops,
     expand,
     floor,
+    simplify,
 )
 from sympy.core.numbers import Rational as RationalNumber
 
@@ -384,6 +386,8 @@ def _check_formula(answer: Any, expected: Expr, deadline: float) -> Verdict:
     if given == expected:
         return _right(answer=given)
     polynomial = not (_has_integer_functions(expected) or _has_integer_functions(given))
+    if not polynomial and _proved_equal(given, expected):
+        return _right(answer=given)
     point = _search(given, expected, deadline, polynomial=polynomial)
     if point is None:
         return _right(answer=given)
@@ -399,6 +403,23 @@ def _check_formula(answer: Any, expected: Expr, deadline: float) -> Verdict:
     if hint is None or not polynomial:
         message += _at_point(point, given, expected)
     return _wrong(message, _named(point, expected), answer=given)
+
+
+#: Operations in both formulas beyond which SymPy's simplification is not tried.
+SIMPLIFY_OPS = 40
+
+
+def _proved_equal(given: Expr, expected: Expr) -> bool:
+    """SymPy's simplification proves two small integer formulas equal (a zero is a proof).
+
+    Only small formulas are tried, so hostile input cannot make it slow; the grid
+    search decides everything else.
+    """
+    if count_ops(given) + count_ops(expected) > SIMPLIFY_OPS:
+        return False
+    if any(p.exp.is_Number and abs(p.exp) > 4 for p in given.atoms(Pow)):
+        return False
+    return bool(simplify(given - expected) == 0)
 
 
 def _text(expr: Any) -> str:
@@ -516,11 +537,10 @@ def _formula_hint(given: Expr, expected: Expr, deadline: float) -> str | None:
 
 def _constant_offset(given: Expr, expected: Expr, deadline: float) -> Expr | None:
     """The nonzero constant ``c`` with ``given = expected + c``, if there is one."""
-    if _has_integer_functions(given) or _has_integer_functions(expected):
-        return None
     symbols = sorted(given.free_symbols | expected.free_symbols, key=lambda s: s.name)
     try:
-        point = {s: random.Random(2).randint(1, 9) for s in symbols}
+        # The smallest point of every domain: sizes 1, padding 0 (the kernel fits).
+        point = {s: 0 if _role(s) == "padding" else 1 for s in symbols}
         offset = _compile(given)(point) - _compile(expected)(point)
     except _Skip:
         return None
