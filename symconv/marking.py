@@ -20,7 +20,6 @@ variant. Free-text questions are listed but not marked.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -31,6 +30,7 @@ from symconv.check import check
 from symconv.errors import SymconvError
 from symconv.sheets import DEFAULT_SHEET, build_sheet
 from symconv.sheets.model import Sheet
+from symconv.tex import read_toml
 
 __all__ = ["Mark", "Report", "class_summary", "mark_answers", "mark_file"]
 
@@ -196,16 +196,7 @@ def mark_file(path: Path, *, sheet: str | None = None, seed: int | None = None) 
     Raises:
         SymconvError: The file cannot be read or is not valid TOML.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SymconvError(f"cannot read answer file {str(path)!r}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise SymconvError(f"answer file {str(path)!r} is not UTF-8 text") from None
-    try:
-        answers = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise SymconvError(f"answer file {str(path)!r} is not valid TOML: {error}") from None
+    answers = read_toml(path, "answer file")
     return mark_answers(answers, sheet=sheet, seed=seed, source=str(path))
 
 

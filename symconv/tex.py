@@ -1,4 +1,4 @@
-"""Files and TeX at the edge: atomic writes and compiling LaTeX to PDF.
+"""Files and TeX at the edge: reading TOML, atomic writes, compiling LaTeX to PDF.
 
 A file is written to a temporary name beside its target and renamed into place,
 so it appears whole or not at all. PDFs are compiled in a temporary directory
@@ -13,11 +13,20 @@ import re
 import shutil
 import subprocess
 import tempfile
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from symconv.errors import SymconvError
 
-__all__ = ["TEX_INSTALL", "TexError", "compile_pdf", "pdf_to_png", "write_atomic"]
+__all__ = [
+    "TEX_INSTALL",
+    "TexError",
+    "compile_pdf",
+    "pdf_to_png",
+    "read_toml",
+    "write_atomic",
+]
 
 TEX_INSTALL = (
     "apt-get install -y --no-install-recommends texlive-latex-base "
@@ -54,6 +63,40 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         if isinstance(error, OSError):
             raise SymconvError(f"cannot write {str(path)!r}: {error.strerror}") from None
         raise
+
+
+def read_toml(path: Path, what: str, error: type[SymconvError] = SymconvError) -> dict[str, Any]:
+    """Parse a TOML file (data only: nothing in it is executed), or raise ``error`` naming it.
+
+    ``what`` says what the file is ("sheet file", "answer file") in the message.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as problem:
+        raise error(f"cannot read {what} {str(path)!r}: {problem.strerror}") from None
+    except UnicodeDecodeError:
+        raise error(f"{what} {str(path)!r} is not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{what} {str(path)!r} is not valid TOML: {problem}") from None
+
+
+def _run(command: list[str], folder: str, env: dict[str, str] | None = None) -> Any:
+    """Run a TeX or poppler tool in ``folder``, bounded in time, reading nothing from stdin."""
+    try:
+        return subprocess.run(
+            command,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise TexError(f"{Path(command[0]).name} did not finish within {_TIMEOUT} s") from None
 
 
 def _umask() -> int:
@@ -95,19 +138,7 @@ def compile_pdf(source: str) -> bytes:
         environment = {**os.environ, "openin_any": "p", "openout_any": "p"}
         runs = 1 if latexmk else 2  # pdflatex alone: a second run settles references
         for _ in range(runs):
-            try:
-                result = subprocess.run(
-                    command,
-                    cwd=folder,
-                    capture_output=True,
-                    text=True,
-                    timeout=_TIMEOUT,
-                    env=environment,
-                    stdin=subprocess.DEVNULL,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
-                raise TexError(f"TeX did not finish within {_TIMEOUT} s") from None
+            result = _run(command, folder, environment)
             if result.returncode != 0:
                 log = Path(folder, "sheet.log")
                 text = log.read_text(errors="replace") if log.exists() else result.stdout
@@ -127,14 +158,8 @@ def pdf_to_png(pdf: bytes, *, dpi: int = 150) -> bytes:
     with tempfile.TemporaryDirectory(prefix="symconv-png-") as folder:
         source = Path(folder) / "figure.pdf"
         source.write_bytes(pdf)
-        result = subprocess.run(
-            [pdftoppm, "-png", "-singlefile", "-r", str(dpi), source.name, "figure"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=_TIMEOUT,
-            stdin=subprocess.DEVNULL,
-            check=False,
+        result = _run(
+            [pdftoppm, "-png", "-singlefile", "-r", str(dpi), source.name, "figure"], folder
         )
         if result.returncode != 0:
             raise TexError(f"pdftoppm failed: {result.stderr.strip().splitlines()[-1:]}")

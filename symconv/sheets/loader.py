@@ -10,7 +10,6 @@ drawn again, so every variant is sound.
 from __future__ import annotations
 
 import random
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from symconv.errors import SymconvError
 from symconv.sheets.kinds import KINDS, latex_escape
 from symconv.sheets.model import Problem, Section, Sheet
+from symconv.tex import read_toml
 
 __all__ = ["SheetError", "parse_definition", "read_definition"]
 
@@ -33,16 +33,7 @@ class SheetError(SymconvError):
 
 def read_definition(path: Path) -> dict[str, Any]:
     """Parse a TOML sheet file (nothing in it is ever executed)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SheetError(f"cannot read sheet file {str(path)!r}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise SheetError(f"sheet file {str(path)!r} is not UTF-8 text") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise SheetError(f"sheet file {str(path)!r} is not valid TOML: {error}") from None
+    return read_toml(path, "sheet file", SheetError)
 
 
 def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
