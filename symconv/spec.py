@@ -169,6 +169,16 @@ def resolve_padding(
     return tuple(resolved), None
 
 
+def channel_counts(in_channels: object, out_channels: object) -> tuple[int | None, int | None]:
+    """Both ``None``: no channel axes at all; else each defaults to 1."""
+    if in_channels is None and out_channels is None:
+        return None, None
+    return (
+        1 if in_channels is None else as_int("in_channels", in_channels, 1),
+        1 if out_channels is None else as_int("out_channels", out_channels, 1),
+    )
+
+
 def _flag(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise SpecTypeError(f"{name} must be True or False, got {_describe(value)}")
@@ -311,12 +321,7 @@ class ConvSpec(ChannelLayout):
             )
         mode: Literal["zeros", "circular"] = "circular" if padding_mode == "circular" else "zeros"
 
-        if in_channels is None and out_channels is None:
-            c_in: int | None = None
-            c_out: int | None = None
-        else:
-            c_in = 1 if in_channels is None else as_int("in_channels", in_channels, 1)
-            c_out = 1 if out_channels is None else as_int("out_channels", out_channels, 1)
+        c_in, c_out = channel_counts(in_channels, out_channels)
 
         described = f"padding={padding!r}" if rule else "padding"
         for axis in range(ndim):

@@ -29,7 +29,7 @@ from symconv.conv import Conv
 from symconv.errors import SpecError
 from symconv.expressions import linear_form, normalize_index
 from symconv.layer import SymbolicLayer
-from symconv.spec import ChannelLayout, _letters, as_int, per_axis, spatial_sizes
+from symconv.spec import ChannelLayout, _letters, channel_counts, per_axis, spatial_sizes
 
 __all__ = ["ConvTranspose", "TransposeSpec"]
 
@@ -89,12 +89,7 @@ class TransposeSpec(ChannelLayout):
                     f"output_padding {extra[axis]} must be smaller than stride or dilation "
                     f"(here {limit}) on axis {axis}, as in PyTorch"
                 )
-        if in_channels is None and out_channels is None:
-            c_in: int | None = None
-            c_out: int | None = None
-        else:
-            c_in = 1 if in_channels is None else as_int("in_channels", in_channels, 1)
-            c_out = 1 if out_channels is None else as_int("out_channels", out_channels, 1)
+        c_in, c_out = channel_counts(in_channels, out_channels)
         if not isinstance(bias, bool):
             raise SpecError(f"bias must be True or False, got {bias!r}")
         letters = _letters(input_letter, kernel_letter, bias_letter)
