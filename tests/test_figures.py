@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
@@ -111,30 +112,78 @@ def test_sparsity_figure_draws_one_cell_per_matrix_entry() -> None:
     assert len(weights) == shared_nonzeros + unshared_nonzeros
 
 
-def test_figure_command_writes_a_png(tmp_path: Path) -> None:
+def png_pixels(data: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
+    """Oracle: decode an 8-bit RGB PNG (what pdftoppm writes) with zlib and the PNG filters."""
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    position, chunks, header = 8, [], b""
+    while position < len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        body = data[position + 8 : position + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            chunks.append(body)
+        position += 12 + length
+    width, height = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:8], "big")
+    assert header[8] == 8 and header[9] == 2, "8-bit RGB expected"
+    raw = zlib.decompress(b"".join(chunks))
+    stride = 3 * width
+    rows, previous = [], bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for x in range(stride):
+            left = line[x - 3] if x >= 3 else 0
+            up, corner = previous[x], (previous[x - 3] if x >= 3 else 0)
+            if kind == 1:
+                line[x] = (line[x] + left) & 255
+            elif kind == 2:
+                line[x] = (line[x] + up) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (left + up) // 2) & 255
+            elif kind == 4:
+                guess = left + up - corner
+                options = (
+                    (abs(guess - left), 0, left),
+                    (abs(guess - up), 1, up),
+                    (abs(guess - corner), 2, corner),
+                )
+                line[x] = (line[x] + min(options)[2]) & 255
+        rows.append(line)
+        previous = line
+    colours = {tuple(row[i : i + 3]) for row in rows for i in range(0, stride, 3)}
+    return width, height, colours  # type: ignore[return-value]
+
+
+def test_figure_command_writes_a_png_with_the_highlighted_output(tmp_path: Path) -> None:
     out = tmp_path / "window.png"
+    options = ["--kernel", "3", "--png", "--dpi", "60"]
     assert (
         main(
             [
                 "figure",
                 "--input",
                 "7",
-                "--kernel",
-                "3",
                 "--stride",
                 "2",
                 "--padding",
                 "1",
                 "--at",
                 "1",
-                "--png",
+                *options,
                 "-o",
                 str(out),
             ]
         )
         == 0
     )
-    assert out.read_bytes().startswith(b"\x89PNG")
+    width, _, colours = png_pixels(out.read_bytes())
+    assert near(TARGET_FILL, colours)
+    assert near(TAP_FILL, colours)
+    wider = tmp_path / "wider.png"
+    assert main(["figure", "--input", "14", *options, "-o", str(wider)]) == 0
+    assert png_pixels(wider.read_bytes())[0] > width
 
 
 def test_figure_command_prints_latex_without_output_file(
