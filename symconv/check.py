@@ -161,6 +161,10 @@ def check(answer: Any, expected: Any, *, time_limit: float = TIME_LIMIT) -> Verd
         return _undecided(f"the check took longer than {time_limit:g} s")
     except _Undecidable:
         return _undecided("the formulas cannot be evaluated exactly on their domain")
+    except (ArithmeticError, ValueError, RecursionError, MemoryError) as error:
+        if isinstance(error, SymconvError):
+            raise
+        return _undecided(f"the check failed on this answer ({type(error).__name__})")
     raise SymconvError(
         f"expected must be a number, formula, shape or matrix, got {type(expected).__name__}"
     )
@@ -562,6 +566,10 @@ def _sorted_terms(terms: set[Expr]) -> list[Expr]:
 # The grid search -----------------------------------------------------------------
 
 
+#: Bits of any number the evaluator builds; beyond, the point is skipped.
+_MAX_BITS = 4096
+
+
 class _Skip(Exception):
     """A point where a formula is undefined (division by zero, a fractional power)."""
 
@@ -595,6 +603,9 @@ def _compile(expr: Expr) -> Callable[[Mapping[Symbol, int]], Fraction]:
             b = base(values)
             if e.denominator != 1 or abs(e) > 64 or (b == 0 and e < 0):
                 raise _Skip
+            size = max(b.numerator.bit_length(), b.denominator.bit_length()) * abs(int(e))
+            if size > _MAX_BITS:
+                raise _Skip  # too large to compare exactly within the time limit
             return b ** int(e)
 
         return power
@@ -625,10 +636,11 @@ _KERNEL_NAMES = {"K", "k", "F", "f"}
 
 
 def _role(symbol: Symbol) -> str:
+    """What a symbol stands for, from its name and SymPy assumptions; it fixes its domain."""
     base = symbol.name.split("_")[0].rstrip("'")
     if base in ("p", "P") or (symbol.is_nonnegative and not symbol.is_positive):
         return "padding"
-    if base in _SIZE_NAMES:
+    if base in _SIZE_NAMES or base == "C":
         return "size"
     if base in _KERNEL_NAMES:
         return "kernel"
@@ -636,7 +648,26 @@ def _role(symbol: Symbol) -> str:
         return "dilation"
     if base in ("s", "S"):
         return "stride"
-    return "other"
+    return "positive" if symbol.is_positive else "other"
+
+
+def _random_point(
+    symbols: list[Symbol], rng: random.Random, largest: int, fits: Callable[..., bool]
+) -> dict[Symbol, int] | None:
+    """A random point of the domain (sizes from 1, padding from 0, the kernel fitting)."""
+    for _ in range(20):
+        values = []
+        for symbol in symbols:
+            role = _role(symbol)
+            if role == "padding":
+                values.append(rng.randint(0, largest))
+            elif role == "other":
+                values.append(rng.randint(-largest, largest))
+            else:
+                values.append(rng.randint(1, largest))
+        if fits(values):
+            return dict(zip(symbols, values, strict=True))
+    return None
 
 
 def _domain(symbols: list[Symbol], polynomial: bool) -> tuple[list[range], Callable[..., bool]]:
@@ -655,7 +686,7 @@ def _domain(symbols: list[Symbol], polynomial: bool) -> tuple[list[range], Calla
     roles = {_role(s): i for i, s in enumerate(symbols)}
 
     def fits(values: Sequence[int]) -> bool:
-        if "size" not in roles or "kernel" not in roles:
+        if "size" not in roles or "kernel" not in roles or len(values) != len(symbols):
             return True
         size, kernel = values[roles["size"]], values[roles["kernel"]]
         padding = values[roles["padding"]] if "padding" in roles else 0
@@ -724,15 +755,21 @@ def _search(
         if differs:
             return point
         compared += differs is not None
-    if polynomial:
-        rng = random.Random(0)
-        for _ in range(40):
-            _tick(deadline)
-            point = {s: rng.randint(-(10**6), 10**6) for s in symbols}
-            differs = _differs_at(f, g, point)
-            if differs:
-                return _smaller_point(f, g, symbols, deadline) or point
-            compared += differs is not None
+    # Beyond the grid: random points of the domain, large for polynomials (two
+    # different ones agree there with negligible probability) and moderate for
+    # integer formulas (where floor(W/11) first shows).
+    rng = random.Random(0)
+    largest, tries = (10**6, 40) if polynomial else (1000, 300)
+    for _ in range(tries):
+        _tick(deadline)
+        drawn = _random_point(symbols, rng, largest, fits)
+        if drawn is None:
+            break
+        differs = _differs_at(f, g, drawn)
+        if differs:
+            smaller = _smaller_point(f, g, symbols, deadline, fits) if polynomial else None
+            return smaller or drawn
+        compared += differs is not None
     if compared == 0:
         raise _Undecidable
     return None
@@ -743,13 +780,14 @@ def _smaller_point(
     g: Callable[[Mapping[Symbol, int]], Fraction],
     symbols: list[Symbol],
     deadline: float,
+    fits: Callable[..., bool],
 ) -> dict[Symbol, int] | None:
-    """A counterexample with small values, when random small points find one."""
+    """A counterexample with small values of the domain, when random small points find one."""
     rng = random.Random(1)
     for _ in range(200):
         _tick(deadline)
-        point = {s: rng.randint(-9, 9) for s in symbols}
-        if _differs_at(f, g, point):
+        point = _random_point(symbols, rng, 9, fits)
+        if point is not None and _differs_at(f, g, point):
             return point
     return None
 

@@ -212,11 +212,12 @@ def conv_from_args(args: argparse.Namespace) -> Conv:
 
 def _derive(args: argparse.Namespace) -> int:
     conv = conv_from_args(args)
+    if args.at and not args.show:
+        raise SymconvError("--at chooses where --show draws the window; add --show")
     if args.show:
-        print(repr(conv))
-        print(text_window(conv, tuple(args.at) if args.at else None))
-        print()
-        print(text_matrix_pattern(conv))
+        window = text_window(conv, tuple(args.at) if args.at else None)
+        pattern = text_matrix_pattern(conv)
+        print(f"{conv!r}\n{window}\n\n{pattern}")
         return 0
     if args.element is not None:
         element = conv.output_element(tuple(args.element))
@@ -245,6 +246,8 @@ def _sheet(args: argparse.Namespace) -> int:
         return 0
     name = args.name or DEFAULT_SHEET
     texts = {"title": args.title, "course": args.course, "author": args.author, "date": args.date}
+    if args.variants is not None and args.handout:
+        raise SymconvError("--variants writes the handouts and their key; leave out --handout")
     if args.variants is not None:
         first = 1 if args.seed is None else args.seed
         sheets = [build_sheet(name, seed=first + n, **texts) for n in range(args.variants)]
@@ -505,6 +508,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except (ArithmeticError, ValueError, OSError, RecursionError, MemoryError) as error:
+        # A failure symconv did not foresee still reaches the user as one line.
+        print(f"symconv: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

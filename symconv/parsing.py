@@ -122,10 +122,14 @@ def _tokens(text: str) -> list[_Token]:
     return tokens
 
 
+def _digits(number: int) -> float:
+    return math.log10(abs(number)) if number else 0.0
+
+
 def _check_size(value: Expr, text: str, column: int) -> Expr:
-    if value.is_Rational:
+    if isinstance(value, Expr) and value.is_Rational:
         for part in (value.p, value.q):
-            if part and math.log10(abs(part)) > MAX_DIGITS:
+            if _digits(part) > MAX_DIGITS:
                 raise AnswerSyntaxError(
                     f"number too large (over {MAX_DIGITS} digits)", text, column
                 )
@@ -274,13 +278,14 @@ class _Parser:
             token = self.advance()
             exponent = self.exponent()
             base, exponent = self._operand(base, token), self._operand(exponent, token)
-            if exponent.is_Number and base.is_Number:
-                size = abs(float(exponent)) * math.log10(max(abs(float(base)), 1.0 + 1e-12))
-                if size > MAX_DIGITS:
-                    raise self.error(f"number too large (over {MAX_DIGITS} digits)", token)
-            elif exponent.is_Number and abs(exponent) > MAX_DIGITS:
+            if exponent.is_Number and abs(exponent) > MAX_DIGITS:
                 raise self.error(f"exponent {exponent} too large", token)
-            return base**exponent
+            if exponent.is_Number and base.is_Rational:
+                # Digits of the result: |e| times the digits of the base's larger part.
+                digits = max(_digits(base.p), _digits(base.q))
+                if abs(float(exponent)) * digits > MAX_DIGITS:
+                    raise self.error(f"number too large (over {MAX_DIGITS} digits)", token)
+            return _check_size(base**exponent, self.text, token.start + 1)
         return base
 
     def exponent(self) -> Any:

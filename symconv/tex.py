@@ -162,5 +162,6 @@ def pdf_to_png(pdf: bytes, *, dpi: int = 150) -> bytes:
             [pdftoppm, "-png", "-singlefile", "-r", str(dpi), source.name, "figure"], folder
         )
         if result.returncode != 0:
-            raise TexError(f"pdftoppm failed: {result.stderr.strip().splitlines()[-1:]}")
+            last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+            raise TexError(f"pdftoppm failed: {last}")
         return (Path(folder) / "figure.png").read_bytes()

@@ -10,6 +10,7 @@ drawn again, so every variant is sound.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ _TOP_KEYS = {"title", "course", "author", "date", "variables", "section"}
 _SECTION_KEYS = {"title", "intro", "problem"}
 _VARIABLE_KEYS = {"default", "min", "max", "choices"}
 _DRAWS = 200
+_VARIABLE = re.compile(r"\$[A-Za-z_]\w*")
+_MAX_PROBLEMS = 26  # lettered (a) to (z)
 
 
 class SheetError(SymconvError):
@@ -83,7 +86,7 @@ def _draw(variables: Mapping[str, Mapping[str, Any]], rng: random.Random) -> dic
 
 
 def _substitute(where: str, value: Any, values: Mapping[str, Any]) -> Any:
-    if isinstance(value, str) and value.startswith("$"):
+    if isinstance(value, str) and _VARIABLE.fullmatch(value):
         name = value[1:]
         if name not in values:
             known = ", ".join(sorted(values)) or "none defined"
@@ -206,6 +209,11 @@ def _derive(
         problems = section.get("problem", [])
         if not isinstance(problems, list) or not problems:
             raise SheetError(f"{where}: needs at least one [[section.problem]]")
+        if len(problems) > _MAX_PROBLEMS:
+            raise SheetError(
+                f"{where}: has {len(problems)} problems; at most {_MAX_PROBLEMS} "
+                "(lettered a to z) per section"
+            )
         parts = []
         for index, table in enumerate(problems):
             letter = chr(ord("a") + index)
