@@ -218,16 +218,32 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
     def forward_conv(self) -> Conv:
         """The convolution from this layer's output shape back to its input shape.
 
-        Same kernel, stride, padding and dilation, channels swapped, same weight
-        symbols: ``self.matrix() == self.forward_conv().matrix().T`` whenever
-        ``output_padding`` is smaller than the stride.
+        Same kernel, stride and dilation, the padding before as given, channels
+        swapped, same weight symbols, so that
+        ``self.matrix() == self.forward_conv().matrix().T``. The output padding is
+        absorbed by less padding after (``padding - output_padding``, up to
+        ``stride - 1`` more).
+
+        Raises:
+            SymconvError: No convolution with padding of at least 0 maps this
+                output shape back (``output_padding >= padding + stride``).
         """
         spec = self.spec
+        after = []
+        for axis, (p, a, s) in enumerate(
+            zip(spec.padding, spec.output_padding, spec.stride, strict=True)
+        ):
+            if p - a + s - 1 < 0:
+                raise SpecError(
+                    f"no convolution maps this output back on axis {axis}: output_padding {a} "
+                    f"exceeds padding {p} + stride {s} - 1"
+                )
+            after.append(max(p - a, 0))
         return Conv(
             spec.output_size if spec.ndim > 1 else spec.output_size[0],
             spec.kernel_size,
             stride=spec.stride,
-            padding=spec.padding,
+            padding=tuple((p, q) for p, q in zip(spec.padding, after, strict=True)),
             dilation=spec.dilation,
             in_channels=spec.out_channels,
             out_channels=spec.in_channels,
