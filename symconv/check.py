@@ -51,6 +51,7 @@ from sympy import (
 )
 from sympy.core.numbers import Rational as RationalNumber
 
+from symconv.display import scientific_latex, significant
 from symconv.errors import SymconvError
 from symconv.parsing import (
     AnswerSyntaxError,
@@ -67,6 +68,8 @@ __all__ = ["Verdict", "check"]
 TIME_LIMIT = 2.0
 #: Points of the exhaustive search at most.
 GRID_POINTS = 12_000
+#: Fewest significant digits an answer in scientific notation must show.
+MIN_DIGITS = 3
 #: Matrix entries listed in feedback at most.
 LISTED = 5
 
@@ -141,7 +144,7 @@ def check(answer: Any, expected: Any, *, time_limit: float = TIME_LIMIT) -> Verd
         if isinstance(expected, MatrixBase):
             return _check_matrix(answer, expected, deadline)
         if isinstance(expected, bool):
-            raise SymconvError("expected must be a number, formula, shape or matrix, not a bool")
+            return _check_yes_no(answer, expected)
         if isinstance(expected, int | Fraction):
             return _check_number(
                 answer,
@@ -177,6 +180,24 @@ class _OutOfTime(Exception):
 def _tick(deadline: float) -> None:
     if time.monotonic() > deadline:
         raise _OutOfTime
+
+
+# Yes or no -----------------------------------------------------------------------
+
+_YES = {"yes", "y", "true", "t", "1", "commutes", "it commutes", "equivariant"}
+_NO = {"no", "n", "false", "f", "0", "does not commute", "it does not commute", "not equivariant"}
+
+
+def _check_yes_no(answer: Any, expected: bool) -> Verdict:
+    if isinstance(answer, bool):
+        given = answer
+    elif isinstance(answer, str) and answer.strip().lower().rstrip(".!") in _YES | _NO:
+        given = answer.strip().lower().rstrip(".!") in _YES
+    else:
+        return Verdict(False, f"expected yes or no, got {answer!r}", unreadable=True)
+    if given == expected:
+        return _right(answer=given)
+    return _wrong(f"the answer is {'yes' if expected else 'no'}", answer=given)
 
 
 # Shapes ------------------------------------------------------------------------
@@ -243,15 +264,22 @@ def _check_number(answer: Any, expected: Expr) -> Verdict:
         given = Integer(answer) if isinstance(answer, int) else answer
     if not (isinstance(given, Expr) and given.is_number):
         return _wrong(f"expected a number, got {answer!r}")
-    if digits is not None:
-        exponent = math.floor(math.log10(abs(float(expected)))) if expected != 0 else 0
-        scale = Fraction(10) ** (exponent - digits + 1)
-        rounded = round(Fraction(int(expected.p), int(expected.q)) / scale) * scale
-        if Fraction(str(given)) == rounded if given.is_Rational else False:
+    if digits is not None and given != expected:
+        exact = Fraction(int(expected.p), int(expected.q))
+        mantissa, exponent = significant(exact, digits)
+        rounded = mantissa * Fraction(10) ** (exponent - digits + 1)
+        shown = scientific_latex(exact, digits)
+        if digits < MIN_DIGITS:
+            return _wrong(
+                f"give at least {MIN_DIGITS} significant digits of {expected}, "
+                f"such as {scientific_latex(exact, MIN_DIGITS)}",
+                answer=given,
+            )
+        if given.is_Rational and Fraction(int(given.p), int(given.q)) == rounded:
             return _right(f"Right ({digits} significant digits of {expected}).", given)
         return _wrong(
             f"{str(answer).strip()} is not {expected} rounded to {digits} significant digits "
-            f"({_scientific(rounded, digits)})",
+            f"({shown})",
             answer=given,
         )
     if (given - expected) == 0:
@@ -265,12 +293,6 @@ def _check_number(answer: Any, expected: Expr) -> Verdict:
         elif len(g) == len(e) and g[:2] == e[:2]:
             hint = f" (they differ by {difference})"
     return _wrong(f"expected {expected}, got {given}{hint}", answer=given)
-
-
-def _scientific(value: Fraction, digits: int) -> str:
-    exponent = math.floor(math.log10(abs(value))) if value else 0
-    mantissa = value / Fraction(10) ** exponent
-    return f"{float(mantissa):.{digits - 1}f}e{exponent}"
 
 
 # Matrices ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from sympy import Expr, S, latex, pretty
@@ -42,6 +43,8 @@ __all__ = [
     "latex_summary",
     "natural_terms",
     "notebook_latex",
+    "scientific_latex",
+    "significant",
     "text_grid",
     "text_summary",
 ]
@@ -339,3 +342,41 @@ def notebook_latex(conv: Conv, *, max_size: int = 10) -> str:
 
 def _tt(text: str) -> str:
     return "".join({"_": r"\_", "{": r"\{", "}": r"\}"}.get(c, c) for c in text)
+
+
+def significant(value: Fraction | int, digits: int) -> tuple[int, int]:
+    """``value`` rounded to ``digits`` significant digits, exactly: ``(mantissa, exponent)``.
+
+    The value is ``mantissa * 10**(exponent - digits + 1)``, with ``mantissa`` having
+    exactly ``digits`` digits (half rounds up).
+
+    >>> significant(99883155456, 5), significant(99999600000, 5)
+    ((99883, 10), (10000, 11))
+    """
+    value = Fraction(value)
+    if value == 0:
+        return 0, 0
+    magnitude = abs(value)
+    exponent = len(str(magnitude.numerator)) - len(str(magnitude.denominator))
+    while Fraction(10) ** exponent > magnitude:
+        exponent -= 1
+    while Fraction(10) ** (exponent + 1) <= magnitude:
+        exponent += 1
+    scaled = magnitude / Fraction(10) ** (exponent - digits + 1)
+    mantissa = int(scaled + Fraction(1, 2))
+    if mantissa == 10**digits:  # 9.99996 rounds up to 10.0000
+        mantissa, exponent = mantissa // 10, exponent + 1
+    return (mantissa if value > 0 else -mantissa), exponent
+
+
+def scientific_latex(value: Fraction | int, digits: int = 5) -> str:
+    r"""``value`` in scientific notation to ``digits`` significant digits.
+
+    >>> scientific_latex(99883155456), scientific_latex(99999600000)
+    ('9.9883 \\times 10^{10}', '1.0000 \\times 10^{11}')
+    """
+    mantissa, exponent = significant(value, digits)
+    text = str(abs(mantissa))
+    shown = text[0] + ("." + text[1:] if digits > 1 else "")
+    sign = "-" if mantissa < 0 else ""
+    return rf"{sign}{shown} \times 10^{{{exponent}}}"

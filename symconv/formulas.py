@@ -32,6 +32,10 @@ def _symbolic(name: str, value: object, minimum: int = 1) -> Expr:
             f"got the string {value!r}"
         )
     if isinstance(value, Basic) and not value.is_Integer:
+        if value.is_number:
+            raise SpecError(f"{name} must be a whole number or a symbol, got {value}")
+        if value.is_negative or (minimum >= 1 and value.is_nonpositive):
+            raise SpecError(f"{name} must be at least {minimum}, got {value}, which is not")
         return value
     return Integer(as_int(name, value, minimum))
 

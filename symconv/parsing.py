@@ -636,6 +636,8 @@ def read_shape(text: str) -> tuple[int, ...]:
     cleaned = text.strip().strip("$").strip()
     if len(cleaned) > MAX_LENGTH:
         raise AnswerSyntaxError("the answer is too long", cleaned[:120], 1)
+    if cleaned.lower() in ("none", "no rows", "()", "[]", "{}", "\\emptyset", "∅"):
+        return ()
     space = re.fullmatch(r"(?:\\mathbb\{R\}|ℝ|R)\s*\^\s*\{(.*)\}", cleaned, re.S)
     if space:  # \mathbb{R}^{7 \times 9}: the shape of a matrix
         cleaned = space.group(1).strip()

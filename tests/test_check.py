@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from sympy import Add, Expr, Integer, Matrix, Symbol, ceiling, floor
 
 from symconv import Conv, SymconvError, Verdict, check, output_size
+from symconv.check import MIN_DIGITS
 from symconv.sheets import Answer, build_sheet
 from symconv.testing import assert_equivalent
 
@@ -432,7 +433,7 @@ def test_scientific_notation_is_right_to_the_digits_shown_and_wrong_with_a_wrong
     seed, answer
 ):
     value = answer.value
-    for digits in range(2, min(len(str(value)), 7)):
+    for digits in range(MIN_DIGITS, min(len(str(value)), 7)):
         result = rounded(value, digits)
         if result is None:
             continue
@@ -447,6 +448,14 @@ def test_scientific_notation_is_right_to_the_digits_shown_and_wrong_with_a_wrong
                 verdict = check(text, answer)
                 assert not verdict, text
                 assert "significant" in verdict.message
+
+
+def test_scientific_notation_with_too_few_digits_asks_for_more():
+    answer = SHEETS[None].problem("1h").answer("dense_weights")
+    mantissa, exponent = rounded(answer.value, MIN_DIGITS - 1)
+    verdict = check(f"{mantissa}e{exponent}", answer)
+    assert not verdict
+    assert f"at least {MIN_DIGITS}" in verdict.message
 
 
 @pytest.mark.parametrize("approx", [r"\approx", "≈", "~"])

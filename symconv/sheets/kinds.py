@@ -23,6 +23,7 @@ from symconv.display import (
     latex_grid,
     latex_shape,
     natural_terms,
+    scientific_latex,
 )
 from symconv.equivariance import translation_equivariance
 from symconv.errors import SymconvError
@@ -340,12 +341,6 @@ def _shapes(params: dict[str, Any]) -> Derived:
     return Derived(values, answers)
 
 
-def _scientific(number: int, digits: int = 5) -> str:
-    exponent = len(str(number)) - 1
-    mantissa = f"{number / 10**exponent:.{digits - 1}f}"
-    return rf"{mantissa} \times 10^{{{exponent}}}"
-
-
 def _counts(params: dict[str, Any]) -> Derived:
     conv = _image_conv(params)
     biased = _image_conv(params, bias=True)
@@ -363,7 +358,7 @@ def _counts(params: dict[str, Any]) -> Derived:
         "flat_out": math.prod(conv.output_shape),
         "bias_count": biased.weight_count - conv.weight_count,
         "biased_count": biased.weight_count,
-        "dense_scientific": _scientific(conv.dense_weight_count),
+        "dense_scientific": scientific_latex(conv.dense_weight_count),
         "input_shape": latex_shape(conv.input_shape),
     }
     answers = (
@@ -563,7 +558,7 @@ def _equivariance(params: dict[str, Any]) -> Derived:
         "rows": ", ".join(map(str, result.differing_rows)),
     }
     answers = (
-        Answer("commutes", "does it commute with shifts", None, verdict),
+        Answer("commutes", "does it commute with shifts", result.commutes, verdict),
         _answer(
             "rows",
             "rows that differ",
