@@ -27,6 +27,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from symconv.matrix import matrix_row
+from symconv.symbols import unravel
 
 if TYPE_CHECKING:
     from symconv.conv import Conv
@@ -221,17 +222,9 @@ def _output_name(conv: Conv, index: tuple[int, ...], *, tex: bool) -> str:
 def _shown_outputs(conv: Conv, limit: int) -> list[tuple[int, ...] | None]:
     shape = conv.output_shape
     return [
-        None if flat is None else _unravel(flat, shape)
+        None if flat is None else unravel(flat, shape)
         for flat in elided_indices(math.prod(shape), limit)
     ]
-
-
-def _unravel(flat: int, shape: Sequence[int]) -> tuple[int, ...]:
-    index = []
-    for size in reversed(shape):
-        flat, rest = divmod(flat, size)
-        index.append(rest)
-    return tuple(reversed(index))
 
 
 def _per_axis(values: tuple[int, ...]) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from sympy import MatrixBase, SparseMatrix, Symbol, expand
 
 from symconv.errors import SymconvError
-from symconv.symbols import unravel
+from symconv.symbols import ravel, unravel
 
 __all__ = ["Equivariance", "shift_matrix", "translation_equivariance"]
 
@@ -44,10 +44,7 @@ def shift_matrix(shape: tuple[int, ...], shift: int = 1, axis: int = -1) -> Spar
     for row in range(size):
         index = list(unravel(row, shape))
         index[axis] = (index[axis] - shift) % shape[axis]
-        column = 0
-        for i, n in zip(index, shape, strict=True):
-            column = column * n + i
-        entries[(row, column)] = 1
+        entries[(row, ravel(index, shape))] = 1
     return SparseMatrix(size, size, entries)
 
 

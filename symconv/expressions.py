@@ -13,14 +13,13 @@ k_1*x_1 + k_2*x_2 + k_3*x_3
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from functools import cmp_to_key
 
 from sympy import Add, Array, Basic, Eq, Expr, Indexed, IndexedBase, Mod, Mul, S, Sum, Symbol, latex
 
 from symconv.spec import ConvSpec
-from symconv.symbols import SymbolTable
+from symconv.symbols import SymbolTable, ravel
 from symconv.windows import Connections, axis_windows
 
 __all__ = [
@@ -140,7 +139,6 @@ class Outputs:
                 weight_of = weights.__getitem__ if weights is not None else symbols.weight
                 bias = biases[self.connections.bias(channel, position)] if biases else None
                 elements.append(linear_form(((weight_of(w), inputs[x]) for w, x in taps), bias))
-        assert len(elements) == math.prod(spec.output_shape)
         return Array(elements, spec.output_shape)
 
 
@@ -273,18 +271,11 @@ class ElementFormula:
             if term.base == self.x:
                 inside = all(0 <= i < n for i, n in zip(position, spec.input_shape, strict=True))
                 replacements[term] = (
-                    self.symbols.input(_ravel(position, spec.input_shape)) if inside else S.Zero
+                    self.symbols.input(ravel(position, spec.input_shape)) if inside else S.Zero
                 )
             elif term.base == self.k:
-                replacements[term] = self.symbols.weight(_ravel(position, spec.weight_shape))
+                replacements[term] = self.symbols.weight(ravel(position, spec.weight_shape))
             else:
-                replacements[term] = self.symbols.bias(_ravel(position, spec.bias_shape))
+                replacements[term] = self.symbols.bias(ravel(position, spec.bias_shape))
         result: Expr = expanded.xreplace(replacements)
         return result
-
-
-def _ravel(index: tuple[int, ...], shape: tuple[int, ...]) -> int:
-    flat = 0
-    for i, n in zip(index, shape, strict=True):
-        flat = flat * n + i
-    return flat

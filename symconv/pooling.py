@@ -28,7 +28,7 @@ from sympy import Add, Array, Expr, Max, Rational, SparseMatrix, Symbol
 from symconv.errors import SpecError
 from symconv.expressions import normalize_index
 from symconv.spec import as_int, per_axis, spatial_sizes
-from symconv.symbols import symbol_name
+from symconv.symbols import ravel, symbol_name
 
 __all__ = ["Pool", "pool_output_size"]
 
@@ -137,7 +137,16 @@ class Pool:
                     f"padding {pads[axis]} must be at most half the kernel size "
                     f"{kernel[axis]} on axis {axis}, as in PyTorch"
                 )
-            if dilations[axis] * (kernel[axis] - 1) + 1 > sizes[axis] + 2 * pads[axis]:
+            fits = dilations[axis] * (kernel[axis] - 1) + 1 <= sizes[axis] + 2 * pads[axis]
+            # With ceil_mode PyTorch keeps a window that overhangs the input's end.
+            overhang = (
+                ceil_mode
+                and pool_output_size(
+                    sizes[axis], kernel[axis], strides[axis], pads[axis], dilations[axis], True
+                )
+                >= 1
+            )
+            if not (fits or overhang):
                 raise SpecError(
                     f"kernel_size {kernel[axis]} is larger than the padded input "
                     f"{sizes[axis] + 2 * pads[axis]} on axis {axis}"
@@ -225,7 +234,7 @@ class Pool:
         for row, index in enumerate(itertools.product(*map(range, self.output_shape))):
             positions, divisor = self._window(index)
             for position in positions:
-                column = _flat(position, self.input_shape)
+                column = ravel(position, self.input_shape)
                 entries[(row, column)] = Rational(1, divisor)
         return SparseMatrix(math.prod(self.output_shape), math.prod(self.input_shape), entries)
 
@@ -233,10 +242,3 @@ class Pool:
         from sympy import latex
 
         return f"$\\displaystyle {latex(self.output())}$"
-
-
-def _flat(index: tuple[int, ...], shape: tuple[int, ...]) -> int:
-    flat = 0
-    for i, n in zip(index, shape, strict=True):
-        flat = flat * n + i
-    return flat

@@ -25,7 +25,7 @@ from sympy import Array, Symbol
 
 from symconv.spec import ChannelLayout
 
-__all__ = ["SymbolTable", "symbol_name", "unravel"]
+__all__ = ["SymbolTable", "ravel", "symbol_name", "unravel"]
 
 
 def symbol_name(letter: str, index: Sequence[int]) -> str:
@@ -35,6 +35,18 @@ def symbol_name(letter: str, index: Sequence[int]) -> str:
     ('k_1', 'x_2,5')
     """
     return f"{letter}_{','.join(str(i + 1) for i in index)}"
+
+
+def ravel(index: Sequence[int], shape: Sequence[int]) -> int:
+    """The row-major (C order) position of ``index`` in an array of ``shape``.
+
+    >>> ravel((1, 0, 1), (2, 3, 2))
+    7
+    """
+    flat = 0
+    for i, n in zip(index, shape, strict=True):
+        flat = flat * n + i
+    return flat
 
 
 def unravel(flat: int, shape: Sequence[int]) -> tuple[int, ...]:

@@ -29,7 +29,15 @@ from symconv.conv import Conv
 from symconv.errors import SpecError
 from symconv.expressions import linear_form, normalize_index
 from symconv.layer import SymbolicLayer
-from symconv.spec import ChannelLayout, _letters, channel_counts, per_axis, spatial_sizes
+from symconv.spec import (
+    ChannelLayout,
+    _flag,
+    _letters,
+    channel_counts,
+    per_axis,
+    spatial_sizes,
+)
+from symconv.symbols import ravel
 
 __all__ = ["ConvTranspose", "TransposeSpec"]
 
@@ -90,15 +98,21 @@ class TransposeSpec(ChannelLayout):
                     f"(here {limit}) on axis {axis}, as in PyTorch"
                 )
         c_in, c_out = channel_counts(in_channels, out_channels)
-        if not isinstance(bias, bool):
-            raise SpecError(f"bias must be True or False, got {bias!r}")
         letters = _letters(input_letter, kernel_letter, bias_letter)
         spec = cls(
-            sizes, kernel, strides, pads, dilations, extra, c_in, c_out, bias,
+            input_size=sizes,
+            kernel_size=kernel,
+            stride=strides,
+            padding=pads,
+            dilation=dilations,
+            output_padding=extra,
+            in_channels=c_in,
+            out_channels=c_out,
+            bias=_flag("bias", bias),
             input_letter=letters["input_letter"],
             kernel_letter=letters["kernel_letter"],
             bias_letter=letters["bias_letter"],
-        )  # fmt: skip
+        )
         for axis, size in enumerate(spec.output_size):
             if size < 1:
                 raise SpecError(
@@ -274,8 +288,8 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
         taps = []
         for c in range(spec.c_in):
             for ks, xs in combos:
-                weight = (c * spec.c_out + channel) * kernel_count + _flat(ks, spec.kernel_size)
-                value = c * math.prod(spec.input_size) + _flat(xs, spec.input_size)
+                weight = (c * spec.c_out + channel) * kernel_count + ravel(ks, spec.kernel_size)
+                value = c * math.prod(spec.input_size) + ravel(xs, spec.input_size)
                 taps.append((weight, value))
         return taps
 
@@ -310,10 +324,3 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
                 symbol = symbols.weight(weight)
                 entries[key] = entries[key] + symbol if key in entries else symbol
         return SparseMatrix(math.prod(self.output_shape), math.prod(self.input_shape), entries)
-
-
-def _flat(index: tuple[int, ...], shape: tuple[int, ...]) -> int:
-    flat = 0
-    for i, n in zip(index, shape, strict=True):
-        flat = flat * n + i
-    return flat

@@ -31,16 +31,17 @@ def axis_window(spec: ConvSpec, axis: int, position: int) -> Window:
     stride = spec.stride[axis]
     dilation = spec.dilation[axis]
     before = spec.padding[axis][0]
-    circular = spec.padding_mode == "circular"
-    taps = []
-    for tap in range(kernel):
-        index = position * stride + tap * dilation - before
-        if circular:
-            index %= size
-        elif not 0 <= index < size:
-            continue
-        taps.append((kernel - 1 - tap if spec.flip else tap, index))
-    return tuple(taps)
+    start = position * stride - before
+    if spec.padding_mode == "circular":
+        taps = range(kernel)
+    else:
+        # Only the taps landing inside the input: first >= -start/d, last <= (W-1-start)/d.
+        first = max(0, -(start // dilation)) if start < 0 else 0
+        last = min(kernel - 1, (size - 1 - start) // dilation)
+        taps = range(first, last + 1)
+    return tuple(
+        (kernel - 1 - tap if spec.flip else tap, (start + tap * dilation) % size) for tap in taps
+    )
 
 
 def axis_windows(spec: ConvSpec, axis: int) -> tuple[Window, ...]:
