@@ -60,6 +60,7 @@ class Report:
     seed: int | None
     marks: tuple[Mark, ...]
     ignored: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
 
     @property
     def score(self) -> int:
@@ -87,6 +88,7 @@ class Report:
             "total": self.total,
             "marks": [asdict(mark) for mark in self.marks],
             "ignored": list(self.ignored),
+            "notes": list(self.notes),
         }
 
     def text(self) -> str:
@@ -102,12 +104,20 @@ class Report:
             detail = f"  {first}" if mark.status != "right" and first else ""
             lines.append(f"  {where}  {mark.status}{detail}")
         lines.extend(f"  ignored: {item}" for item in self.ignored)
+        lines.extend(f"  note: {item}" for item in self.notes)
         lines.append(f"  score {self.score}/{self.total}")
         return "\n".join(lines)
 
 
-@cache
 def _sheet(name: str, seed: int | None) -> Sheet:
+    """The derived sheet, cached while its file (if it is one) is unchanged."""
+    path = Path(name)
+    stamp = path.stat().st_mtime_ns if name.endswith(".toml") and path.exists() else None
+    return _derived(name, seed, stamp)
+
+
+@cache
+def _derived(name: str, seed: int | None, stamp: int | None) -> Sheet:
     return build_sheet(name, seed=seed)
 
 
@@ -129,6 +139,9 @@ def mark_answers(
     if not isinstance(name, str):
         raise SymconvError(f"{source}: sheet must be a sheet name or a .toml path")
     variant = seed if seed is not None else answers.get("seed")
+    notes = []
+    if seed is not None and answers.get("seed") not in (None, seed):
+        notes.append(f"the file names seed {answers['seed']!r}; marked against seed {seed}")
     if variant is not None and (isinstance(variant, bool) or not isinstance(variant, int)):
         raise SymconvError(f"{source}: seed must be an integer, got {variant!r}")
     student = answers.get("student", "")
@@ -187,7 +200,9 @@ def mark_answers(
         for key in (table if isinstance(table, dict) else [""])
         if (question, key) not in known
     ]
-    return Report(source, student, Path(name).stem, variant, tuple(marks), tuple(ignored))
+    return Report(
+        source, student, Path(name).stem, variant, tuple(marks), tuple(ignored), tuple(notes)
+    )
 
 
 def mark_file(path: Path, *, sheet: str | None = None, seed: int | None = None) -> Report:
@@ -197,6 +212,10 @@ def mark_file(path: Path, *, sheet: str | None = None, seed: int | None = None) 
         SymconvError: The file cannot be read or is not valid TOML.
     """
     answers = read_toml(path, "answer file")
+    named = answers.get("sheet")
+    if sheet is None and isinstance(named, str) and named.endswith(".toml"):
+        # A sheet file named by the answers is found beside them, not where marking runs.
+        answers["sheet"] = str(path.parent / named) if not Path(named).is_absolute() else named
     return mark_answers(answers, sheet=sheet, seed=seed, source=str(path))
 
 

@@ -481,16 +481,18 @@ def test_shapes_and_counts(case: Case) -> None:
 
 
 def test_worksheet_examples() -> None:
-    """The contract's worked numbers: Conv(9, 3) output 0, 21 distinct kernel symbols
-    for Conv(9, 3, shared=False), 2400 weights (2432 with bias) for the 2-D layer."""
+    """The contract's worked examples, each count derived from the layer's own parts:
+    Conv(9, 3) output 0, the unshared layer's distinct kernel symbols, and the 2-D
+    layer's weights with and without bias."""
     x1, x2, x3, k1, k2, k3 = sympy.symbols("x_1 x_2 x_3 k_1 k_2 k_3")
     assert Conv(9, 3).output_element(0) == k1 * x1 + k2 * x2 + k3 * x3
     conv = Conv(9, 3, shared=False)
-    assert len(conv.matrix().free_symbols) == 21
-    assert conv.weight_count == 21
+    windows = oracle_output_length(9, 3, 1, 1, (0, 0))
+    assert len(conv.matrix().free_symbols) == windows * 3 == conv.weight_count
     layer = dict(stride=2, in_channels=3, out_channels=32)
-    assert Conv((256, 256), 5, **layer).weight_count == 2400
-    assert Conv((256, 256), 5, bias=True, **layer).weight_count == 2432
+    filters, per_filter = 32, 3 * 5 * 5
+    assert Conv((256, 256), 5, **layer).weight_count == filters * per_filter
+    assert Conv((256, 256), 5, bias=True, **layer).weight_count == filters * (per_filter + 1)
 
 
 @SETTINGS

@@ -544,12 +544,7 @@ def test_checking_never_evaluates_or_runs_anything(
         if len(answer) > 20_000:
             continue
         for value in expected.values():
-            try:
-                verdict = check(answer, value)
-            except AssertionError:
-                raise
-            except Exception:  # a crash is test_hostile_answers_are_rejected_quickly's business
-                continue
+            verdict = check(answer, value)
             assert not verdict
     # Right answers are still read and decided without any of them.
     for value in expected.values():
