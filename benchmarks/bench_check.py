@@ -72,6 +72,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # measure this checkout's symconv
 
 import sympy  # noqa: E402
+from machine import cpu_name  # noqa: E402
 from sympy import Add, Expr, Integer, Matrix, Symbol, floor  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
@@ -361,15 +362,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def machine_info(args: argparse.Namespace) -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            cpu = next(
-                (line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")),
-                cpu,
-            )
-    except OSError:
-        pass
+    cpu = cpu_name()
     return "\n".join(
         [
             f"- files: {args.files}, runs: {args.runs}, random seed: {args.seed}",

@@ -87,6 +87,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # measure this checkout's symconv
 
 import sympy  # noqa: E402
+from machine import cpu_name  # noqa: E402
 from sympy import Array, Expr, Matrix, Symbol  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
@@ -435,15 +436,7 @@ def verdict(correct: bool) -> str:
 
 def machine_info(quick: bool) -> str:
     """Python, SymPy, symconv and machine details, as a Markdown list."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            cpu = next(
-                (line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")),
-                cpu,
-            )
-    except OSError:
-        pass
+    cpu = cpu_name()
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     git = ["git", "-C", str(REPO)]
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 import sympy
@@ -47,27 +48,9 @@ def test_layer_formulas_give_the_layers_shapes_and_counts(
     assert f.evaluate(f.output_shape, **values) == conv.output_shape
     assert f.evaluate(f.weight_count, **values) == conv.weight_count
     assert f.evaluate(f.dense_weight_count, **values) == conv.dense_weight_count
-    spec = conv.spec
-    with_bias = Conv(
-        spec.input_size,
-        spec.kernel_size,
-        stride=spec.stride,
-        padding=spec.padding,
-        in_channels=spec.in_channels,
-        out_channels=spec.out_channels,
-        bias=True,
-    )
+    with_bias = Conv.from_spec(replace(conv.spec, bias=True))
     assert f.evaluate(f.weight_count + f.bias_count, **values) == with_bias.weight_count
-    unshared = Conv(
-        spec.input_size,
-        spec.kernel_size,
-        stride=spec.stride,
-        padding=spec.padding,
-        in_channels=spec.in_channels,
-        out_channels=spec.out_channels,
-        shared=False,
-        bias=True,
-    )
+    unshared = Conv.from_spec(replace(conv.spec, shared=False, bias=True))
     assert (
         f.evaluate(f.unshared_weight_count + f.unshared_bias_count, **values)
         == unshared.weight_count
