@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -210,8 +211,23 @@ def conv_from_args(args: argparse.Namespace) -> Conv:
     )
 
 
+#: Products in one output element beyond which the terminal is spared the element.
+MAX_PRINTED_TAPS = 1_000_000
+
+
 def _derive(args: argparse.Namespace) -> int:
     conv = conv_from_args(args)
+    spec = conv.spec
+    taps = spec.c_in * math.prod(
+        min(k, w) for k, w in zip(spec.kernel_size, spec.input_size, strict=True)
+    )
+    if taps > MAX_PRINTED_TAPS:
+        raise SymconvError(
+            f"each output element sums up to {taps:,} products, too many to print "
+            f"(at most {MAX_PRINTED_TAPS:,}); the shapes and counts are "
+            f"input {conv.input_shape}, output {conv.output_shape}, "
+            f"{conv.weight_count:,} weights"
+        )
     if args.at and not args.show:
         raise SymconvError("--at chooses where --show draws the window; add --show")
     if args.show:

@@ -404,3 +404,15 @@ def test_installed_symconv_script_runs():
     )
     assert result.returncode == 0
     assert symconv.__version__ in result.stdout + result.stderr
+
+
+def test_derive_refuses_to_print_elements_too_large_for_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An element of 10^8 products is refused in one line instead of filling memory."""
+    from symconv.cli import MAX_PRINTED_TAPS
+
+    size = str(MAX_PRINTED_TAPS * 10)
+    assert main(["derive", "--input", size, "--kernel", size]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "too many to print" in err
