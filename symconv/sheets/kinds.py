@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sympy import Expr, Symbol, latex
+from sympy import Add, Expr, Integer, Mul, Pow, Symbol, floor, latex
 
 from symconv.conv import Conv
 from symconv.display import (
@@ -166,22 +166,31 @@ def _setting(spec: ConvSpec) -> str:
 
 
 def _size_working(spec: ConvSpec) -> str:
-    r"""``\left\lfloor \frac{9 + 2 - 3}{1} \right\rfloor + 1 = 9``, axis by axis."""
+    r"""``\left\lfloor{\frac{9 + 2 - 3}{2}}\right\rfloor + 1 = 5``, axis by axis.
+
+    The arithmetic is built unevaluated and printed by SymPy, so the working
+    reads as written by hand and the result beside it is the engine's.
+
+    >>> _size_working(ConvSpec.build(9, 3, stride=2, padding=1))
+    '\\left\\lfloor{\\frac{9 + 2 - 3}{2}}\\right\\rfloor + 1 = 5'
+    """
     steps = []
     for axis in range(spec.ndim):
         before, after = spec.padding[axis]
-        padded = f"{spec.input_size[axis]}"
+        terms = [Integer(spec.input_size[axis])]
         if before + after:
-            padded += f" + {before + after}"
-        window = span(spec.kernel_size[axis], spec.dilation[axis])
-        numerator = f"{padded} - {window}"
-        fraction = (
-            numerator if spec.stride[axis] == 1 else rf"\frac{{{numerator}}}{{{spec.stride[axis]}}}"
-        )
-        floor = (
-            rf"\left\lfloor {fraction} \right\rfloor" if spec.stride[axis] > 1 else f"({fraction})"
-        )
-        steps.append(f"{floor} + 1 = {spec.output_size[axis]}")
+            terms.append(Integer(before + after))
+        terms.append(Integer(-span(spec.kernel_size[axis], spec.dilation[axis])))
+        numerator = Add(*terms, evaluate=False)
+        stride = spec.stride[axis]
+        windows = (
+            floor(Mul(numerator, Pow(Integer(stride), -1, evaluate=False), evaluate=False),
+                  evaluate=False)
+            if stride > 1
+            else numerator
+        )  # fmt: skip
+        working = Add(windows, Integer(1), evaluate=False)
+        steps.append(f"{latex(working, order='none')} = {spec.output_size[axis]}")
     return r",\quad ".join(dict.fromkeys(steps))
 
 
