@@ -339,29 +339,23 @@ class Stack:
                     mode="avg",
                     channels=shape[0],
                 ).matrix()
-            elif layer.kind == "conv":
-                m = Conv(
-                    shape[1:],
-                    layer.kernel,
-                    stride=layer.stride,
-                    padding=layer.padding,
-                    dilation=layer.dilation,
-                    in_channels=shape[0],
-                    out_channels=layer.out_channels or shape[0],
-                    kernel_letter=next(letters),
-                ).matrix()
             else:
-                m = ConvTranspose(
-                    shape[1:],
-                    layer.kernel,
-                    stride=layer.stride,
-                    padding=layer.padding,
-                    output_padding=layer.output_padding,
-                    dilation=layer.dilation,
-                    in_channels=shape[0],
-                    out_channels=layer.out_channels or shape[0],
-                    kernel_letter=next(letters),
-                ).matrix()
+                options: dict[str, Any] = {
+                    "stride": layer.stride,
+                    "padding": layer.padding,
+                    "dilation": layer.dilation,
+                    "in_channels": shape[0],
+                    "out_channels": layer.out_channels or shape[0],
+                    "kernel_letter": next(letters),
+                }
+                built = (
+                    Conv(shape[1:], layer.kernel, **options)
+                    if layer.kind == "conv"
+                    else ConvTranspose(
+                        shape[1:], layer.kernel, output_padding=layer.output_padding, **options
+                    )
+                )
+                m = built.matrix()
             product = m if product is None else m * product
         if product is None:
             return SparseMatrix.eye(math.prod(self.input_shape))

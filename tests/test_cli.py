@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run
 from sympy import latex, pretty
 
 import symconv
@@ -30,19 +31,6 @@ WORKSHEET_LAYER = [
     "--input", "256", "256", "--kernel", "5", "--stride", "2",
     "--in-channels", "3", "--out-channels", "32",
 ]  # fmt: skip
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """``symconv ARGV`` in-process: (exit status, stdout, stderr).
-
-    argparse leaves through ``SystemExit``; that counts as the exit status too.
-    """
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def derive(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:

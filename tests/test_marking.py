@@ -16,24 +16,14 @@ from typing import Any
 
 import pytest
 import sympy
+from cli_runner import run
 from sympy import Symbol
 
 from symconv import check
-from symconv.cli import main
 from symconv.marking import mark_file
 from symconv.sheets import Answer, Sheet, build_sheet
 
 DEFAULT = build_sheet()
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """``symconv ARGV`` in-process: (exit status, stdout, stderr)."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def toml_string(text: str) -> str:

@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy
+from cli_runner import run
 from sympy import Matrix, floor
 from sympy.parsing.sympy_parser import parse_expr
 
 import symconv
 from symconv import Conv, SymconvError, output_size, render_sheet
-from symconv.cli import main
 from symconv.sheets import Problem, Sheet, build_sheet, render_sheets, sheet_names
 from symconv.sheets.kinds import FULL_MATRIX
 
@@ -896,16 +896,6 @@ def test_large_input_derives_about_as_fast_as_the_engine(tmp_path):
 
 # --------------------------------------------------------------------------
 # symconv sheet
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """``symconv ARGV`` in-process: (exit status, stdout, stderr)."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.fixture
