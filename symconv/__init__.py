@@ -1,11 +1,11 @@
 """symconv: convolution arithmetic derived symbolically with SymPy."""
 
 from symconv.check import Verdict, check
-from symconv.conv import Conv
 from symconv.errors import SpecError, SpecTypeError, SymconvError
-from symconv.formulas import output_size
+from symconv.layers.conv import Conv
+from symconv.layers.formulas import output_size
+from symconv.layers.transpose import ConvTranspose
 from symconv.sheets import render_sheet
-from symconv.transpose import ConvTranspose
 
 __all__ = [
     "Conv",

@@ -51,7 +51,6 @@ from sympy import (
 )
 from sympy.core.numbers import Rational as RationalNumber
 
-from symconv.display import scientific_latex, significant
 from symconv.errors import SymconvError
 from symconv.parsing import (
     AnswerSyntaxError,
@@ -61,6 +60,7 @@ from symconv.parsing import (
     read_shape,
     significant_digits,
 )
+from symconv.present.display import scientific_latex, significant
 
 __all__ = ["Verdict", "check"]
 
@@ -449,7 +449,7 @@ def _proved_equal(given: Expr, expected: Expr) -> bool:
 
 
 def _text(expr: Any) -> str:
-    from symconv.display import formula_text, natural_terms
+    from symconv.present.display import formula_text, natural_terms
 
     if isinstance(expr, Expr) and _is_sum_of_products(expr):
         return " + ".join(str(t) for t in natural_terms(expr)).replace("+ -", "- ")
@@ -580,7 +580,7 @@ def _constant_offset(given: Expr, expected: Expr, deadline: float) -> Expr | Non
 
 
 def _sorted_terms(terms: set[Expr]) -> list[Expr]:
-    from symconv.display import natural_terms
+    from symconv.present.display import natural_terms
 
     return natural_terms(Add(*terms)) if len(terms) > 1 else list(terms)
 

@@ -28,9 +28,9 @@ from typing import Any, Literal
 
 from symconv.check import check
 from symconv.errors import SymconvError
+from symconv.present.tex import read_toml
 from symconv.sheets import DEFAULT_SHEET, build_sheet
 from symconv.sheets.model import Sheet
-from symconv.tex import read_toml
 
 __all__ = ["Mark", "Report", "class_summary", "mark_answers", "mark_file"]
 

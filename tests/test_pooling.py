@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sympy import Matrix
 
 from symconv import SymconvError
-from symconv.pooling import Pool
+from symconv.layers.pool import Pool
 
 
 def oracle(x: np.ndarray, kernel, stride, padding, dilation, ceil_mode, mode, include_pad):

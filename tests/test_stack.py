@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symconv import Conv, SymconvError
-from symconv.stack import Stack, conv, conv_transpose, dense, flatten, pool
+from symconv.layers.stack import Stack, conv, conv_transpose, dense, flatten, pool
 
 
 def dependency(layer, size: int) -> np.ndarray:

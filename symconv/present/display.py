@@ -26,11 +26,11 @@ from sympy import Expr, S, latex, pretty
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from symconv.matrix import matrix_row
-from symconv.symbols import unravel
+from symconv.layers.matrix import matrix_row
+from symconv.layers.symbols import unravel
 
 if TYPE_CHECKING:
-    from symconv.conv import Conv
+    from symconv.layers.conv import Conv
 
 __all__ = [
     "Dots",

@@ -16,7 +16,7 @@ from typing import Any
 from sympy import Basic, Expr, Integer, Symbol, ceiling, floor
 
 from symconv.errors import SpecError, SpecTypeError
-from symconv.spec import ConvSpec, as_int
+from symconv.layers.spec import ConvSpec, as_int
 
 __all__ = ["LayerFormulas", "layer_formulas", "output_size"]
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 from sympy import Array, Expr, SparseMatrix
 
-from symconv.conv import Conv
 from symconv.errors import SpecError
-from symconv.expressions import linear_form, normalize_index
-from symconv.layer import SymbolicLayer
-from symconv.spec import (
+from symconv.layers.base import SymbolicLayer
+from symconv.layers.conv import Conv
+from symconv.layers.expressions import linear_form, normalize_index
+from symconv.layers.spec import (
     ChannelLayout,
     _flag,
     _letters,
@@ -37,7 +37,7 @@ from symconv.spec import (
     per_axis,
     spatial_sizes,
 )
-from symconv.symbols import ravel
+from symconv.layers.symbols import ravel
 
 __all__ = ["ConvTranspose", "TransposeSpec"]
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from sympy import Array, Expr, SparseMatrix
 
-from symconv.expressions import ElementFormula, Outputs, normalize_index
-from symconv.layer import SymbolicLayer
-from symconv.matrix import convolution_matrix
-from symconv.spec import ConvSpec
+from symconv.layers.base import SymbolicLayer
+from symconv.layers.expressions import ElementFormula, Outputs, normalize_index
+from symconv.layers.matrix import convolution_matrix
+from symconv.layers.spec import ConvSpec
 
 __all__ = ["Conv"]
 
@@ -154,7 +154,7 @@ class Conv(SymbolicLayer[ConvSpec]):
         return f"Conv({', '.join([str(sizes), str(kernel), *options])})"
 
     def _repr_latex_(self) -> str:
-        from symconv.display import notebook_latex
+        from symconv.present.display import notebook_latex
 
         return notebook_latex(self)
 

@@ -6,7 +6,7 @@ On one spatial axis, output position ``o`` reads padded position
 circular padding it wraps around. A convolution with ``flip=True`` uses the
 kernel reversed, so tap ``j`` carries weight ``K - 1 - j``.
 
->>> from symconv.spec import ConvSpec
+>>> from symconv.layers.spec import ConvSpec
 >>> axis_window(ConvSpec.build(9, 3, padding="same"), 0, 0)
 ((1, 0), (2, 1))
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 
-from symconv.spec import ConvSpec
+from symconv.layers.spec import ConvSpec
 
 __all__ = ["Connections", "Taps", "Window", "axis_window", "axis_windows"]
 
@@ -69,7 +69,7 @@ class Connections:
     ``spec.input_shape``, so one element's taps cost O(kernel) and all of them
     cost O(nonzeros of the matrix).
 
-    >>> from symconv.spec import ConvSpec
+    >>> from symconv.layers.spec import ConvSpec
     >>> Connections(ConvSpec.build(9, 3)).taps(0, (6,))
     [(0, 6), (1, 7), (2, 8)]
     """
