@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from symconv.errors import SpecError, SpecTypeError
+from symconv.layers.geometry import PADDING_NAMES, conv_output_size, named_padding, span
 
 __all__ = [
     "PADDING_MODES",
@@ -30,7 +31,6 @@ __all__ = [
     "SizeArg",
 ]
 
-PADDING_NAMES = ("valid", "same", "full")
 PADDING_MODES = ("zeros", "circular")
 
 SizeArg = int | Sequence[int]
@@ -91,17 +91,6 @@ def spatial_sizes(value: object) -> tuple[int, ...]:
     return tuple(as_int(f"input_size[{axis}]", item, 1) for axis, item in enumerate(value))
 
 
-def span(kernel: int, dilation: int) -> int:
-    """How many input positions one window covers: ``d*(K - 1) + 1``."""
-    return dilation * (kernel - 1) + 1
-
-
-def same_padding(size: int, kernel: int, stride: int, dilation: int) -> int:
-    """Total padding that keeps ``ceil(size / stride)`` outputs (TensorFlow's, PyTorch's rule)."""
-    outputs = -(-size // stride)
-    return max((outputs - 1) * stride + span(kernel, dilation) - size, 0)
-
-
 def resolve_padding(
     padding: object,
     sizes: tuple[int, ...],
@@ -122,19 +111,10 @@ def resolve_padding(
                 f"{', '.join(map(repr, PADDING_NAMES))}; "
                 f"got {padding!r}"
             )
-        pairs: list[tuple[int, int]] = []
-        for axis in range(ndim):
-            if rule == "valid":
-                total, smaller_first = 0, True
-            elif rule == "full":
-                total, smaller_first = 2 * (span(kernel[axis], dilation[axis]) - 1), True
-            else:
-                total = same_padding(sizes[axis], kernel[axis], stride[axis], dilation[axis])
-                # The odd zero goes after for cross-correlation (TensorFlow, PyTorch) and
-                # before for true convolution (numpy.convolve, scipy.signal.convolve).
-                smaller_first = not flip
-            small, large = total // 2, total - total // 2
-            pairs.append((small, large) if smaller_first else (large, small))
+        pairs = [
+            named_padding(rule, sizes[axis], kernel[axis], stride[axis], dilation[axis], flip=flip)
+            for axis in range(ndim)
+        ]
         return tuple(pairs), rule
     if not isinstance(padding, Sequence):
         amount = as_int("padding", padding, 0)
@@ -368,8 +348,8 @@ class ConvSpec(ChannelLayout):
     def output_size(self) -> tuple[int, ...]:
         """Spatial output sizes: ``floor((W + before + after - d*(K-1) - 1)/s) + 1`` per axis."""
         return tuple(
-            (w + before + after - span(k, d)) // s + 1
-            for w, k, s, d, (before, after) in zip(
+            conv_output_size(w, k, stride=s, padding=pad, dilation=d)
+            for w, k, s, d, pad in zip(
                 self.input_size,
                 self.kernel_size,
                 self.stride,
