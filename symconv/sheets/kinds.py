@@ -19,8 +19,9 @@ from symconv.errors import SymconvError
 from symconv.layers.conv import Conv
 from symconv.layers.equivariance import translation_equivariance
 from symconv.layers.formulas import output_size
+from symconv.layers.geometry import span
 from symconv.layers.pool import Pool
-from symconv.layers.spec import ConvSpec, span
+from symconv.layers.spec import ConvSpec
 from symconv.layers.stack import Stack, conv, dense, flatten, pool
 from symconv.layers.symbols import SymbolTable
 from symconv.layers.transpose import ConvTranspose
