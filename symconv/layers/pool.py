@@ -27,8 +27,8 @@ from sympy import Add, Array, Expr, Max, Rational, SparseMatrix, Symbol
 
 from symconv.errors import SpecError
 from symconv.layers.expressions import normalize_index
-from symconv.layers.spec import as_int, per_axis, spatial_sizes
 from symconv.layers.symbols import ravel, symbol_name
+from symconv.layers.validators import as_int, per_axis, spatial_sizes
 
 __all__ = ["Pool", "pool_output_size"]
 

@@ -30,15 +30,9 @@ from symconv.layers.base import SymbolicLayer
 from symconv.layers.conv import Conv
 from symconv.layers.expressions import linear_form, normalize_index
 from symconv.layers.geometry import transpose_output_size, transpose_taps
-from symconv.layers.spec import (
-    ChannelLayout,
-    _flag,
-    _letters,
-    channel_counts,
-    per_axis,
-    spatial_sizes,
-)
+from symconv.layers.spec import ChannelLayout
 from symconv.layers.symbols import ravel
+from symconv.layers.validators import channel_counts, flag, letters, per_axis, spatial_sizes
 
 __all__ = ["ConvTranspose", "TransposeSpec"]
 
@@ -99,7 +93,7 @@ class TransposeSpec(ChannelLayout):
                     f"(here {limit}) on axis {axis}, as in PyTorch"
                 )
         c_in, c_out = channel_counts(in_channels, out_channels)
-        letters = _letters(input_letter, kernel_letter, bias_letter)
+        names = letters(input_letter, kernel_letter, bias_letter)
         spec = cls(
             input_size=sizes,
             kernel_size=kernel,
@@ -109,10 +103,10 @@ class TransposeSpec(ChannelLayout):
             output_padding=extra,
             in_channels=c_in,
             out_channels=c_out,
-            bias=_flag("bias", bias),
-            input_letter=letters["input_letter"],
-            kernel_letter=letters["kernel_letter"],
-            bias_letter=letters["bias_letter"],
+            bias=flag("bias", bias),
+            input_letter=names["input_letter"],
+            kernel_letter=names["kernel_letter"],
+            bias_letter=names["bias_letter"],
         )
         for axis, size in enumerate(spec.output_size):
             if size < 1:
