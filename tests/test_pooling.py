@@ -85,7 +85,7 @@ def test_pooling_matches_the_oracle(case, rng) -> None:
     ).reshape(pool.input_shape)
     expected = oracle(x, *options)
     assert pool.output_shape == expected.shape
-    symbols = {pool._input(i): int(x[i]) for i in itertools.product(*map(range, x.shape))}
+    symbols = {pool.input_symbols[i]: int(x[i]) for i in itertools.product(*map(range, x.shape))}
     got = [e.xreplace(symbols) for e in np.ravel(pool.output().tolist())]
     assert all(g == v for g, v in zip(got, expected.ravel(), strict=True))
     if pool.spec.mode == "avg":

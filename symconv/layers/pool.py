@@ -23,35 +23,24 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from sympy import Add, Array, Expr, Max, Rational, SparseMatrix, Symbol
+from sympy import Add, Array, Expr, Max, Rational, SparseMatrix
 
 from symconv.errors import SpecError
+from symconv.layers.base import SymbolicLayer
 from symconv.layers.expressions import normalize_index
-from symconv.layers.symbols import ravel, symbol_name
-from symconv.layers.validators import as_int, per_axis, spatial_sizes
+from symconv.layers.geometry import conv_taps, pool_output_size, span
+from symconv.layers.spec import ChannelLayout
+from symconv.layers.symbols import ravel
+from symconv.layers.validators import as_int, choice, flag, letter, per_axis, spatial_sizes
 
-__all__ = ["Pool", "pool_output_size"]
+__all__ = ["Pool", "PoolSpec"]
 
-
-def pool_output_size(
-    size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool
-) -> int:
-    """PyTorch's pooling output length along one axis.
-
-    >>> pool_output_size(5, 2, 2, 0, 1, False), pool_output_size(5, 2, 2, 0, 1, True)
-    (2, 3)
-    """
-    span = dilation * (kernel - 1) + 1
-    reach = size + 2 * padding - span
-    count = (-(-reach // stride) if ceil_mode else reach // stride) + 1
-    if ceil_mode and (count - 1) * stride >= size + padding:
-        count -= 1  # the last window may not start in the right padding
-    return count
+POOL_MODES = ("max", "avg")
 
 
 @dataclass(frozen=True)
-class PoolSpec:
-    """The validated description of a pooling layer."""
+class PoolSpec(ChannelLayout):
+    """The validated description of a pooling layer: channels are pooled one by one."""
 
     input_size: tuple[int, ...]
     kernel_size: tuple[int, ...]
@@ -60,18 +49,86 @@ class PoolSpec:
     dilation: tuple[int, ...]
     ceil_mode: bool
     mode: Literal["max", "avg"]
-    channels: int | None
+    in_channels: int | None
     count_include_pad: bool
     input_letter: str = "x"
+    kernel_letter: str = "k"
+    bias_letter: str = "b"
+    bias: bool = False
+    shared: bool = True
+
+    @classmethod
+    def build(
+        cls,
+        input_size: object,
+        kernel_size: object,
+        *,
+        stride: object = None,
+        padding: object = 0,
+        dilation: object = 1,
+        ceil_mode: object = False,
+        mode: object = "max",
+        channels: object = None,
+        count_include_pad: object = True,
+        input_letter: object = "x",
+    ) -> PoolSpec:
+        """Validate the arguments of :class:`Pool`."""
+        sizes = spatial_sizes(input_size)
+        ndim = len(sizes)
+        kernel = per_axis("kernel_size", kernel_size, ndim, 1)
+        strides = kernel if stride is None else per_axis("stride", stride, ndim, 1)
+        pads = per_axis("padding", padding, ndim, 0)
+        dilations = per_axis("dilation", dilation, ndim, 1)
+        chosen_mode = choice("mode", mode, POOL_MODES)
+        rounds_up = flag("ceil_mode", ceil_mode)
+        includes_pad = flag("count_include_pad", count_include_pad)
+        if chosen_mode == "avg" and set(dilations) != {1}:
+            raise SpecError("dilation applies to max pooling only (PyTorch's AvgPool has none)")
+        for axis in range(ndim):
+            if 2 * pads[axis] > kernel[axis]:
+                raise SpecError(
+                    f"padding {pads[axis]} must be at most half the kernel size "
+                    f"{kernel[axis]} on axis {axis}, as in PyTorch"
+                )
+            fits = span(kernel[axis], dilations[axis]) <= sizes[axis] + 2 * pads[axis]
+            # With ceil_mode PyTorch keeps a window that overhangs the input's end.
+            overhang = rounds_up and pool_output_size(
+                sizes[axis], kernel[axis], stride=strides[axis], padding=pads[axis],
+                dilation=dilations[axis], ceil_mode=True,
+            ) >= 1  # fmt: skip
+            if not (fits or overhang):
+                raise SpecError(
+                    f"kernel_size {kernel[axis]} is larger than the padded input "
+                    f"{sizes[axis] + 2 * pads[axis]} on axis {axis}"
+                )
+        return cls(
+            input_size=sizes,
+            kernel_size=kernel,
+            stride=strides,
+            padding=pads,
+            dilation=dilations,
+            ceil_mode=rounds_up,
+            mode="max" if chosen_mode == "max" else "avg",
+            in_channels=None if channels is None else as_int("channels", channels, 1),
+            count_include_pad=includes_pad,
+            input_letter=letter("input_letter", input_letter),
+        )
 
     @property
-    def ndim(self) -> int:
-        return len(self.input_size)
+    def out_channels(self) -> int | None:  # type: ignore[override]
+        """Pooling keeps the channels."""
+        return self.in_channels
+
+    @property
+    def channels(self) -> int | None:
+        """Channels pooled one by one, ``None`` without a channel axis."""
+        return self.in_channels
 
     @property
     def output_size(self) -> tuple[int, ...]:
+        """PyTorch's pooling size per axis (see the geometry core's ``pool_output_size``)."""
         return tuple(
-            pool_output_size(w, k, s, p, d, self.ceil_mode)
+            pool_output_size(w, k, stride=s, padding=p, dilation=d, ceil_mode=self.ceil_mode)
             for w, k, s, p, d in zip(
                 self.input_size, self.kernel_size, self.stride, self.padding, self.dilation,
                 strict=True,
@@ -79,15 +136,22 @@ class PoolSpec:
         )  # fmt: skip
 
     @property
-    def input_shape(self) -> tuple[int, ...]:
-        return (self.channels, *self.input_size) if self.channels else self.input_size
+    def filter_shape(self) -> tuple[int, ...]:
+        """The window: the kernel sizes (pooling has no weights)."""
+        return self.kernel_size
 
     @property
-    def output_shape(self) -> tuple[int, ...]:
-        return (self.channels, *self.output_size) if self.channels else self.output_size
+    def weight_shape(self) -> tuple[int, ...]:
+        """Pooling has no weights."""
+        return (0,)
+
+    @property
+    def bias_shape(self) -> tuple[int, ...]:
+        """Pooling has no bias."""
+        return (0,)
 
 
-class Pool:
+class Pool(SymbolicLayer[PoolSpec]):
     """A max or average pooling layer, derived symbolically.
 
     Args:
@@ -101,11 +165,13 @@ class Pool:
         channels: Channels pooled independently; ``None`` for no channel axis.
         count_include_pad: Average pooling: divide by the window size within the
             padded input (``True``, PyTorch's default) or by the inputs covered.
+        input_letter: The letter of the input symbols.
+
+    >>> Pool((4, 4), 2, channels=3).output_shape, Pool(4, 2).weight_count
+    ((3, 2, 2), 0)
     """
 
-    __slots__ = ("spec",)
-
-    spec: PoolSpec
+    __slots__ = ()
 
     def __init__(
         self,
@@ -121,44 +187,19 @@ class Pool:
         count_include_pad: bool = True,
         input_letter: str = "x",
     ) -> None:
-        sizes = spatial_sizes(input_size)
-        ndim = len(sizes)
-        kernel = per_axis("kernel_size", kernel_size, ndim, 1)
-        strides = kernel if stride is None else per_axis("stride", stride, ndim, 1)
-        pads = per_axis("padding", padding, ndim, 0)
-        dilations = per_axis("dilation", dilation, ndim, 1)
-        if mode not in ("max", "avg"):
-            raise SpecError(f"mode must be 'max' or 'avg', got {mode!r}")
-        if mode == "avg" and set(dilations) != {1}:
-            raise SpecError("dilation applies to max pooling only (PyTorch's AvgPool has none)")
-        for axis in range(ndim):
-            if 2 * pads[axis] > kernel[axis]:
-                raise SpecError(
-                    f"padding {pads[axis]} must be at most half the kernel size "
-                    f"{kernel[axis]} on axis {axis}, as in PyTorch"
-                )
-            fits = dilations[axis] * (kernel[axis] - 1) + 1 <= sizes[axis] + 2 * pads[axis]
-            # With ceil_mode PyTorch keeps a window that overhangs the input's end.
-            overhang = (
-                ceil_mode
-                and pool_output_size(
-                    sizes[axis], kernel[axis], strides[axis], pads[axis], dilations[axis], True
-                )
-                >= 1
-            )
-            if not (fits or overhang):
-                raise SpecError(
-                    f"kernel_size {kernel[axis]} is larger than the padded input "
-                    f"{sizes[axis] + 2 * pads[axis]} on axis {axis}"
-                )
-        for name, flag in (("ceil_mode", ceil_mode), ("count_include_pad", count_include_pad)):
-            if not isinstance(flag, bool):
-                raise SpecError(f"{name} must be True or False, got {flag!r}")
-        chosen = None if channels is None else as_int("channels", channels, 1)
-        self.spec = PoolSpec(
-            sizes, kernel, strides, pads, dilations, ceil_mode,
-            "max" if mode == "max" else "avg", chosen, count_include_pad, input_letter,
+        spec = PoolSpec.build(
+            input_size, kernel_size, stride=stride, padding=padding, dilation=dilation,
+            ceil_mode=ceil_mode, mode=mode, channels=channels,
+            count_include_pad=count_include_pad, input_letter=input_letter,
         )  # fmt: skip
+        self._init_from_spec(spec)
+
+    @classmethod
+    def from_spec(cls, spec: PoolSpec) -> Pool:
+        """The pooling layer of an already validated spec."""
+        layer = cls.__new__(cls)
+        layer._init_from_spec(spec)
+        return layer
 
     def __repr__(self) -> str:
         spec = self.spec
@@ -173,46 +214,35 @@ class Pool:
             options.append("ceil_mode=True")
         return f"Pool({size}, {kernel}, {', '.join(options)})"
 
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        """``(C, *spatial)`` with channels, else the spatial sizes."""
-        return self.spec.input_shape
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        """``(C, *spatial_out)`` with channels, else the spatial output sizes."""
-        return self.spec.output_shape
-
-    @property
-    def weight_count(self) -> int:
-        """Pooling has no weights."""
-        return 0
-
-    def _input(self, index: tuple[int, ...]) -> Symbol:
-        return Symbol(symbol_name(self.spec.input_letter, index))
-
-    def _window(self, index: tuple[int, ...]) -> tuple[list[tuple[int, ...]], int]:
-        """The input positions under output ``index`` and the average's divisor."""
+    def _window(self, index: tuple[int, ...]) -> tuple[list[int], int]:
+        """Flat input positions under output ``index`` and the average's divisor."""
         spec = self.spec
-        channel, position = ((index[0],), index[1:]) if spec.channels else ((), index)
+        channel, position = (index[0], index[1:]) if spec.has_channels else (0, index)
         per_axis_positions = []
         divisor = 1
         covered = 1
         for axis, o in enumerate(position):
-            start = o * spec.stride[axis] - spec.padding[axis]
-            taps = [start + t * spec.dilation[axis] for t in range(spec.kernel_size[axis])]
-            inside = [i for i in taps if 0 <= i < spec.input_size[axis]]
-            end = min(start + spec.kernel_size[axis], spec.input_size[axis] + spec.padding[axis])
-            divisor *= end - start
+            size, kernel = spec.input_size[axis], spec.kernel_size[axis]
+            stride, pad = spec.stride[axis], spec.padding[axis]
+            taps = conv_taps(
+                o, size, kernel, stride=stride, before=pad, dilation=spec.dilation[axis]
+            )
+            inside = [i for _, i in taps]
+            # The window within the padded input: a ceil_mode window may overhang it.
+            start = o * stride - pad
+            divisor *= min(start + kernel, size + pad) - start
             covered *= len(inside)
             per_axis_positions.append(inside)
-        positions = [(*channel, *p) for p in itertools.product(*per_axis_positions)]
+        offset = channel * math.prod(spec.input_size)
+        positions = [
+            offset + ravel(p, spec.input_size) for p in itertools.product(*per_axis_positions)
+        ]
         return positions, divisor if spec.count_include_pad else covered
 
     def output_element(self, index: int | tuple[int, ...]) -> Expr:
         """One output: ``Max`` of its window, or the window's sum over the divisor."""
         positions, divisor = self._window(normalize_index(index, self.output_shape))
-        inputs = [self._input(p) for p in positions]
+        inputs = [self._symbols.input(p) for p in positions]
         if self.spec.mode == "max":
             return Max(*inputs)
         return Add(*inputs) * Rational(1, divisor)
@@ -233,12 +263,6 @@ class Pool:
         entries: dict[tuple[int, int], Expr] = {}
         for row, index in enumerate(itertools.product(*map(range, self.output_shape))):
             positions, divisor = self._window(index)
-            for position in positions:
-                column = ravel(position, self.input_shape)
+            for column in positions:
                 entries[(row, column)] = Rational(1, divisor)
         return SparseMatrix(math.prod(self.output_shape), math.prod(self.input_shape), entries)
-
-    def _repr_latex_(self) -> str:
-        from sympy import latex
-
-        return f"$\\displaystyle {latex(self.output())}$"
