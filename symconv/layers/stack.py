@@ -13,7 +13,14 @@ recurrences over the effective kernel ``k = d(K - 1) + 1``::
 
 with ``r = j = 1`` and ``c = 0`` at the input (``c`` is the centre of the first
 output's field, in input positions counted from 0). A transposed convolution
-divides the jump by its stride. After ``flatten`` every output sees all inputs.
+divides the jump by its stride and centres the first output's field between the
+inputs that reach it. After ``flatten`` every output sees all inputs. The
+recurrences live in :mod:`symconv.layers.geometry`.
+
+With whole numbers every layer is built as the real :class:`~symconv.Conv`,
+:class:`~symconv.ConvTranspose` or :class:`~symconv.pooling.Pool` of the shape
+it receives, so a stack and a single layer never disagree; with symbols the
+same geometry gives formulas.
 
 >>> stack = Stack((1, 32, 32), [conv(3), conv(3), conv(3)])
 >>> [row.receptive_field for row in stack.rows]
@@ -27,19 +34,32 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import Any, Literal
 
-from sympy import Basic, Integer, Matrix, Rational, SparseMatrix, Symbol, ceiling
+from sympy import Basic, Integer, Matrix, SparseMatrix, Symbol
 
 from symconv.errors import SpecError, SymconvError
-from symconv.layers.formulas import output_size
+from symconv.layers.conv import Conv
+from symconv.layers.geometry import (
+    Field,
+    conv_output_size,
+    field_after_conv,
+    field_after_transpose,
+    transpose_output_size,
+)
+from symconv.layers.pool import POOL_MODES, Pool
+from symconv.layers.transpose import ConvTranspose
+from symconv.layers.validators import choice, flag, size_or_symbol
 
 __all__ = [
+    "ConvLayer",
     "Dense",
     "Flatten",
     "Layer",
     "LayerRow",
+    "PoolLayer",
     "Stack",
+    "TransposeLayer",
     "conv",
     "conv_transpose",
     "dense",
@@ -47,29 +67,180 @@ __all__ = [
     "pool",
 ]
 
+#: A shape whose entries are whole numbers or SymPy expressions.
+Shape = tuple[Any, ...]
+
+
+def _plain(value: Any) -> Any:
+    """SymPy integers as ``int``; anything else unchanged."""
+    return int(value) if isinstance(value, Basic) and value.is_Integer else value
+
+
+def _numeric(*values: Any) -> bool:
+    return all(isinstance(v, int) for v in values)
+
 
 @dataclass(frozen=True)
-class Layer:
-    """A convolution, pooling or transposed convolution, without its input size."""
+class _Windowed:
+    """What convolutions, transposed convolutions and pooling share in a stack."""
 
-    kind: str  # "conv", "pool", "transpose"
     kernel: Any
-    stride: Any = 1
-    padding: Any = 0
-    dilation: Any = 1
+    stride: Any
+    padding: Any
+    dilation: Any
+
+    def output_sizes(self, sizes: Shape) -> Shape:
+        raise NotImplementedError
+
+    def build(self, shape: Shape, kernel_letter: str = "k") -> Conv | ConvTranspose | Pool:
+        """The real layer for an input of ``shape`` ``(C, *spatial)`` of whole numbers."""
+        raise NotImplementedError
+
+    def field(self, field: Field) -> Field:
+        raise NotImplementedError
+
+    def weights_of(self, channels: Any, ndim: int) -> Any:
+        raise NotImplementedError
+
+    def out_channels_for(self, channels: Any) -> Any:
+        return channels
+
+    def _params(self) -> tuple[Any, ...]:
+        return (self.kernel, self.stride, self.padding, self.dilation)
+
+    def apply(self, shape: Shape) -> tuple[Shape, Any]:
+        """The output shape and the weights of this layer on an input of ``shape``."""
+        channels, sizes = shape[0], shape[1:]
+        if _numeric(*shape, *self._params(), self.out_channels_for(channels)):
+            layer = self.build(shape)
+            return layer.output_shape, layer.weight_count
+        out = tuple(_plain(n) for n in self.output_sizes(sizes))
+        if any(isinstance(n, int) and n < 1 for n in out):
+            raise SpecError(f"no output left (sizes {out})")
+        return (self.out_channels_for(channels), *out), _plain(
+            self.weights_of(channels, len(sizes))
+        )
+
+
+@dataclass(frozen=True)
+class _Weighted(_Windowed):
+    """Convolutions, plain or transposed: weights, channels chosen, a bias."""
+
     out_channels: Any = None
-    output_padding: Any = 0
     bias: bool = False
-    mode: str = "max"
+
+    @property
+    def _label(self) -> str:
+        channels = f", {self.out_channels} ch" if self.out_channels is not None else ""
+        stride = f" /{self.stride}" if self.stride != 1 else ""
+        return f"{self.kernel}{stride}{channels}"
+
+    def out_channels_for(self, channels: Any) -> Any:
+        return channels if self.out_channels is None else self.out_channels
+
+    def weights_of(self, channels: Any, ndim: int) -> Any:
+        out = self.out_channels_for(channels)
+        return channels * out * self.kernel**ndim + (out if self.bias else 0)
+
+
+@dataclass(frozen=True)
+class ConvLayer(_Weighted):
+    """A convolution in a stack (``out_channels`` ``None``: as many as it receives)."""
 
     @property
     def name(self) -> str:
-        if self.kind == "pool":
-            return f"{self.mode} pool {self.kernel}"
-        label = {"conv": "conv", "transpose": "conv transpose"}[self.kind]
-        channels = f", {self.out_channels} ch" if self.out_channels is not None else ""
-        stride = f" /{self.stride}" if self.stride != 1 else ""
-        return f"{label} {self.kernel}{stride}{channels}"
+        return f"conv {self._label}"
+
+    def output_sizes(self, sizes: Shape) -> Shape:
+        pads = (self.padding, self.padding)
+        return tuple(
+            conv_output_size(
+                n, self.kernel, stride=self.stride, padding=pads, dilation=self.dilation
+            )
+            for n in sizes
+        )
+
+    def build(self, shape: Shape, kernel_letter: str = "k") -> Conv:
+        return Conv(
+            shape[1:], self.kernel, stride=self.stride, padding=self.padding,
+            dilation=self.dilation, in_channels=shape[0],
+            out_channels=self.out_channels_for(shape[0]), bias=self.bias,
+            kernel_letter=kernel_letter,
+        )  # fmt: skip
+
+    def field(self, field: Field) -> Field:
+        return field_after_conv(
+            field, self.kernel, stride=self.stride, before=self.padding, dilation=self.dilation
+        )
+
+
+@dataclass(frozen=True)
+class TransposeLayer(_Weighted):
+    """A transposed convolution in a stack, PyTorch's conventions."""
+
+    output_padding: Any = 0
+
+    @property
+    def name(self) -> str:
+        return f"conv transpose {self._label}"
+
+    def _params(self) -> tuple[Any, ...]:
+        return (*super()._params(), self.output_padding)
+
+    def output_sizes(self, sizes: Shape) -> Shape:
+        return tuple(
+            transpose_output_size(
+                n, self.kernel, stride=self.stride, padding=self.padding,
+                dilation=self.dilation, output_padding=self.output_padding,
+            )
+            for n in sizes
+        )  # fmt: skip
+
+    def build(self, shape: Shape, kernel_letter: str = "k") -> ConvTranspose:
+        return ConvTranspose(
+            shape[1:], self.kernel, stride=self.stride, padding=self.padding,
+            dilation=self.dilation, output_padding=self.output_padding, in_channels=shape[0],
+            out_channels=self.out_channels_for(shape[0]), bias=self.bias,
+            kernel_letter=kernel_letter,
+        )  # fmt: skip
+
+    def field(self, field: Field) -> Field:
+        return field_after_transpose(
+            field, self.kernel, stride=self.stride, padding=self.padding, dilation=self.dilation
+        )
+
+
+@dataclass(frozen=True)
+class PoolLayer(_Windowed):
+    """Max or average pooling in a stack (channels kept, no weights)."""
+
+    mode: Literal["max", "avg"] = "max"
+
+    @property
+    def name(self) -> str:
+        return f"{self.mode} pool {self.kernel}"
+
+    def output_sizes(self, sizes: Shape) -> Shape:
+        pads = (self.padding, self.padding)
+        return tuple(
+            conv_output_size(n, self.kernel, stride=self.stride, padding=pads) for n in sizes
+        )
+
+    def weights_of(self, channels: Any, ndim: int) -> Any:
+        return 0
+
+    def build(self, shape: Shape, kernel_letter: str = "k") -> Pool:
+        return Pool(
+            shape[1:], self.kernel, stride=self.stride, padding=self.padding,
+            mode=self.mode, channels=shape[0],
+        )  # fmt: skip
+
+    def field(self, field: Field) -> Field:
+        return field_after_conv(field, self.kernel, stride=self.stride, before=self.padding)
+
+
+#: A convolution, pooling or transposed convolution, without its input size.
+Layer = ConvLayer | TransposeLayer | PoolLayer
 
 
 @dataclass(frozen=True)
@@ -91,6 +262,20 @@ class Dense:
         return f"dense {self.out_features}"
 
 
+def _windowed(
+    kernel: Any, stride: Any, padding: Any, dilation: Any, out_channels: Any = None
+) -> dict[str, Any]:
+    checked = {
+        "kernel": _plain(size_or_symbol("kernel", kernel, 1)),
+        "stride": _plain(size_or_symbol("stride", stride, 1)),
+        "padding": _plain(size_or_symbol("padding", padding, 0)),
+        "dilation": _plain(size_or_symbol("dilation", dilation, 1)),
+    }
+    if out_channels is not None:
+        checked["out_channels"] = _plain(size_or_symbol("out_channels", out_channels, 1))
+    return checked
+
+
 def conv(
     kernel: Any,
     *,
@@ -99,16 +284,17 @@ def conv(
     padding: Any = 0,
     dilation: Any = 1,
     bias: bool = False,
-) -> Layer:
+) -> ConvLayer:
     """A convolution (``out_channels`` defaults to the input's channels)."""
-    return _check_layer(Layer("conv", kernel, stride, padding, dilation, out_channels, bias=bias))
-
-
-def pool(kernel: Any, *, stride: Any = None, padding: Any = 0, mode: str = "max") -> Layer:
-    """A pooling layer (stride defaults to the kernel size)."""
-    return _check_layer(
-        Layer("pool", kernel, kernel if stride is None else stride, padding, mode=mode)
+    return ConvLayer(
+        **_windowed(kernel, stride, padding, dilation, out_channels), bias=flag("bias", bias)
     )
+
+
+def pool(kernel: Any, *, stride: Any = None, padding: Any = 0, mode: str = "max") -> PoolLayer:
+    """A pooling layer (stride defaults to the kernel size)."""
+    checked = _windowed(kernel, kernel if stride is None else stride, padding, 1)
+    return PoolLayer(**checked, mode="max" if choice("mode", mode, POOL_MODES) == "max" else "avg")
 
 
 def conv_transpose(
@@ -120,10 +306,12 @@ def conv_transpose(
     output_padding: Any = 0,
     dilation: Any = 1,
     bias: bool = False,
-) -> Layer:
+) -> TransposeLayer:
     """A transposed convolution, PyTorch's conventions."""
-    return _check_layer(
-        Layer("transpose", kernel, stride, padding, dilation, out_channels, output_padding, bias)
+    return TransposeLayer(
+        **_windowed(kernel, stride, padding, dilation, out_channels),
+        bias=flag("bias", bias),
+        output_padding=_plain(size_or_symbol("output_padding", output_padding, 0)),
     )
 
 
@@ -134,10 +322,7 @@ def flatten() -> Flatten:
 
 def dense(out_features: Any, *, bias: bool = False) -> Dense:
     """A fully connected layer with ``out_features`` outputs."""
-    _expr(out_features)
-    if not isinstance(bias, bool):
-        raise SymconvError(f"bias must be True or False, got {bias!r}")
-    return Dense(out_features, bias)
+    return Dense(_plain(size_or_symbol("out_features", out_features, 1)), flag("bias", bias))
 
 
 @dataclass(frozen=True)
@@ -150,36 +335,6 @@ class LayerRow:
     receptive_field: tuple[Any, Any, Any]  # size, jump, start (first spatial axis)
 
 
-def _expr(value: Any) -> Any:
-    """An int or SymPy expression as SymPy; anything else (text included) is refused."""
-    if isinstance(value, Basic):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Integer(value)
-    raise SymconvError(f"expected a whole number or a SymPy expression, got {value!r}")
-
-
-def _check_layer(layer: Layer) -> Layer:
-    for name in ("kernel", "stride", "padding", "dilation", "output_padding"):
-        _expr(getattr(layer, name))
-    if layer.out_channels is not None:
-        _expr(layer.out_channels)
-    if not isinstance(layer.bias, bool):
-        raise SymconvError(f"bias must be True or False, got {layer.bias!r}")
-    if layer.mode not in ("max", "avg"):
-        raise SymconvError(f"mode must be 'max' or 'avg', got {layer.mode!r}")
-    return layer
-
-
-def _simplify(value: Any) -> Any:
-    value = _expr(value)
-    if value.is_Integer:
-        return int(value)
-    if value.is_Rational:
-        return value
-    return value
-
-
 class Stack:
     """A sequence of layers applied to an input of shape ``(C, *spatial)``.
 
@@ -190,60 +345,42 @@ class Stack:
     def __init__(self, input_shape: tuple[Any, ...], layers: list[Layer | Flatten | Dense]) -> None:
         if not isinstance(input_shape, tuple) or len(input_shape) < 1:
             raise SpecError("input_shape must be a tuple (channels, *spatial sizes)")
-        self.input_shape = input_shape
+        self.input_shape = tuple(
+            _plain(size_or_symbol(f"input_shape[{axis}]", n, 1))
+            for axis, n in enumerate(input_shape)
+        )
         self.layers = list(layers)
         self.rows = self._rows()
 
     def _rows(self) -> list[LayerRow]:
-        shape: tuple[Any, ...] = self.input_shape
-        spatial = len(shape) - 1
-        field: tuple[Any, Any, Any] = (1, 1, 0)
+        shape: Shape = self.input_shape
+        field: Field = (1, 1, 0)
         rows = [LayerRow("input", shape, 0, field)]
         flat = False
+        whole = shape[1] if len(shape) > 1 else shape[0]
         for number, layer in enumerate(self.layers, start=1):
             where = f"layer {number} ({layer.name})"
+            weights: Any = 0
             if isinstance(layer, Flatten):
-                shape = (
-                    _simplify(
-                        math.prod(shape)
-                        if all(isinstance(n, int) for n in shape)
-                        else reduce(lambda a, b: a * b, shape)
-                    ),
-                )
-                field = (_whole(self.input_shape), None, None)
-                rows.append(LayerRow(layer.name, shape, 0, field))
-                flat = True
-                continue
-            if isinstance(layer, Dense):
+                shape = (_plain(reduce(lambda a, b: a * b, shape)),)
+                field, flat = (whole, None, None), True
+            elif isinstance(layer, Dense):
                 if len(shape) != 1:
                     raise SymconvError(f"{where}: a dense layer needs a flat input; add flatten()")
-                dense_weights = shape[0] * layer.out_features + (
-                    layer.out_features if layer.bias else 0
-                )
-                shape = (layer.out_features,)
-                field = (_whole(self.input_shape), None, None)
-                rows.append(LayerRow(layer.name, shape, _simplify(dense_weights), field))
-                continue
-            if flat:
-                raise SymconvError(f"{where}: convolution or pooling after flatten()")
-            channels = shape[0]
-            out_channels = channels if layer.out_channels is None else layer.out_channels
-            sizes = []
-            for size in shape[1:]:
+                out = layer.out_features
+                weights = _plain(shape[0] * out + (out if layer.bias else 0))
+                shape, field = (out,), (whole, None, None)
+            elif isinstance(layer, _Windowed):
+                if flat:
+                    raise SymconvError(f"{where}: convolution or pooling after flatten()")
                 try:
-                    sizes.append(_simplify(_layer_size(layer, size)))
+                    shape, weights = layer.apply(shape)
                 except SymconvError as error:
-                    raise SymconvError(f"{where}: {error}") from None
-            if any(isinstance(n, int) and n < 1 for n in sizes):
-                raise SymconvError(f"{where}: no output left (sizes {tuple(sizes)})")
-            taps = layer.kernel**spatial
-            if layer.kind == "pool":
-                weights: Any = 0
+                    raise type(error)(f"{where}: {error}") from None
+                field = layer.field(field)
             else:
-                weights = channels * out_channels * taps + (out_channels if layer.bias else 0)
-            shape = (out_channels if layer.kind != "pool" else channels, *sizes)
-            field = _next_field(field, layer)
-            rows.append(LayerRow(layer.name, shape, _simplify(weights), field))
+                raise SpecError(f"{where}: not a layer of a stack, got {layer!r}")
+            rows.append(LayerRow(layer.name, shape, weights, field))
         return rows
 
     @property
@@ -254,7 +391,7 @@ class Stack:
     @property
     def weight_count(self) -> Any:
         """Weights of all layers."""
-        return _simplify(sum(_expr(row.weights) for row in self.rows))
+        return _plain(sum((Integer(0) + row.weights for row in self.rows), Integer(0)))
 
     def table(self) -> str:
         """The stack as a text table: layer, output shape, weights, receptive field."""
@@ -279,23 +416,6 @@ class Stack:
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
 
-    def latex_table(self) -> str:
-        """The table as LaTeX (a ``tabular``), for sheets."""
-        from sympy import latex
-
-        from symconv.present.render import environment
-
-        rows = [
-            {
-                "name": row.name,
-                "shape": r" \times ".join(latex(_expr(n)) for n in row.shape),
-                "weights": latex(_expr(row.weights)),
-                "field": [("" if v is None else latex(_expr(v))) for v in row.receptive_field],
-            }
-            for row in self.rows
-        ]
-        return environment().get_template("tables/stack.tex.j2").render(rows=rows)
-
     def matrix(self, *, max_entries: int = 250_000) -> SparseMatrix:
         """The whole stack's linear map as one matrix, when every layer is linear and small.
 
@@ -305,10 +425,6 @@ class Stack:
             SymconvError: A layer is not linear (max pooling), sizes are symbolic,
                 or the matrices would be too large.
         """
-        from symconv.layers.conv import Conv
-        from symconv.layers.pool import Pool
-        from symconv.layers.transpose import ConvTranspose
-
         if not all(isinstance(n, int) for row in self.rows for n in row.shape):
             raise SymconvError("the stack's matrix needs numeric sizes")
         product: Any = None
@@ -328,71 +444,13 @@ class Stack:
                     shape[0],
                     lambda i, j, letter=letter: Symbol(f"{letter}_{i + 1},{j + 1}"),
                 )
-            elif layer.kind == "pool":
+            elif isinstance(layer, PoolLayer):
                 if layer.mode == "max":
                     raise SymconvError("max pooling is not linear: the stack has no matrix")
-                m = Pool(
-                    shape[1:],
-                    layer.kernel,
-                    stride=layer.stride,
-                    padding=layer.padding,
-                    mode="avg",
-                    channels=shape[0],
-                ).matrix()
+                m = layer.build(shape).matrix()
             else:
-                options: dict[str, Any] = {
-                    "stride": layer.stride,
-                    "padding": layer.padding,
-                    "dilation": layer.dilation,
-                    "in_channels": shape[0],
-                    "out_channels": layer.out_channels or shape[0],
-                    "kernel_letter": next(letters),
-                }
-                built = (
-                    Conv(shape[1:], layer.kernel, **options)
-                    if layer.kind == "conv"
-                    else ConvTranspose(
-                        shape[1:], layer.kernel, output_padding=layer.output_padding, **options
-                    )
-                )
-                m = built.matrix()
+                m = layer.build(shape, kernel_letter=next(letters)).matrix()
             product = m if product is None else m * product
         if product is None:
             return SparseMatrix.eye(math.prod(self.input_shape))
         return SparseMatrix(product)
-
-
-def _whole(shape: tuple[Any, ...]) -> Any:
-    return shape[1] if len(shape) > 1 else shape[0]
-
-
-def _layer_size(layer: Layer, size: Any) -> Any:
-    if layer.kind == "transpose":
-        return (
-            (size - 1) * layer.stride
-            - 2 * layer.padding
-            + layer.dilation * (layer.kernel - 1)
-            + layer.output_padding
-            + 1
-        )
-    return output_size(
-        size, layer.kernel, stride=layer.stride, padding=layer.padding, dilation=layer.dilation
-    )
-
-
-def _next_field(field: tuple[Any, Any, Any], layer: Layer) -> tuple[Any, Any, Any]:
-    size, jump, start = field
-    span = layer.dilation * (layer.kernel - 1) + 1
-    if layer.kind == "transpose":
-        new_jump = jump * Rational(1) / layer.stride
-        covered = ceiling(_expr(span) / layer.stride)
-        new_size = size + (covered - 1) * jump
-        new_start = start + (_expr(layer.padding) - (span - 1)) / layer.stride * jump
-        return (_simplify(new_size), _simplify(new_jump), _simplify(new_start))
-    new_size = size + (span - 1) * jump
-    new_start = (
-        start
-        + (Rational(span - 1, 2) if isinstance(span, int) else (span - 1) / Integer(2)) * jump
-        - layer.padding * jump
-    )
-    return (_simplify(new_size), _simplify(jump * layer.stride), _simplify(new_start))

@@ -35,6 +35,7 @@ from symconv.present.display import (
     scientific_latex,
 )
 from symconv.present.figures import Figure, sparsity_figure, window_figure
+from symconv.present.tables import stack_latex_table
 from symconv.sheets.model import Answer
 
 __all__ = ["KINDS", "Derived", "Kind", "latex_escape"]
@@ -541,7 +542,7 @@ def _stack(params: dict[str, Any]) -> Derived:
     values = {
         "input_shape": latex_shape(shape),
         "layers": [row.name for row in stack.rows[1:]],
-        "table": stack.latex_table(),
+        "table": stack_latex_table(stack),
         "field_layer": last_spatial.name,
     }
     answers = (
