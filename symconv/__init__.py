@@ -19,3 +19,16 @@ __all__ = [
     "render_sheet",
 ]
 __version__ = "0.1.0"
+
+
+def _show_in_notebooks() -> None:
+    """In a running IPython (Jupyter), show layers and formulas as LaTeX."""
+    import sys
+
+    if "IPython" in sys.modules:
+        from symconv.present.notebook import register
+
+        register()
+
+
+_show_in_notebooks()

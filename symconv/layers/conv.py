@@ -153,11 +153,6 @@ class Conv(SymbolicLayer[ConvSpec]):
         )
         return f"Conv({', '.join([str(sizes), str(kernel), *options])})"
 
-    def _repr_latex_(self) -> str:
-        from symconv.present.display import notebook_latex
-
-        return notebook_latex(self)
-
     # Shapes and counts -------------------------------------------------
 
     @property

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cmp_to_key
 
-from sympy import Add, Array, Basic, Eq, Expr, Indexed, IndexedBase, Mod, Mul, S, Sum, Symbol, latex
+from sympy import Add, Array, Basic, Eq, Expr, Indexed, IndexedBase, Mod, Mul, S, Sum, Symbol
 
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, ravel
@@ -250,9 +250,6 @@ class ElementFormula:
 
     def __repr__(self) -> str:
         return repr(self.equation)
-
-    def _repr_latex_(self) -> str:
-        return f"$\\displaystyle {latex(self.equation)}$"
 
     def expand(self, index: object) -> Expr:
         """Evaluate the formula at a 0-based output ``index`` in terms of the layer's symbols.
