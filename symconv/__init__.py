@@ -1,6 +1,6 @@
 """symconv: convolution arithmetic derived symbolically with SymPy."""
 
-from symconv.check import Verdict, check
+from symconv.answers import Verdict, check
 from symconv.errors import SpecError, SpecTypeError, SymconvError
 from symconv.layers.conv import Conv
 from symconv.layers.formulas import output_size

@@ -17,9 +17,9 @@ from typing import Any
 from sympy import latex, pretty
 
 from symconv import __version__
+from symconv.answers.marking import class_summary, mark_file, reports_json
 from symconv.errors import SymconvError
 from symconv.layers.conv import Conv
-from symconv.marking import class_summary, mark_file, reports_json
 from symconv.present.display import latex_summary, text_summary
 from symconv.present.figures import (
     render_figure,
