@@ -128,21 +128,25 @@ class Domain:
         """Whether the point lies in the domain (as it was drawn)."""
         return self.repaired(dict(point)) == point
 
-    def grid(self) -> Iterator[dict[Symbol, Fraction]]:
-        """Every point of a small grid of the domain, smallest values first."""
+    def grid(self, *, whole: bool = False) -> Iterator[dict[Symbol, Fraction]]:
+        """Every point of a small grid of the domain, smallest values first.
+
+        ``whole``: weights and inputs take whole values too (for a readable
+        counterexample where any values will do).
+        """
         count = max(len(self.symbols), 1)
         top = max(2, min(16, int(GRID_POINTS ** (1 / count))))
-        ranges = [self._small(s, top) for s in self.symbols]
+        ranges = [self._small(s, top, whole) for s in self.symbols]
         for values in itertools.product(*ranges):
             point = dict(zip(self.symbols, values, strict=True))
             if self.fits(point):
                 yield point
 
-    def _small(self, symbol: Symbol, top: int) -> list[Fraction]:
+    def _small(self, symbol: Symbol, top: int, whole: bool) -> list[Fraction]:
         kind = self.roles[symbol]
-        if kind == "value":
+        if kind == "value" and not whole:
             return list(_SMALL_VALUES[:top])
-        if kind == "integer":
+        if kind in ("integer", "value"):
             return [Fraction(v) for v in sorted(range(-(top // 2), top - top // 2), key=abs)]
         low = self.lowest(symbol)
         return [Fraction(v) for v in range(low, low + top)]
