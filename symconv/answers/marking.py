@@ -24,11 +24,12 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from symconv.answers.checking import check
+from symconv.answers.verdict import Verdict
 from symconv.errors import SymconvError
 from symconv.sheets import DEFAULT_SHEET, build_sheet
 from symconv.sheets.model import Sheet
@@ -117,6 +118,19 @@ class Report:
         return "\n".join(lines)
 
 
+def _check(answer: Any, expected: Any) -> Verdict:
+    """:func:`check`, remembered for text answers: a class writes the same answer often."""
+    try:
+        return _remembered(answer, expected) if isinstance(answer, str) else check(answer, expected)
+    except TypeError:  # a matrix is not hashable: check it afresh
+        return check(answer, expected)
+
+
+@lru_cache(maxsize=4096)
+def _remembered(answer: str, expected: Any) -> Verdict:
+    return check(answer, expected)
+
+
 def _plain(mark: dict[str, Any]) -> dict[str, Any]:
     """A mark as JSON data: a fractional value of a counterexample as text (``1/2``)."""
     if mark["counterexample"]:
@@ -191,7 +205,7 @@ def mark_answers(
                     )
                 )
                 continue
-            verdict = check(given[answer.key], answer.value)
+            verdict = _check(given[answer.key], answer.value)
             status: Status = (
                 "right"
                 if verdict.ok
