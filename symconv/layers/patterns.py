@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from symconv.layers.geometry import conv_interior
@@ -70,13 +70,12 @@ def _axis_groups(spec: ConvSpec, axis: int) -> list[_AxisGroup]:
         dilation=spec.dilation[axis],
     )
     groups = []
+    border: Iterable[int] = range(count)
     if len(interior) > 1:
         groups.append(
             _AxisGroup(interior, axis_window(spec, axis, interior.start), spec.stride[axis])
         )
         border = itertools.chain(range(interior.start), range(interior.stop, count))
-    else:
-        border = iter(range(count))
     groups.extend(_AxisGroup(range(p, p + 1), axis_window(spec, axis, p), 0) for p in border)
     return groups
 
