@@ -21,13 +21,13 @@ Matrix([
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sympy import Expr, SparseMatrix
+from sympy import Expr, SparseMatrix, Symbol
 
-__all__ = ["Rows", "gc_paused", "sparse_matrix"]
+__all__ = ["Rows", "gc_paused", "make_symbols", "sparse_matrix"]
 
 #: The nonzero entries of a matrix as ``{row: {column: entry}}``, no empty rows.
 Rows = dict[int, dict[int, Expr]]
@@ -55,6 +55,31 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _find_symbol_maker() -> Callable[[str], Symbol]:
+    """``Symbol(name)`` without the check of assumptions that a bare name does not need."""
+    cached: Any = getattr(Symbol, "_Symbol__xnew_cached_", None)
+    if cached is None:
+        return lambda name: Symbol(name)
+
+    def make(name: str) -> Symbol:
+        symbol: Symbol = cached(Symbol, name)
+        return symbol
+
+    return make
+
+
+_make_symbol = _find_symbol_maker()
+
+
+def make_symbols(names: Iterable[str]) -> list[Symbol]:
+    """``[Symbol(name) for name in names]``: the same (cached) objects, made faster.
+
+    >>> make_symbols(["x_1", "x_2"]) == [Symbol("x_1"), Symbol("x_2")]
+    True
+    """
+    return list(map(_make_symbol, names))
 
 
 def _find_internals() -> Callable[[Rows, tuple[int, int]], SparseMatrix] | None:
