@@ -12,24 +12,18 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from sympy import latex, pretty
+from typing import TYPE_CHECKING, Any
 
 from symconv import __version__
-from symconv.answers.marking import class_summary, mark_file, reports_json
 from symconv.errors import SymconvError
-from symconv.layers.conv import Conv
-from symconv.present.display import latex_summary, text_summary
-from symconv.present.figures import (
-    render_figure,
-    sparsity_figure,
-    text_matrix_pattern,
-    text_window,
-    window_figure,
-)
-from symconv.present.tex import compile_pdf, pdf_to_png, write_atomic
-from symconv.sheets import DEFAULT_SHEET, build_sheet, render_sheets, sheet_names
+
+if TYPE_CHECKING:
+    from symconv.layers.conv import Conv
+
+# Each command imports what it uses, so ``symconv derive`` starts without the
+# checker, the sheets or Jinja. The name of the default sheet is repeated here
+# (a test keeps it equal to ``symconv.sheets.DEFAULT_SHEET``) for the help texts.
+DEFAULT_SHEET = "weight-sharing"
 
 __all__ = ["build_parser", "main"]
 
@@ -190,6 +184,8 @@ def _one_or_tuple(values: list[Any]) -> Any:
 
 def conv_from_args(args: argparse.Namespace) -> Conv:
     """The :class:`Conv` that the convolution options describe."""
+    from symconv.layers.conv import Conv
+
     if len(args.padding) == 1 and isinstance(args.padding[0], tuple):
         padding: Any = (args.padding[0],) * len(args.input)
     else:
@@ -216,6 +212,11 @@ MAX_PRINTED_TAPS = 1_000_000
 
 
 def _derive(args: argparse.Namespace) -> int:
+    from sympy import latex, pretty
+
+    from symconv.present.display import latex_summary, text_summary
+    from symconv.present.figures import text_matrix_pattern, text_window
+
     conv = conv_from_args(args)
     spec = conv.spec
     taps = spec.c_in * math.prod(
@@ -252,10 +253,15 @@ def _sheet_output(args: argparse.Namespace, stem: str) -> Path:
 
 
 def _write(path: Path, latex_source: str, pdf: bool) -> None:
+    from symconv.present.tex import compile_pdf, write_atomic
+
     write_atomic(path, compile_pdf(latex_source) if pdf else latex_source)
 
 
 def _sheet(args: argparse.Namespace) -> int:
+    from symconv.present.tex import compile_pdf, write_atomic
+    from symconv.sheets import build_sheet, render_sheets, sheet_names
+
     if args.list:
         for name in sheet_names():
             print(f"{name:20}  {build_sheet(name).title}")
@@ -297,6 +303,8 @@ def _sheet(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from symconv.answers.marking import class_summary, mark_file, reports_json
+
     path = Path(args.answers)
     if path.is_dir():
         files = sorted(path.glob("*.toml"))
@@ -317,6 +325,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _figure(args: argparse.Namespace) -> int:
+    from symconv.present.figures import render_figure, sparsity_figure, window_figure
+    from symconv.present.tex import compile_pdf, pdf_to_png, write_atomic
+
     conv = conv_from_args(args)
     at = tuple(args.at) if args.at else None
     figure = sparsity_figure(conv) if args.kind == "matrix" else window_figure(conv, at)
