@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sympy import Add, Integer, Mul, UnevaluatedExpr, latex
+from sympy import Add, Integer, Mul, Symbol, UnevaluatedExpr, latex
 
+from symconv.layers.geometry import transpose_output_size
 from symconv.layers.transpose import ConvTranspose
 from symconv.present.describe import describe, per_axis
-from symconv.present.display import latex_shape
+from symconv.present.display import formula_latex, latex_shape
 from symconv.present.matrices import matrix_views, sympy_rows
 from symconv.sheets.kinds.base import Derived, Kind, answer, shape_value
 
@@ -18,7 +19,7 @@ MATRIX_VALUE = 10_000
 
 
 def _working(layer: ConvTranspose) -> str:
-    r"""``(3 - 1) \cdot 2 - 2 \cdot 1 + 1 \cdot (3 - 1) + 1 + 1 = 6`` per axis, printed by SymPy."""
+    r"""``1 \cdot (3 - 1) + 2 \cdot (3 - 1) + 1 - 2 \cdot 1 + 1 = 6`` per axis, printed by SymPy."""
     spec = layer.spec
     steps = []
     for w, s, p, d, k, a, o in zip(
@@ -26,16 +27,25 @@ def _working(layer: ConvTranspose) -> str:
         spec.output_padding, spec.output_size, strict=True,
     ):  # fmt: skip
         one = Integer(1)
+        # In the order of the formula as printed: d(K - 1) + s(W - 1) + a - 2p + 1.
         terms = [
-            Mul(Add(Integer(w), -one, evaluate=False), Integer(s), evaluate=False),
-            Mul(Integer(-2), UnevaluatedExpr(Integer(p)), evaluate=False),
             Mul(Integer(d), Add(Integer(k), -one, evaluate=False), evaluate=False),
+            Mul(Integer(s), Add(Integer(w), -one, evaluate=False), evaluate=False),
             Integer(a),
+            Mul(Integer(-2), UnevaluatedExpr(Integer(p)), evaluate=False),
             one,
         ]
         working = latex(Add(*terms, evaluate=False), order="none", mul_symbol="dot")
         steps.append(f"{working} = {o}")
     return r",\quad ".join(dict.fromkeys(steps))
+
+
+def _formula() -> str:
+    """The output-size formula of a transposed convolution, from the geometry core."""
+    W, K, s, d = (Symbol(n, integer=True, positive=True) for n in ("W", "K", "s", "d"))
+    p, a = (Symbol(n, integer=True, nonnegative=True) for n in ("p", "a"))
+    size = transpose_output_size(W, K, stride=s, padding=p, dilation=d, output_padding=a)
+    return formula_latex(size)
 
 
 def derive(params: dict[str, Any]) -> Derived:
@@ -61,6 +71,7 @@ def derive(params: dict[str, Any]) -> Derived:
         "padding": per_axis(layer.spec.padding),
         "output_padding": per_axis(layer.spec.output_padding),
         "dilated": set(layer.spec.dilation) != {1},
+        "formula": _formula(),
         "working": _working(layer),
         "forward": describe(forward.spec),
         "forward_input": latex_shape(forward.input_shape),
