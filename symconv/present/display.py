@@ -45,6 +45,7 @@ __all__ = [
     "notebook_latex",
     "scientific_latex",
     "significant",
+    "sum_latex",
     "text_grid",
     "text_summary",
 ]
@@ -148,6 +149,16 @@ def natural_terms(expr: Expr) -> list[Expr]:
             sorted(_natural_key(s.name) for s in t.free_symbols),
         ),
     )
+
+
+def sum_latex(expr: Expr) -> str:
+    r"""A sum in the order a person writes it.
+
+    >>> from symconv import Conv
+    >>> sum_latex(Conv(9, 3).output_element(0))
+    'k_{1} x_{1} + k_{2} x_{2} + k_{3} x_{3}'
+    """
+    return " + ".join(latex(term) for term in natural_terms(expr)).replace("+ -", "- ")
 
 
 def elided_sum(expr: Expr, *, max_terms: int = 8, tex: bool = False) -> str:

@@ -37,7 +37,7 @@ __all__ = ["MatrixView", "conv_rows", "matrix_views", "sympy_rows"]
 FULL_ROWS, FULL_COLS = 16, 40
 #: Rows kept when a matrix is elided, and the column budgets tried in turn.
 BAND_ROWS = 8
-BAND_COLS = (14, 10, 7)
+BAND_COLS = (20, 14, 10, 7)
 
 RowEntries = Callable[[int], Mapping[int, Expr]]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sympy import Add, Expr, Integer, Mul, Pow, floor, latex
+from sympy import Add, Integer, Mul, Pow, floor, latex
 
 from symconv.errors import SymconvError
 from symconv.layers.conv import Conv
@@ -18,7 +18,7 @@ from symconv.layers.geometry import span
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable
 from symconv.present.describe import describe
-from symconv.present.display import elided_indices, natural_terms
+from symconv.present.display import elided_indices
 from symconv.sheets.model import Answer
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "shape_value",
     "size_working",
     "span_working",
-    "sum_latex",
 ]
 
 #: Keys of the kinds that ask about one convolution, with their defaults.
@@ -75,11 +74,6 @@ class Kind:
 def answer(key: str, label: str, value: Any, tex: str | None = None) -> Answer:
     """An answer whose LaTeX is SymPy's unless given."""
     return Answer(key, label, value, tex if tex is not None else latex(value))
-
-
-def sum_latex(expr: Expr) -> str:
-    """A sum in the order a person writes it (``k_1 x_1 + k_2 x_2``)."""
-    return " + ".join(latex(term) for term in natural_terms(expr)).replace("+ -", "- ")
 
 
 def shape_value(shape: tuple[int, ...]) -> int | tuple[int, ...]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from symconv.errors import SymconvError
 from symconv.layers.conv import Conv
-from symconv.present.display import latex_shape
+from symconv.present.display import latex_shape, sum_latex
 from symconv.present.figures import window_figure
 from symconv.sheets.kinds.base import (
     CONV_DEFAULTS,
@@ -18,7 +18,6 @@ from symconv.sheets.kinds.base import (
     flag,
     shape_value,
     size_working,
-    sum_latex,
 )
 
 
