@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cmp_to_key
 
-from sympy import Add, Array, Basic, Eq, Expr, Indexed, IndexedBase, Mod, Mul, S, Sum, Symbol
+from sympy import Add, Array, Basic, Eq, Expr, Indexed, IndexedBase, Mod, Mul, S, Sum, Symbol, floor
 
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, ravel
@@ -234,9 +234,15 @@ class ElementFormula:
             o = Symbol("o", integer=True, positive=True)
             c = Symbol("c", integer=True, positive=True)
             filter_index = [o, c, *weight_taps]
-            input_index = [c, *coords]
+            # With groups, filter o reads the input channels of its group only.
+            group_first = (
+                floor((o - 1) / spec.group_out_channels) * spec.group_in_channels
+                if spec.groups > 1
+                else 0
+            )
+            input_index = [group_first + c, *coords]
             out_index = [o, *spatial_out]
-            limits.insert(0, (c, 1, spec.c_in))
+            limits.insert(0, (c, 1, spec.group_in_channels))
             self.channel_index: Symbol | None = o
         else:
             filter_index, input_index, out_index = list(weight_taps), coords, spatial_out
