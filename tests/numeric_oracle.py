@@ -148,9 +148,13 @@ class Case:
                 mine = window[group * reads : (group + 1) * reads]
                 value = (kernels[o] * mine).sum()
                 if b is not None:
-                    value += b[o] if self.shared else b.reshape(self.c_out, -1)[o][
-                        np.ravel_multi_index(position, self.spatial_out)
-                    ]
+                    value += (
+                        b[o]
+                        if self.shared
+                        else b.reshape(self.c_out, -1)[o][
+                            np.ravel_multi_index(position, self.spatial_out)
+                        ]
+                    )
                 y[(o, *position)] = value
         return y.reshape(self.output_shape())
 

@@ -15,7 +15,9 @@ activations and normalisation count 0.
 
 from __future__ import annotations
 
-import math
+import operator
+from collections.abc import Iterable, Sequence
+from functools import reduce
 from typing import Any
 
 from sympy import Expr, simplify
@@ -24,12 +26,32 @@ from symconv.layers.spec import ChannelLayout, ConvSpec
 
 __all__ = [
     "convolution_macs",
+    "convolution_macs_count",
     "convolution_macs_formula",
     "dense_macs",
     "separable_macs_formula",
     "separable_weight_count_formula",
     "transpose_macs",
+    "transpose_macs_count",
 ]
+
+
+def _product(values: Iterable[Any]) -> Any:
+    return reduce(operator.mul, values, 1)
+
+
+def convolution_macs_count(output_shape: Sequence[Any], reads: Any, kernel_count: Any) -> Any:
+    """``prod(output_shape) * reads * kernel_count``: every output sums its window's taps.
+
+    ``reads`` is the input channels one filter reads (``C_in // groups``). Numbers
+    or SymPy expressions.
+    """
+    return _product(output_shape) * reads * kernel_count
+
+
+def transpose_macs_count(input_shape: Sequence[Any], c_out: Any, kernel_count: Any) -> Any:
+    """``prod(input_shape) * C_out * kernel_count``: every input scatters into the output."""
+    return _product(input_shape) * c_out * kernel_count
 
 
 def convolution_macs(spec: ConvSpec) -> int:
@@ -37,12 +59,16 @@ def convolution_macs(spec: ConvSpec) -> int:
 
     An unshared (locally connected) layer costs the same: only the weights differ.
     """
-    return math.prod(spec.output_shape) * spec.group_in_channels * spec.kernel_count
+    count: int = convolution_macs_count(
+        spec.output_shape, spec.group_in_channels, spec.kernel_count
+    )
+    return count
 
 
 def transpose_macs(spec: ChannelLayout) -> int:
     """MACs of a transposed convolution: ``prod(input_shape) * C_out * prod(kernel)``."""
-    return math.prod(spec.input_shape) * spec.c_out * spec.kernel_count
+    count: int = transpose_macs_count(spec.input_shape, spec.c_out, spec.kernel_count)
+    return count
 
 
 def dense_macs(in_features: Any, out_features: Any) -> Any:

@@ -21,8 +21,9 @@ import math
 from sympy import Expr, SparseMatrix
 
 from symconv.errors import SpecError
-from symconv.layers.spec import ConvSpec, as_int
+from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable
+from symconv.layers.validators import as_int
 from symconv.layers.windows import Connections, axis_windows
 
 __all__ = ["patch_matrix"]
