@@ -70,6 +70,21 @@ def _upstream_letter(spec: ConvSpec, letter: object) -> str:
     return letter
 
 
+def _name_order(pair: tuple[Symbol, Symbol]) -> tuple[str, str]:
+    first, second = pair[0].name, pair[1].name
+    return (first, second) if first < second else (second, first)
+
+
+def _sum_of_products(terms: list[tuple[Symbol, Symbol]]) -> Expr:
+    """``linear_form`` of the terms, handed over already in SymPy's canonical order.
+
+    Products of two plain symbols sort in SymPy by their factors' names, so a
+    string sort first leaves the canonical sort a single linear pass.
+    """
+    terms.sort(key=_name_order)
+    return linear_form(terms)
+
+
 class Gradients:
     """The gradients of one convolution, as SymPy arrays in the upstream symbols ``g``.
 
@@ -94,8 +109,8 @@ class Gradients:
         inputs = symbols.inputs()
         weights = symbols.weights()
         connections = Connections(spec)
-        to_input: list[list[tuple[Expr, Expr]]] = [[] for _ in inputs]
-        to_weight: list[list[tuple[Expr, Expr]]] = [[] for _ in weights]
+        to_input: list[list[tuple[Symbol, Symbol]]] = [[] for _ in inputs]
+        to_weight: list[list[tuple[Symbol, Symbol]]] = [[] for _ in weights]
         to_bias: list[list[Expr]] = [[] for _ in range(math.prod(spec.bias_shape))]
         windows = [axis_windows(spec, axis) for axis in range(spec.ndim)]
         for position in connections.positions():
@@ -110,8 +125,8 @@ class Gradients:
                 if spec.bias:
                     to_bias[connections.bias(channel, position)].append(g)
         self.upstream = Array(upstream, out_shape)
-        self.input = Array([linear_form(terms) for terms in to_input], spec.input_shape)
-        self.kernel = Array([linear_form(terms) for terms in to_weight], spec.weight_shape)
+        self.input = Array([_sum_of_products(terms) for terms in to_input], spec.input_shape)
+        self.kernel = Array([_sum_of_products(terms) for terms in to_weight], spec.weight_shape)
         self.bias: Array | None = (
             Array([Add(*terms) for terms in to_bias], spec.bias_shape) if spec.bias else None
         )
@@ -172,7 +187,9 @@ class GradientFormula:
     def expand(self, index: object) -> Expr:
         """Evaluate at a 0-based ``index`` into the gradient's array (negatives allowed)."""
         position = normalize_index(index, self.shape)
-        values = {s: i + 1 for s, i in zip(self.lhs_indices, position, strict=True)}
+        # A lone bias b (no channel axes) has no index of its own: its array has one entry.
+        indices = position if self.lhs_indices else ()
+        values = {s: i + 1 for s, i in zip(self.lhs_indices, indices, strict=True)}
         return self._formulas.evaluate(self.equation.rhs.xreplace(values).doit())
 
 
