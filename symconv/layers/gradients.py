@@ -47,6 +47,7 @@ from sympy import (
 
 from symconv.errors import SpecError
 from symconv.layers.expressions import linear_form, normalize_index
+from symconv.layers.geometry import tap_input, tap_output
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, ravel, symbol_name, unravel
 from symconv.layers.windows import Connections, axis_windows
@@ -225,8 +226,16 @@ class GradientFormulas:
         # Position of a tap in the window, for the weight index a tap carries (flip reverses).
         carried = [spec.kernel_size[a] + 1 - taps[a] if spec.flip else taps[a] for a in range(ndim)]
 
+        def along(a: int) -> dict[str, int]:
+            return {
+                "stride": spec.stride[a],
+                "before": spec.padding[a][0],
+                "dilation": spec.dilation[a],
+            }
+
         def coordinate(a: int, out: Expr, tap: Expr) -> Expr:
-            start = spec.stride[a] * (out - 1) + spec.dilation[a] * (tap - 1) - spec.padding[a][0]
+            # 1-based: the 0-based input that 0-based tap (tap - 1) of output (out - 1) meets.
+            start = tap_input(out - 1, tap - 1, **along(a))
             if spec.padding_mode == "circular":
                 return Mod(start, spec.input_size[a]) + 1
             return start + 1
@@ -284,12 +293,7 @@ class GradientFormulas:
             body = weight(outs, channel_in, carried) * upstream(outs) * delta
             input_rhs: Expr = Sum(body, *channel_limits, *out_limits, *tap_limits)
         else:
-            reached = [
-                (ins[a] - 1 + spec.padding[a][0] - spec.dilation[a] * (taps[a] - 1))
-                / spec.stride[a]
-                + 1
-                for a in range(ndim)
-            ]
+            reached = [tap_output(ins[a] - 1, taps[a] - 1, **along(a)) + 1 for a in range(ndim)]
             body = weight(reached, channel_in, carried) * upstream(reached)
             input_rhs = Sum(body, *channel_limits, *tap_limits)
         input_lhs = self.x[tuple([c, *ins] if channels else ins)]
