@@ -24,7 +24,6 @@ Eq(Derivative(L, x[u]), Sum(g[-j/2 + u/2 + 1]*k[j], (j, 1, 3)))
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 from sympy import (
@@ -50,25 +49,20 @@ from symconv.layers.expressions import linear_form, normalize_index
 from symconv.layers.geometry import tap_input, tap_output
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, ravel, symbol_name, unravel
+from symconv.layers.validators import letter
 from symconv.layers.windows import Connections, axis_windows
 
 __all__ = ["GradientFormula", "GradientFormulas", "Gradients"]
 
-_LETTER = re.compile(r"[A-Za-z]+\Z")
-
-
-def _upstream_letter(spec: ConvSpec, letter: object) -> str:
-    if not isinstance(letter, str) or not _LETTER.match(letter):
-        raise SpecError(
-            f"upstream_letter must be a name made of letters such as 'g', got {letter!r}"
-        )
+def _upstream_letter(spec: ConvSpec, name: object) -> str:
+    chosen = letter("upstream_letter", name)
     taken = {spec.input_letter, spec.kernel_letter, spec.bias_letter, "y", "L"}
-    if letter in taken:
+    if chosen in taken:
         raise SpecError(
             f"upstream_letter must differ from the letters in use ({', '.join(sorted(taken))}), "
-            f"got {letter!r}"
+            f"got {chosen!r}"
         )
-    return letter
+    return chosen
 
 
 def _name_order(pair: tuple[Symbol, Symbol]) -> tuple[str, str]:
