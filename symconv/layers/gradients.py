@@ -54,6 +54,7 @@ from symconv.layers.windows import Connections, axis_windows
 
 __all__ = ["GradientFormula", "GradientFormulas", "Gradients"]
 
+
 def _upstream_letter(spec: ConvSpec, name: object) -> str:
     chosen = letter("upstream_letter", name)
     taken = {spec.input_letter, spec.kernel_letter, spec.bias_letter, "y", "L"}
