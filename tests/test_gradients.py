@@ -226,3 +226,16 @@ def test_upstream_letter_names_the_upstream() -> None:
     grads = Conv(5, 3).backward(upstream_letter="delta")
     assert str(grads.upstream[0]) == "delta_1"
     assert "delta" in str(grads.formulas.input)
+
+
+def test_input_gradient_formula_sums_over_the_filters_that_read_the_channel() -> None:
+    o = sympy.Symbol("o", integer=True, positive=True)
+    plain = Conv((5, 5), 3, in_channels=4, out_channels=6).backward().formulas.input
+    assert (o, 1, 6) in [tuple(limit) for limit in plain.equation.rhs.limits]
+    grouped = Conv((5, 5), 3, in_channels=4, out_channels=6, groups=2).backward().formulas.input
+    first, last = next(lim for lim in grouped.equation.rhs.limits if lim[0] == o)[1:]
+    c = sympy.Symbol("c", integer=True, positive=True)
+    # Input channels 1, 2 feed filters 1..3; channels 3, 4 feed filters 4..6.
+    assert [(first.subs(c, n), last.subs(c, n)) for n in (1, 2, 3, 4)] == [(1, 3)] * 2 + [
+        (4, 6)
+    ] * 2

@@ -16,7 +16,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cmp_to_key
 
-from sympy import Add, Array, Basic, Eq, Expr, Indexed, IndexedBase, Mod, Mul, S, Sum, Symbol, floor
+from sympy import (
+    Add,
+    Array,
+    Basic,
+    Eq,
+    Expr,
+    Indexed,
+    IndexedBase,
+    Integer,
+    Mod,
+    Mul,
+    Pow,
+    S,
+    Sum,
+    Symbol,
+    floor,
+)
 
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, ravel
@@ -26,6 +42,7 @@ __all__ = [
     "ElementFormula",
     "Outputs",
     "general_element_formula",
+    "group_index",
     "linear_form",
     "normalize_index",
 ]
@@ -65,6 +82,21 @@ def linear_form(products: Iterable[tuple[Expr, Expr]], constant: Expr | None = N
         return terms[0]
     terms.sort(key=_canonical_order)
     return Add._from_args(terms, True)
+
+
+def group_index(channel: Expr, per_group: int) -> Expr:
+    """The 0-based group of 1-based ``channel``: ``floor((channel - 1)/per_group)``.
+
+    Kept as written (SymPy would print ``floor(c/2 - 1/2)``).
+
+    >>> group_index(Symbol("o"), 3)
+    floor((o - 1)/3)
+    """
+    if per_group == 1:
+        return channel - 1
+    ratio = Mul(channel - 1, Pow(Integer(per_group), -1, evaluate=False), evaluate=False)
+    result: Expr = floor(ratio, evaluate=False)
+    return result
 
 
 def normalize_index(index: object, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -236,7 +268,7 @@ class ElementFormula:
             filter_index = [o, c, *weight_taps]
             # With groups, filter o reads the input channels of its group only.
             group_first = (
-                floor((o - 1) / spec.group_out_channels) * spec.group_in_channels
+                group_index(o, spec.group_out_channels) * spec.group_in_channels
                 if spec.groups > 1
                 else 0
             )

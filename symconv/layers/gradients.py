@@ -40,12 +40,11 @@ from sympy import (
     S,
     Sum,
     Symbol,
-    floor,
     latex,
 )
 
 from symconv.errors import SpecError
-from symconv.layers.expressions import linear_form, normalize_index
+from symconv.layers.expressions import group_index, linear_form, normalize_index
 from symconv.layers.geometry import tap_input, tap_output
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, ravel, symbol_name, unravel
@@ -236,7 +235,7 @@ class GradientFormulas:
             return start + 1
 
         group_first = (
-            floor((o - 1) / spec.group_out_channels) * spec.group_in_channels
+            group_index(o, spec.group_out_channels) * spec.group_in_channels
             if spec.groups > 1
             else S.Zero
         )
@@ -267,8 +266,9 @@ class GradientFormulas:
 
         # dL/dx: every output whose window meets input u, through the tap that meets it.
         tap_limits = [(taps[a], 1, spec.kernel_size[a]) for a in range(ndim)]
-        local = c - floor((c - 1) / spec.group_in_channels) * spec.group_in_channels
-        group_of_c = floor((c - 1) / spec.group_in_channels)
+        # Input channel c feeds the filters of its group only (all of them without groups).
+        group_of_c = group_index(c, spec.group_in_channels) if spec.groups > 1 else S.Zero
+        local = c - group_of_c * spec.group_in_channels
         channel_limits = (
             [
                 (
