@@ -36,6 +36,8 @@ examples:
   symconv derive --input 9 --kernel 3 --unshared       a separate kernel per position
   symconv derive --input 256 256 --kernel 5 --stride 2 --in-channels 3 --out-channels 32
   symconv derive --input 6 6 --kernel 3 --latex        LaTeX instead of text
+  symconv derive --input 9 --kernel 3 --backward       the gradients, from g = dL/dy
+  symconv derive --input 8 8 --kernel 3 --in-channels 4 --out-channels 4 --groups 4
   symconv sheet -o solutions.tex                       the worksheet with worked solutions
 """
 
@@ -165,6 +167,13 @@ def _add_conv_options(parser: argparse.ArgumentParser) -> None:
     )
     shape.add_argument("--bias", action="store_true", help="add a bias per output channel")
     shape.add_argument(
+        "--groups",
+        type=int,
+        default=1,
+        metavar="G",
+        help="split the channels into G groups, as PyTorch (G = in channels: depthwise)",
+    )
+    shape.add_argument(
         "--kernel-letter", default="k", metavar="L", help="kernel letter (default: k)"
     )
     shape.add_argument("--input-letter", default="x", metavar="L", help="input letter (default: x)")
@@ -215,6 +224,7 @@ def conv_from_args(args: argparse.Namespace) -> Conv:
         shared=not args.unshared,
         flip=args.flip,
         bias=args.bias,
+        groups=args.groups,
         kernel_letter=args.kernel_letter,
         input_letter=args.input_letter,
     )
@@ -248,6 +258,14 @@ def _derive(args: argparse.Namespace) -> int:
         window = text_window(conv, tuple(args.at) if args.at else None)
         pattern = text_matrix_pattern(conv)
         print(f"{conv!r}\n{window}\n\n{pattern}")
+        return 0
+    if args.backward:
+        if args.element is not None or args.show:
+            raise SymconvError("--backward prints the gradients; leave out --element and --show")
+        from symconv.present.backward import latex_backward, text_backward
+
+        backward = latex_backward if args.latex else text_backward
+        print(backward(conv, max_entries=args.max_outputs))
         return 0
     if args.element is not None:
         element = conv.output_element(tuple(args.element))
@@ -457,6 +475,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=6,
         metavar="N",
         help="output elements listed before eliding (default: 6)",
+    )
+    view.add_argument(
+        "--backward",
+        action="store_true",
+        help="print the gradients dL/dx, dL/dk (and dL/db) in terms of the upstream g = dL/dy, "
+        "and their general formulas",
     )
     view.add_argument(
         "--show",

@@ -270,7 +270,11 @@ def _facts(conv: Conv) -> list[tuple[str, str, str]]:
         ("weights, shared", str(shared_count), str(shared_count)),
         ("weights, unshared", str(unshared_count), str(unshared_count)),
         ("weights, dense layer", str(conv.dense_weight_count), str(conv.dense_weight_count)),
+        ("multiply-adds (MACs)", str(conv.macs), str(conv.macs)),
+        ("MACs, dense layer", str(conv.dense_weight_count), str(conv.dense_weight_count)),
     ]
+    if spec.groups > 1:
+        rows.insert(4, ("groups", str(spec.groups), str(spec.groups)))
     return rows
 
 
