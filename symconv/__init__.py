@@ -1,6 +1,6 @@
 """symconv: convolution arithmetic derived symbolically with SymPy."""
 
-from symconv.check import Verdict, check
+from symconv.answers import Verdict, check
 from symconv.conv import Conv
 from symconv.errors import SpecError, SpecTypeError, SymconvError
 from symconv.formulas import output_size

@@ -17,6 +17,7 @@ from typing import Any
 from sympy import latex, pretty
 
 from symconv import __version__
+from symconv.answers.marking import class_summary, mark_file, reports_json
 from symconv.conv import Conv
 from symconv.display import latex_summary, text_summary
 from symconv.errors import SymconvError
@@ -27,7 +28,6 @@ from symconv.figures import (
     text_window,
     window_figure,
 )
-from symconv.marking import class_summary, mark_file, reports_json
 from symconv.sheets import DEFAULT_SHEET, build_sheet, render_sheets, sheet_names
 from symconv.tex import compile_pdf, pdf_to_png, write_atomic
 

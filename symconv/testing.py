@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from symconv.check import check
+from symconv.answers.checking import check
 
 __all__ = ["assert_equivalent"]
 

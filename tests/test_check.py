@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from sympy import Add, Expr, Integer, Matrix, Symbol, ceiling, floor
 
 from symconv import Conv, SymconvError, Verdict, check, output_size
-from symconv.check import MIN_DIGITS
+from symconv.answers.checking import MIN_DIGITS
 from symconv.sheets import Answer, build_sheet
 from symconv.testing import assert_equivalent
 

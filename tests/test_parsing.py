@@ -33,7 +33,7 @@ from sympy import Add, Matrix, Symbol, ceiling, floor
 
 import symconv
 from symconv import Conv, SymconvError, check, output_size
-from symconv.parsing import (
+from symconv.answers.reading import (
     AnswerSyntaxError,
     read_expression,
     read_matrix,
@@ -177,11 +177,11 @@ def test_two_dimensional_element_in_latex_reads_as_the_engines_element():
     assert read_expression(text) == element
 
 
-def test_a_subscript_of_one_digit_in_latex_is_a_product():
-    # x_12 in LaTeX is x_1 * 2; k_{12} is the twelfth tap.
+@pytest.mark.parametrize("text", ["k_{12}", "k_12", "k12", r"\frac{k_12}{1}"])
+def test_a_subscript_of_several_digits_is_one_index_in_both_syntaxes(text: str):
+    # What students mean by k_12, even unbraced in LaTeX, is the twelfth tap.
     twelve = Conv(12, 12).kernel_symbols[11]
-    assert read_expression("k_{12}") == twelve
-    assert read_expression(r"\frac{k_12}{2}") == Conv(1, 1).kernel_symbols[0]
+    assert read_expression(text) == twelve
 
 
 # --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ holds one table per question with one entry per answer::
     first = "k_1 x_1 + k_2 x_2 + k_3 x_3"
     last = 'k_1 x_7 + k_2 x_8 + k_3 x_9'
 
-The answers are read by :mod:`symconv.parsing` (never evaluated) and checked by
+The answers are read by :mod:`symconv.answers.reading` (never evaluated) and checked by
 :func:`symconv.check` against what the engine derives for that sheet and
 variant. Free-text questions are listed but not marked.
 """
@@ -20,19 +20,27 @@ variant. Free-text questions are listed but not marked.
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from symconv.check import check
+from symconv.answers.checking import check
 from symconv.errors import SymconvError
 from symconv.sheets import DEFAULT_SHEET, build_sheet
 from symconv.sheets.model import Sheet
-from symconv.tex import read_toml
 
-__all__ = ["Mark", "Report", "class_summary", "mark_answers", "mark_file"]
+__all__ = [
+    "Mark",
+    "Report",
+    "class_summary",
+    "mark_answers",
+    "mark_file",
+    "read_answer_file",
+]
 
 Status = Literal["right", "wrong", "missing", "unreadable", "undecided", "not marked"]
 _HEADER_KEYS = {"sheet", "seed", "student"}
@@ -47,7 +55,7 @@ class Mark:
     label: str
     status: Status
     message: str = ""
-    counterexample: dict[str, int] | None = None
+    counterexample: dict[str, int | Fraction] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ class Report:
             "seed": self.seed,
             "score": self.score,
             "total": self.total,
-            "marks": [asdict(mark) for mark in self.marks],
+            "marks": [_plain(asdict(mark)) for mark in self.marks],
             "ignored": list(self.ignored),
             "notes": list(self.notes),
         }
@@ -107,6 +115,16 @@ class Report:
         lines.extend(f"  note: {item}" for item in self.notes)
         lines.append(f"  score {self.score}/{self.total}")
         return "\n".join(lines)
+
+
+def _plain(mark: dict[str, Any]) -> dict[str, Any]:
+    """A mark as JSON data: a fractional value of a counterexample as text (``1/2``)."""
+    if mark["counterexample"]:
+        mark["counterexample"] = {
+            name: value if isinstance(value, int) else str(value)
+            for name, value in mark["counterexample"].items()
+        }
+    return mark
 
 
 def _sheet(name: str, seed: int | None) -> Sheet:
@@ -205,13 +223,32 @@ def mark_answers(
     )
 
 
+def read_answer_file(path: Path) -> dict[str, Any]:
+    """The tables of an answer file; a TOML float stays the text it was written as
+    (``9.9883e10`` keeps its five significant digits), nothing in it is executed.
+
+    Raises:
+        SymconvError: The file cannot be read or is not valid TOML.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as problem:
+        raise SymconvError(f"cannot read answer file {str(path)!r}: {problem.strerror}") from None
+    except UnicodeDecodeError:
+        raise SymconvError(f"answer file {str(path)!r} is not UTF-8 text") from None
+    try:
+        return tomllib.loads(text, parse_float=str)
+    except tomllib.TOMLDecodeError as problem:
+        raise SymconvError(f"answer file {str(path)!r} is not valid TOML: {problem}") from None
+
+
 def mark_file(path: Path, *, sheet: str | None = None, seed: int | None = None) -> Report:
     """Mark one answer file.
 
     Raises:
         SymconvError: The file cannot be read or is not valid TOML.
     """
-    answers = read_toml(path, "answer file")
+    answers = read_answer_file(path)
     named = answers.get("sheet")
     if sheet is None and isinstance(named, str) and named.endswith(".toml"):
         # A sheet file named by the answers is found beside them, not where marking runs.

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from symconv.check import Verdict
+from symconv.answers.verdict import Verdict
 
 __all__ = ["pytest_runtest_makereport"]
 
