@@ -18,18 +18,18 @@ from sympy import latex, pretty
 
 from symconv import __version__
 from symconv.answers.marking import class_summary, mark_file, reports_json
-from symconv.conv import Conv
-from symconv.display import latex_summary, text_summary
 from symconv.errors import SymconvError
-from symconv.figures import (
+from symconv.layers.conv import Conv
+from symconv.present.display import latex_summary, text_summary
+from symconv.present.figures import (
     render_figure,
     sparsity_figure,
     text_matrix_pattern,
     text_window,
     window_figure,
 )
+from symconv.present.tex import compile_pdf, pdf_to_png, write_atomic
 from symconv.sheets import DEFAULT_SHEET, build_sheet, render_sheets, sheet_names
-from symconv.tex import compile_pdf, pdf_to_png, write_atomic
 
 __all__ = ["build_parser", "main"]
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sympy import Matrix, Symbol
 
 from symconv import Conv, SymconvError
-from symconv.equivariance import shift_matrix, translation_equivariance
+from symconv.layers.equivariance import shift_matrix, translation_equivariance
 
 
 def numeric(conv: Conv, rng: np.random.Generator) -> tuple[np.ndarray, dict]:

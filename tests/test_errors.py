@@ -1,6 +1,6 @@
 """Invalid arguments fail loudly, early and in symconv's own words.
 
-The contract (API.md, "Errors"): a bad argument raises ``SymconvError`` (a
+The contract (docs/api.md, "Errors"): a bad argument raises ``SymconvError`` (a
 ``ValueError``; a wrong *type* raises something that is also a ``TypeError``),
 never an exception from inside SymPy, and the message names the parameter, the
 value given and what is allowed. An ``output_element`` index out of range

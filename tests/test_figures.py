@@ -11,14 +11,14 @@ import pytest
 
 from symconv import Conv, SymconvError
 from symconv.cli import main
-from symconv.figures import (
+from symconv.present.figures import (
     render_figure,
     sparsity_figure,
     text_matrix_pattern,
     text_window,
     window_figure,
 )
-from symconv.tex import compile_pdf
+from symconv.present.tex import compile_pdf
 
 TARGET_FILL = (253, 174, 107)  # the highlighted output cell (templates/figures/colours.tex.j2)
 TAP_FILL = (198, 219, 239)

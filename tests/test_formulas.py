@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sympy import Indexed, Symbol
 
 from symconv import Conv, output_size
-from symconv.expressions import general_element_formula
-from symconv.formulas import layer_formulas
+from symconv.layers.expressions import general_element_formula
+from symconv.layers.formulas import layer_formulas
 
 
 @st.composite

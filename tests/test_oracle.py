@@ -1,7 +1,7 @@
 """Property tests of ``symconv.Conv`` against an independent numeric oracle.
 
 The oracle at the top of this file knows nothing about symconv's internals. It
-resolves padding from the rules written in the public contract (API.md), pads
+resolves padding from the rules written in the public contract (docs/api.md), pads
 the input explicitly with ``numpy.pad`` (``"constant"`` for zeros, ``"wrap"``
 for circular) and slides the (dilated, strided, possibly flipped, possibly
 per-position) kernel over it. Random integers are substituted for the symbols

@@ -22,8 +22,8 @@ import pytest
 
 from symconv import Conv, SymconvError, render_sheet
 from symconv.cli import main
+from symconv.present.tex import TexError, compile_pdf, write_atomic
 from symconv.sheets import Sheet, build_sheet
-from symconv.tex import TexError, compile_pdf, write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANT_SEED, CLI_SEED = 3, 8

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sympy import Matrix
 
 from symconv import SymconvError
-from symconv.pooling import Pool
+from symconv.layers.pool import Pool
 
 
 def oracle(x: np.ndarray, kernel, stride, padding, dilation, ceil_mode, mode, include_pad):
@@ -85,7 +85,7 @@ def test_pooling_matches_the_oracle(case, rng) -> None:
     ).reshape(pool.input_shape)
     expected = oracle(x, *options)
     assert pool.output_shape == expected.shape
-    symbols = {pool._input(i): int(x[i]) for i in itertools.product(*map(range, x.shape))}
+    symbols = {pool.input_symbols[i]: int(x[i]) for i in itertools.product(*map(range, x.shape))}
     got = [e.xreplace(symbols) for e in np.ravel(pool.output().tolist())]
     assert all(g == v for g, v in zip(got, expected.ravel(), strict=True))
     if pool.spec.mode == "avg":

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from symconv import ConvTranspose
-from symconv.equivariance import translation_equivariance
-from symconv.pooling import Pool
+from symconv.layers.equivariance import translation_equivariance
+from symconv.layers.pool import Pool
+from symconv.layers.stack import Stack, conv, dense, flatten, pool
+from symconv.present.tex import compile_pdf
 from symconv.sheets import build_sheet, render_sheet
-from symconv.stack import Stack, conv, dense, flatten, pool
-from symconv.tex import compile_pdf
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "beyond-one-layer.toml"
 

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symconv import Conv, SymconvError
-from symconv.stack import Stack, conv, conv_transpose, dense, flatten, pool
+from symconv.layers.stack import Stack, conv, conv_transpose, dense, flatten, pool
+from symconv.present.tables import stack_latex_table
 
 
 def dependency(layer, size: int) -> np.ndarray:
@@ -127,7 +128,7 @@ def test_table_lists_every_layer() -> None:
     table = stack.table()
     assert all(row.name in table for row in stack.rows)
     assert str(stack.rows[-1].weights) in table
-    assert r"\begin{tabular}" in stack.latex_table()
+    assert r"\begin{tabular}" in stack_latex_table(stack)
 
 
 def test_transposed_convolution_in_a_stack_restores_the_size() -> None:

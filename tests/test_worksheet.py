@@ -13,7 +13,7 @@ import sympy
 from sympy import Add, Matrix, floor
 
 from symconv import Conv, output_size
-from symconv.formulas import layer_formulas
+from symconv.layers.formulas import layer_formulas
 
 # The worksheet's parameters, and nothing else.
 INPUT, KERNEL = 9, 3

@@ -36,8 +36,8 @@ from symconv.answers.values import (
     read_answer,
 )
 from symconv.answers.verdict import Verdict, right, undecided, unreadable, wrong
-from symconv.display import scientific_latex, significant
 from symconv.errors import SymconvError
+from symconv.present.display import scientific_latex, significant
 
 __all__ = ["MIN_DIGITS", "TIME_LIMIT", "check"]
 

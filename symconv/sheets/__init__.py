@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from symconv.errors import SymconvError
+from symconv.present.render import environment
 from symconv.sheets.loader import SheetError, parse_definition, read_definition
 from symconv.sheets.model import Answer, Problem, Section, Sheet
 
@@ -92,11 +93,21 @@ def build_sheet(
 
 def render_sheets(sheets: list[Sheet], *, solutions: bool = True) -> str:
     """One LaTeX document with several derived sheets (a class set), a page each."""
-    from symconv.render import render_document
-
     if not sheets:
         raise SymconvError("render_sheets needs at least one sheet")
-    return render_document(sheets, solutions=solutions)
+    first = sheets[0]
+    return (
+        environment()
+        .get_template("sheet.tex.j2")
+        .render(
+            sheets=sheets,
+            solutions=solutions,
+            title=first.title,
+            course=first.course,
+            author=first.author,
+            date=first.date,
+        )
+    )
 
 
 def render_sheet(

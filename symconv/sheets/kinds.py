@@ -15,8 +15,17 @@ from typing import Any
 
 from sympy import Add, Expr, Integer, Mul, Pow, Symbol, floor, latex
 
-from symconv.conv import Conv
-from symconv.display import (
+from symconv.errors import SymconvError
+from symconv.layers.conv import Conv
+from symconv.layers.equivariance import translation_equivariance
+from symconv.layers.formulas import output_size
+from symconv.layers.geometry import span
+from symconv.layers.pool import Pool
+from symconv.layers.spec import ConvSpec
+from symconv.layers.stack import Stack, conv, dense, flatten, pool
+from symconv.layers.symbols import SymbolTable
+from symconv.layers.transpose import ConvTranspose
+from symconv.present.display import (
     elided_indices,
     elided_matrix,
     formula_latex,
@@ -25,16 +34,9 @@ from symconv.display import (
     natural_terms,
     scientific_latex,
 )
-from symconv.equivariance import translation_equivariance
-from symconv.errors import SymconvError
-from symconv.figures import Figure, sparsity_figure, window_figure
-from symconv.formulas import output_size
-from symconv.pooling import Pool
+from symconv.present.figures import Figure, sparsity_figure, window_figure
+from symconv.present.tables import stack_latex_table
 from symconv.sheets.model import Answer
-from symconv.spec import ConvSpec, span
-from symconv.stack import Stack, conv, dense, flatten, pool
-from symconv.symbols import SymbolTable
-from symconv.transpose import ConvTranspose
 
 __all__ = ["KINDS", "Derived", "Kind", "latex_escape"]
 
@@ -540,7 +542,7 @@ def _stack(params: dict[str, Any]) -> Derived:
     values = {
         "input_shape": latex_shape(shape),
         "layers": [row.name for row in stack.rows[1:]],
-        "table": stack.latex_table(),
+        "table": stack_latex_table(stack),
         "field_layer": last_spatial.name,
     }
     answers = (

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from symconv.errors import SymconvError
+from symconv.present.tex import read_toml
 from symconv.sheets.kinds import KINDS, latex_escape
 from symconv.sheets.model import Problem, Section, Sheet
-from symconv.tex import read_toml
 
 __all__ = ["SheetError", "parse_definition", "read_definition"]
 

@@ -13,13 +13,22 @@ with a message that names the parameter, the value and what is allowed.
 from __future__ import annotations
 
 import math
-import operator
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from symconv.errors import SpecError, SpecTypeError
+from symconv.errors import SpecError
+from symconv.layers.geometry import PADDING_NAMES, conv_output_size, named_padding, span
+from symconv.layers.validators import (
+    as_int,
+    channel_counts,
+    choice,
+    flag,
+    letters,
+    per_axis,
+    plain,
+    spatial_sizes,
+)
 
 __all__ = [
     "PADDING_MODES",
@@ -30,76 +39,10 @@ __all__ = [
     "SizeArg",
 ]
 
-PADDING_NAMES = ("valid", "same", "full")
 PADDING_MODES = ("zeros", "circular")
 
 SizeArg = int | Sequence[int]
 PaddingArg = int | str | Sequence[int | Sequence[int]]
-
-_LETTER = re.compile(r"[A-Za-z]+\Z")
-
-
-def _describe(value: object) -> str:
-    return f"{value!r} ({type(value).__name__})"
-
-
-def plain(value: object) -> object:
-    """numpy arrays and scalars as plain Python lists and ints; anything else unchanged."""
-    tolist = getattr(value, "tolist", None)
-    return tolist() if callable(tolist) and not isinstance(value, str) else value
-
-
-def as_int(name: str, value: object, minimum: int) -> int:
-    """Return ``value`` as an ``int`` of at least ``minimum``, or raise naming ``name``.
-
-    >>> as_int("stride", 2, 1)
-    2
-    >>> as_int("stride", 0, 1)
-    Traceback (most recent call last):
-    ...
-    symconv.errors.SpecError: stride must be an integer >= 1, got 0
-    """
-    value = plain(value)
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise SpecTypeError(f"{name} must be an integer >= {minimum}, got {_describe(value)}")
-    number = operator.index(value)
-    if number < minimum:
-        raise SpecError(f"{name} must be an integer >= {minimum}, got {number}")
-    return number
-
-
-def per_axis(name: str, value: object, ndim: int, minimum: int) -> tuple[int, ...]:
-    """One integer per spatial axis: a single int is repeated, a sequence is checked."""
-    value = plain(value)
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        return (as_int(name, value, minimum),) * ndim
-    if len(value) != ndim:
-        raise SpecError(
-            f"{name} has {len(value)} entries {tuple(value)!r} but the input has "
-            f"{ndim} spatial {'axis' if ndim == 1 else 'axes'}; give one int or {ndim}"
-        )
-    return tuple(as_int(f"{name}[{axis}]", item, minimum) for axis, item in enumerate(value))
-
-
-def spatial_sizes(value: object) -> tuple[int, ...]:
-    """The spatial sizes of the input: an int (1-D) or a non-empty sequence of ints."""
-    value = plain(value)
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        return (as_int("input_size", value, 1),)
-    if len(value) == 0:
-        raise SpecError("input_size must name at least one spatial axis, got ()")
-    return tuple(as_int(f"input_size[{axis}]", item, 1) for axis, item in enumerate(value))
-
-
-def span(kernel: int, dilation: int) -> int:
-    """How many input positions one window covers: ``d*(K - 1) + 1``."""
-    return dilation * (kernel - 1) + 1
-
-
-def same_padding(size: int, kernel: int, stride: int, dilation: int) -> int:
-    """Total padding that keeps ``ceil(size / stride)`` outputs (TensorFlow's, PyTorch's rule)."""
-    outputs = -(-size // stride)
-    return max((outputs - 1) * stride + span(kernel, dilation) - size, 0)
 
 
 def resolve_padding(
@@ -122,19 +65,10 @@ def resolve_padding(
                 f"{', '.join(map(repr, PADDING_NAMES))}; "
                 f"got {padding!r}"
             )
-        pairs: list[tuple[int, int]] = []
-        for axis in range(ndim):
-            if rule == "valid":
-                total, smaller_first = 0, True
-            elif rule == "full":
-                total, smaller_first = 2 * (span(kernel[axis], dilation[axis]) - 1), True
-            else:
-                total = same_padding(sizes[axis], kernel[axis], stride[axis], dilation[axis])
-                # The odd zero goes after for cross-correlation (TensorFlow, PyTorch) and
-                # before for true convolution (numpy.convolve, scipy.signal.convolve).
-                smaller_first = not flip
-            small, large = total // 2, total - total // 2
-            pairs.append((small, large) if smaller_first else (large, small))
+        pairs = [
+            named_padding(rule, sizes[axis], kernel[axis], stride[axis], dilation[axis], flip=flip)
+            for axis in range(ndim)
+        ]
         return tuple(pairs), rule
     if not isinstance(padding, Sequence):
         amount = as_int("padding", padding, 0)
@@ -167,28 +101,6 @@ def resolve_padding(
             amount = as_int(f"padding[{axis}]", item, 0)
             resolved.append((amount, amount))
     return tuple(resolved), None
-
-
-def channel_counts(in_channels: object, out_channels: object) -> tuple[int | None, int | None]:
-    """Both ``None``: no channel axes at all; else each defaults to 1."""
-    if in_channels is None and out_channels is None:
-        return None, None
-    return (
-        1 if in_channels is None else as_int("in_channels", in_channels, 1),
-        1 if out_channels is None else as_int("out_channels", out_channels, 1),
-    )
-
-
-def _flag(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise SpecTypeError(f"{name} must be True or False, got {_describe(value)}")
-    return value
-
-
-def _letter(name: str, value: object) -> str:
-    if not isinstance(value, str) or not _LETTER.match(value):
-        raise SpecError(f"{name} must be a name made of letters such as 'x' or 'w', got {value!r}")
-    return value
 
 
 class ChannelLayout:
@@ -311,14 +223,10 @@ class ConvSpec(ChannelLayout):
         kernel = per_axis("kernel_size", kernel_size, ndim, 1)
         strides = per_axis("stride", stride, ndim, 1)
         dilations = per_axis("dilation", dilation, ndim, 1)
-        flipped = _flag("flip", flip)
+        flipped = flag("flip", flip)
         pads, rule = resolve_padding(padding, sizes, kernel, strides, dilations, flip=flipped)
 
-        if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
-            raise SpecError(
-                f"padding_mode must be one of {', '.join(map(repr, PADDING_MODES))}, "
-                f"got {padding_mode!r}"
-            )
+        choice("padding_mode", padding_mode, PADDING_MODES)
         mode: Literal["zeros", "circular"] = "circular" if padding_mode == "circular" else "zeros"
 
         c_in, c_out = channel_counts(in_channels, out_channels)
@@ -358,18 +266,18 @@ class ConvSpec(ChannelLayout):
             padding_mode=mode,
             in_channels=c_in,
             out_channels=c_out,
-            shared=_flag("shared", shared),
+            shared=flag("shared", shared),
             flip=flipped,
-            bias=_flag("bias", bias),
-            **_letters(input_letter, kernel_letter, bias_letter),
+            bias=flag("bias", bias),
+            **letters(input_letter, kernel_letter, bias_letter),
         )
 
     @property
     def output_size(self) -> tuple[int, ...]:
         """Spatial output sizes: ``floor((W + before + after - d*(K-1) - 1)/s) + 1`` per axis."""
         return tuple(
-            (w + before + after - span(k, d)) // s + 1
-            for w, k, s, d, (before, after) in zip(
+            conv_output_size(w, k, stride=s, padding=pad, dilation=d)
+            for w, k, s, d, pad in zip(
                 self.input_size,
                 self.kernel_size,
                 self.stride,
@@ -396,17 +304,3 @@ class ConvSpec(ChannelLayout):
         if not self.bias:
             return (0,)
         return (self.c_out,) if self.shared else self.output_shape
-
-
-def _letters(input_letter: object, kernel_letter: object, bias_letter: object) -> dict[str, str]:
-    letters = {
-        "input_letter": _letter("input_letter", input_letter),
-        "kernel_letter": _letter("kernel_letter", kernel_letter),
-        "bias_letter": _letter("bias_letter", bias_letter),
-    }
-    if len(set(letters.values())) < len(letters):
-        raise SpecError(
-            "input_letter, kernel_letter and bias_letter must differ, got "
-            + ", ".join(f"{key}={value!r}" for key, value in letters.items())
-        )
-    return letters

@@ -6,7 +6,7 @@ the cost of large layers; here each product and sum is assembled directly in
 SymPy's canonical argument order, giving the very same expression
 (``==`` and ``hash`` agree with ``Add(*terms)``) several times faster.
 
->>> from symconv.spec import ConvSpec
+>>> from symconv.layers.spec import ConvSpec
 >>> Outputs(ConvSpec.build(9, 3)).element((0,))
 k_1*x_1 + k_2*x_2 + k_3*x_3
 """
@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cmp_to_key
 
-from sympy import Add, Array, Basic, Eq, Expr, Indexed, IndexedBase, Mod, Mul, S, Sum, Symbol, latex
+from sympy import Add, Array, Basic, Eq, Expr, Indexed, IndexedBase, Mod, Mul, S, Sum, Symbol
 
-from symconv.spec import ConvSpec
-from symconv.symbols import SymbolTable, ravel
-from symconv.windows import Connections, axis_windows
+from symconv.layers.spec import ConvSpec
+from symconv.layers.symbols import SymbolTable, ravel
+from symconv.layers.windows import Connections, axis_windows
 
 __all__ = [
     "ElementFormula",
@@ -196,7 +196,7 @@ class ElementFormula:
     zero padding is implied by input indices outside ``1..W``, circular padding
     appears as ``Mod``. :meth:`expand` evaluates it at one output index.
 
-    >>> from symconv.spec import ConvSpec
+    >>> from symconv.layers.spec import ConvSpec
     >>> formula = ElementFormula(ConvSpec.build(9, 3, padding="same"))
     >>> formula.equation
     Eq(y[i], Sum(k[j]*x[i + j - 2], (j, 1, 3)))
@@ -250,9 +250,6 @@ class ElementFormula:
 
     def __repr__(self) -> str:
         return repr(self.equation)
-
-    def _repr_latex_(self) -> str:
-        return f"$\\displaystyle {latex(self.equation)}$"
 
     def expand(self, index: object) -> Expr:
         """Evaluate the formula at a 0-based output ``index`` in terms of the layer's symbols.

@@ -24,7 +24,7 @@ from typing import Any
 from sympy import MatrixBase, SparseMatrix, Symbol, expand
 
 from symconv.errors import SymconvError
-from symconv.symbols import ravel, unravel
+from symconv.layers.symbols import ravel, unravel
 
 __all__ = ["Equivariance", "shift_matrix", "translation_equivariance"]
 
@@ -87,7 +87,7 @@ def translation_equivariance(layer: Any, shift: int = 1, axis: int = -1) -> Equi
     Raises:
         SymconvError: The layer is neither a Conv nor a matrix, or the sizes do not allow it.
     """
-    from symconv.conv import Conv
+    from symconv.layers.conv import Conv
 
     if isinstance(layer, Conv):
         spec = layer.spec

@@ -6,7 +6,7 @@ On one spatial axis, output position ``o`` reads padded position
 circular padding it wraps around. A convolution with ``flip=True`` uses the
 kernel reversed, so tap ``j`` carries weight ``K - 1 - j``.
 
->>> from symconv.spec import ConvSpec
+>>> from symconv.layers.spec import ConvSpec
 >>> axis_window(ConvSpec.build(9, 3, padding="same"), 0, 0)
 ((1, 0), (2, 1))
 """
@@ -16,7 +16,8 @@ from __future__ import annotations
 import itertools
 import math
 
-from symconv.spec import ConvSpec
+from symconv.layers.geometry import conv_taps
+from symconv.layers.spec import ConvSpec
 
 __all__ = ["Connections", "Taps", "Window", "axis_window", "axis_windows"]
 
@@ -26,22 +27,19 @@ Window = tuple[tuple[int, int], ...]
 
 def axis_window(spec: ConvSpec, axis: int, position: int) -> Window:
     """The taps of output ``position`` on ``axis`` that meet the input, with their weight index."""
-    size = spec.input_size[axis]
     kernel = spec.kernel_size[axis]
-    stride = spec.stride[axis]
-    dilation = spec.dilation[axis]
-    before = spec.padding[axis][0]
-    start = position * stride - before
-    if spec.padding_mode == "circular":
-        taps = range(kernel)
-    else:
-        # Only the taps landing inside the input: first >= -start/d, last <= (W-1-start)/d.
-        first = max(0, -(start // dilation)) if start < 0 else 0
-        last = min(kernel - 1, (size - 1 - start) // dilation)
-        taps = range(first, last + 1)
-    return tuple(
-        (kernel - 1 - tap if spec.flip else tap, (start + tap * dilation) % size) for tap in taps
+    taps = conv_taps(
+        position,
+        spec.input_size[axis],
+        kernel,
+        stride=spec.stride[axis],
+        before=spec.padding[axis][0],
+        dilation=spec.dilation[axis],
+        circular=spec.padding_mode == "circular",
     )
+    if spec.flip:
+        return tuple((kernel - 1 - tap, index) for tap, index in taps)
+    return taps
 
 
 def axis_windows(spec: ConvSpec, axis: int) -> tuple[Window, ...]:
@@ -69,7 +67,7 @@ class Connections:
     ``spec.input_shape``, so one element's taps cost O(kernel) and all of them
     cost O(nonzeros of the matrix).
 
-    >>> from symconv.spec import ConvSpec
+    >>> from symconv.layers.spec import ConvSpec
     >>> Connections(ConvSpec.build(9, 3)).taps(0, (6,))
     [(0, 6), (1, 7), (2, 8)]
     """

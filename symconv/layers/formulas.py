@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sympy import Basic, Expr, Integer, Symbol, ceiling, floor
+from sympy import Basic, Expr, Integer, Symbol
 
 from symconv.errors import SpecError, SpecTypeError
-from symconv.spec import ConvSpec, as_int
+from symconv.layers.geometry import conv_output_size, same_output_size, span
+from symconv.layers.spec import ConvSpec
+from symconv.layers.validators import as_int
 
 __all__ = ["LayerFormulas", "layer_formulas", "output_size"]
 
@@ -79,14 +81,16 @@ def output_size(
         return spec.output_size[0]
     width, kernel = _symbolic("W", W), _symbolic("K", K)
     step, spread = _symbolic("stride", stride), _symbolic("dilation", dilation)
+    pads: tuple[Expr, Expr]
     if isinstance(padding, str):
         rule = padding.strip().lower()
         if rule == "same":
-            return ceiling(width / step)
+            return same_output_size(width, step)
         if rule == "valid":
-            total: Expr = _symbolic("padding", 0, 0)
+            pads = (Integer(0), Integer(0))
         elif rule == "full":
-            total = 2 * spread * (kernel - 1)
+            side = span(kernel, spread) - 1
+            pads = (side, side)
         else:
             raise SpecError(
                 f"padding must be an amount, a pair, 'valid', 'same' or 'full'; got {padding!r}"
@@ -94,10 +98,11 @@ def output_size(
     elif isinstance(padding, tuple):
         if len(padding) != 2:
             raise SpecError(f"padding as a tuple must be a (before, after) pair, got {padding!r}")
-        total = _symbolic("padding", padding[0], 0) + _symbolic("padding", padding[1], 0)
+        pads = (_symbolic("padding", padding[0], 0), _symbolic("padding", padding[1], 0))
     else:
-        total = 2 * _symbolic("padding", padding, 0)
-    return floor((width + total - spread * (kernel - 1) - 1) / step) + 1
+        amount = _symbolic("padding", padding, 0)
+        pads = (amount, amount)
+    return conv_output_size(width, kernel, stride=step, padding=pads, dilation=spread)
 
 
 @dataclass(frozen=True)

@@ -25,19 +25,14 @@ from dataclasses import dataclass
 
 from sympy import Array, Expr, SparseMatrix
 
-from symconv.conv import Conv
 from symconv.errors import SpecError
-from symconv.expressions import linear_form, normalize_index
-from symconv.layer import SymbolicLayer
-from symconv.spec import (
-    ChannelLayout,
-    _flag,
-    _letters,
-    channel_counts,
-    per_axis,
-    spatial_sizes,
-)
-from symconv.symbols import ravel
+from symconv.layers.base import SymbolicLayer
+from symconv.layers.conv import Conv
+from symconv.layers.expressions import linear_form, normalize_index
+from symconv.layers.geometry import transpose_output_size, transpose_taps
+from symconv.layers.spec import ChannelLayout
+from symconv.layers.symbols import ravel
+from symconv.layers.validators import channel_counts, flag, letters, per_axis, spatial_sizes
 
 __all__ = ["ConvTranspose", "TransposeSpec"]
 
@@ -98,7 +93,7 @@ class TransposeSpec(ChannelLayout):
                     f"(here {limit}) on axis {axis}, as in PyTorch"
                 )
         c_in, c_out = channel_counts(in_channels, out_channels)
-        letters = _letters(input_letter, kernel_letter, bias_letter)
+        names = letters(input_letter, kernel_letter, bias_letter)
         spec = cls(
             input_size=sizes,
             kernel_size=kernel,
@@ -108,10 +103,10 @@ class TransposeSpec(ChannelLayout):
             output_padding=extra,
             in_channels=c_in,
             out_channels=c_out,
-            bias=_flag("bias", bias),
-            input_letter=letters["input_letter"],
-            kernel_letter=letters["kernel_letter"],
-            bias_letter=letters["bias_letter"],
+            bias=flag("bias", bias),
+            input_letter=names["input_letter"],
+            kernel_letter=names["kernel_letter"],
+            bias_letter=names["bias_letter"],
         )
         for axis, size in enumerate(spec.output_size):
             if size < 1:
@@ -125,7 +120,7 @@ class TransposeSpec(ChannelLayout):
     def output_size(self) -> tuple[int, ...]:
         """``(W - 1)s - 2p + d(K - 1) + output_padding + 1`` per axis."""
         return tuple(
-            (w - 1) * s - 2 * p + d * (k - 1) + a + 1
+            transpose_output_size(w, k, stride=s, padding=p, dilation=d, output_padding=a)
             for w, k, s, p, d, a in zip(
                 self.input_size, self.kernel_size, self.stride, self.padding,
                 self.dilation, self.output_padding, strict=True,
@@ -265,16 +260,17 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
             input_letter="y" if spec.input_letter != "y" else "z",
         )
 
-    def _axis_taps(self, axis: int, position: int) -> list[tuple[int, int]]:
+    def _axis_taps(self, axis: int, position: int) -> tuple[tuple[int, int], ...]:
         """``(tap, input index)`` pairs reaching output ``position`` on ``axis``."""
         spec = self.spec
-        stride, dilation = spec.stride[axis], spec.dilation[axis]
-        taps = []
-        for tap in range(spec.kernel_size[axis]):
-            reach = position + spec.padding[axis] - tap * dilation
-            if reach % stride == 0 and 0 <= reach // stride < spec.input_size[axis]:
-                taps.append((tap, reach // stride))
-        return taps
+        return transpose_taps(
+            position,
+            spec.input_size[axis],
+            spec.kernel_size[axis],
+            stride=spec.stride[axis],
+            padding=spec.padding[axis],
+            dilation=spec.dilation[axis],
+        )
 
     def _taps(self, index: tuple[int, ...]) -> list[tuple[int, int]]:
         spec = self.spec

@@ -1,4 +1,4 @@
-"""LaTeX from Jinja templates: the environment, its delimiters, and rendering a sheet.
+"""LaTeX from Jinja templates: the environment and its delimiters.
 
 The templates ship inside the package (``symconv/templates``, mapped from the
 repository's top-level ``templates/`` at build time). Jinja's default
@@ -13,13 +13,10 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
-from symconv.sheets.model import Sheet
-
-__all__ = ["environment", "render_document"]
+__all__ = ["environment", "template_loader"]
 
 
 def template_loader() -> BaseLoader:
@@ -30,7 +27,7 @@ def template_loader() -> BaseLoader:
     """
     if resources.files("symconv").joinpath("templates").is_dir():
         return PackageLoader("symconv", "templates")
-    return FileSystemLoader(Path(__file__).resolve().parent.parent / "templates")
+    return FileSystemLoader(Path(__file__).resolve().parents[2] / "templates")
 
 
 @cache
@@ -50,24 +47,4 @@ def environment() -> Environment:
         keep_trailing_newline=True,
         undefined=StrictUndefined,
         autoescape=False,
-    )
-
-
-def render_document(
-    sheets: list[Sheet], *, solutions: bool, template: str = "sheet.tex.j2", **extra: Any
-) -> str:
-    """One LaTeX document holding ``sheets`` (several variants get a page each)."""
-    first = sheets[0]
-    return (
-        environment()
-        .get_template(template)
-        .render(
-            sheets=sheets,
-            solutions=solutions,
-            title=first.title,
-            course=first.course,
-            author=first.author,
-            date=first.date,
-            **extra,
-        )
     )

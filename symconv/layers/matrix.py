@@ -5,7 +5,7 @@ over channels, circulant with circular padding, and has a fresh weight in every
 nonzero when weights are not shared. It is built straight from the taps, so
 the cost is linear in its nonzeros, and returned as a ``sympy.SparseMatrix``.
 
->>> from symconv.spec import ConvSpec
+>>> from symconv.layers.spec import ConvSpec
 >>> convolution_matrix(ConvSpec.build(4, 2))
 Matrix([
 [k_1, k_2,   0,   0],
@@ -19,9 +19,9 @@ import math
 
 from sympy import Expr, SparseMatrix
 
-from symconv.spec import ConvSpec
-from symconv.symbols import SymbolTable, unravel
-from symconv.windows import Connections, axis_windows
+from symconv.layers.spec import ConvSpec
+from symconv.layers.symbols import SymbolTable, unravel
+from symconv.layers.windows import Connections, axis_windows
 
 __all__ = ["convolution_entries", "convolution_matrix", "matrix_row"]
 
@@ -62,7 +62,7 @@ def convolution_matrix(spec: ConvSpec, symbols: SymbolTable | None = None) -> Sp
 def matrix_row(spec: ConvSpec, row: int, symbols: SymbolTable | None = None) -> dict[int, Expr]:
     """The nonzero entries ``{column: weight}`` of one row, in O(kernel) without the matrix.
 
-    >>> from symconv.spec import ConvSpec
+    >>> from symconv.layers.spec import ConvSpec
     >>> matrix_row(ConvSpec.build(9, 3, padding="same"), 8)
     {7: k_1, 8: k_2}
     """

@@ -10,7 +10,7 @@ as they are usually written out by hand. A lone bias is plain ``b``.
 Symbols are made when they are asked for, so one output element of a large
 layer never names the whole layer.
 
->>> from symconv.spec import ConvSpec
+>>> from symconv.layers.spec import ConvSpec
 >>> table = SymbolTable(ConvSpec.build((4, 4), 2, in_channels=3))
 >>> table.input(17), table.weight(5)
 (x_2,1,2, k_1,2,1,2)
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from sympy import Array, Symbol
 
-from symconv.spec import ChannelLayout
+from symconv.layers.spec import ChannelLayout
 
 __all__ = ["SymbolTable", "ravel", "symbol_name", "unravel"]
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sympy import Array, Expr, SparseMatrix
 
-from symconv.expressions import ElementFormula, Outputs, normalize_index
-from symconv.layer import SymbolicLayer
-from symconv.matrix import convolution_matrix
-from symconv.spec import ConvSpec
+from symconv.layers.base import SymbolicLayer
+from symconv.layers.expressions import ElementFormula, Outputs, normalize_index
+from symconv.layers.matrix import convolution_matrix, matrix_row
+from symconv.layers.spec import ConvSpec
 
 __all__ = ["Conv"]
 
@@ -153,11 +154,6 @@ class Conv(SymbolicLayer[ConvSpec]):
         )
         return f"Conv({', '.join([str(sizes), str(kernel), *options])})"
 
-    def _repr_latex_(self) -> str:
-        from symconv.display import notebook_latex
-
-        return notebook_latex(self)
-
     # Shapes and counts -------------------------------------------------
 
     @property
@@ -190,6 +186,17 @@ class Conv(SymbolicLayer[ConvSpec]):
         [k_1, k_2, k_3, 0]])
         """
         return convolution_matrix(self.spec, self._symbols)
+
+    def matrix_row(self, row: int) -> dict[int, Expr]:
+        """The nonzero entries of one row of :meth:`matrix`, by column, without building it.
+
+        >>> Conv(9, 3, padding="same").matrix_row(0)
+        {0: k_2, 1: k_3}
+        """
+        rows = math.prod(self.output_shape)
+        if not -rows <= row < rows:
+            raise IndexError(f"row {row} is out of range for a matrix of {rows} rows")
+        return matrix_row(self.spec, row % rows, self._symbols)
 
     def output(self) -> Array:
         """Every output element's expression, shaped as ``output_shape``.

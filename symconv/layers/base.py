@@ -12,8 +12,8 @@ from typing import Any, Generic, TypeVar
 
 from sympy import Array
 
-from symconv.spec import ChannelLayout
-from symconv.symbols import SymbolTable
+from symconv.layers.spec import ChannelLayout
+from symconv.layers.symbols import SymbolTable
 
 __all__ = ["SymbolicLayer"]
 

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Literal
 from sympy import latex
 
 from symconv.errors import SymconvError
-from symconv.expressions import normalize_index
-from symconv.matrix import convolution_entries
+from symconv.layers.expressions import normalize_index
+from symconv.layers.matrix import convolution_entries
 
 if TYPE_CHECKING:
-    from symconv.conv import Conv
+    from symconv.layers.conv import Conv
 
 __all__ = [
     "Cell",
@@ -223,7 +223,7 @@ def sparsity_figure(conv: Conv) -> Figure:
     """The matrix pattern: shared weights (one colour per weight) beside unshared ones."""
     from dataclasses import replace
 
-    from symconv.conv import Conv as ConvClass
+    from symconv.layers.conv import Conv as ConvClass
 
     spec = conv.spec
     rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
@@ -265,7 +265,7 @@ def sparsity_figure(conv: Conv) -> Figure:
 
 def render_figure(figure: Figure, *, standalone: bool = True) -> str:
     """LaTeX of a figure: a document of its own size, or the bare ``tikzpicture``."""
-    from symconv.render import environment
+    from symconv.present.render import environment
 
     template = "figure.tex.j2" if standalone else "figures/picture.tex.j2"
     return environment().get_template(template).render(figure=figure)

@@ -26,11 +26,10 @@ from sympy import Expr, S, latex, pretty
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from symconv.matrix import matrix_row
-from symconv.symbols import unravel
+from symconv.layers.symbols import unravel
 
 if TYPE_CHECKING:
-    from symconv.conv import Conv
+    from symconv.layers.conv import Conv
 
 __all__ = [
     "Dots",
@@ -79,7 +78,7 @@ def elided_matrix(conv: Conv, *, max_rows: int = 12, max_cols: int = 12) -> list
         if row is None:
             grid.append(["vdots" if c is not None else "ddots" for c in col_picks])
             continue
-        entries = matrix_row(conv.spec, row, conv._symbols)
+        entries = conv.matrix_row(row)
         grid.append([entries.get(c, S.Zero) if c is not None else "cdots" for c in col_picks])
     return grid
 

@@ -1,0 +1,317 @@
+"""The arithmetic of one spatial axis, for every layer: sizes, spans, paddings, windows.
+
+Every size, span, padding and window in symconv is computed here and nowhere
+else. The functions take whole numbers or SymPy expressions alike: numbers give
+numbers (``int``), symbols give the general formula.
+
+On one axis of size ``W`` a kernel of ``K`` taps with dilation ``d`` spans
+``d(K - 1) + 1`` positions. A convolution (and pooling) with stride ``s`` and
+padding ``(before, after)`` puts output ``o``'s tap ``j`` on input position
+``o*s + j*d - before``; a transposed convolution spreads input ``i`` onto
+outputs ``i*s + j*d - p``.
+
+>>> conv_output_size(9, 3), conv_output_size(9, 3, padding=(1, 1))
+(7, 9)
+>>> from sympy import symbols
+>>> W, K, s, p, d = symbols("W K s p d")
+>>> conv_output_size(W, K, stride=s, padding=(p, p), dilation=d)
+floor((W - d*(K - 1) + 2*p - 1)/s) + 1
+>>> transpose_output_size(W, K, stride=s, padding=p)
+K - 2*p + s*(W - 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sympy import Expr, Integer, Max, Rational, ceiling, floor
+
+__all__ = [
+    "PADDING_NAMES",
+    "Field",
+    "conv_output_size",
+    "conv_taps",
+    "field_after_conv",
+    "field_after_transpose",
+    "named_padding",
+    "pool_output_size",
+    "same_output_size",
+    "same_padding",
+    "span",
+    "transpose_output_size",
+    "transpose_taps",
+]
+
+PADDING_NAMES = ("valid", "same", "full")
+
+#: A whole number or a SymPy expression.
+Size = Any
+
+#: Receptive field of one layer's outputs on one input axis: (size, jump, start).
+Field = tuple[Any, Any, Any]
+
+
+def _numbers(*values: object) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def _floor_div(numerator: Size, denominator: Size) -> Size:
+    if _numbers(numerator, denominator):
+        return numerator // denominator
+    return floor(numerator / denominator)
+
+
+def _ceil_div(numerator: Size, denominator: Size) -> Size:
+    if _numbers(numerator, denominator):
+        return -(-numerator // denominator)
+    return ceiling(numerator / denominator)
+
+
+def span(kernel: Size, dilation: Size = 1) -> Size:
+    """How many input positions one window covers: ``d(K - 1) + 1``.
+
+    >>> span(3), span(3, 2)
+    (3, 5)
+    """
+    return dilation * (kernel - 1) + 1
+
+
+def conv_output_size(
+    size: Size,
+    kernel: Size,
+    *,
+    stride: Size = 1,
+    padding: tuple[Size, Size] = (0, 0),
+    dilation: Size = 1,
+) -> Size:
+    """Outputs of a convolution (or pooling without ``ceil_mode``) on one axis.
+
+    ``floor((W + before + after - d(K - 1) - 1)/s) + 1``; ``padding`` is the
+    ``(before, after)`` pair.
+
+    >>> conv_output_size(256, 5, stride=2)
+    126
+    """
+    before, after = padding
+    return _floor_div(size + before + after - span(kernel, dilation), stride) + 1
+
+
+def same_output_size(size: Size, stride: Size = 1) -> Size:
+    """Outputs of a ``"same"`` convolution: ``ceil(W / s)``.
+
+    >>> same_output_size(9, 2)
+    5
+    """
+    return _ceil_div(size, stride)
+
+
+def same_padding(size: Size, kernel: Size, stride: Size = 1, dilation: Size = 1) -> Size:
+    """Total padding that keeps ``ceil(W / s)`` outputs (TensorFlow's and PyTorch's rule).
+
+    ``max((ceil(W/s) - 1) s + d(K - 1) + 1 - W, 0)``.
+
+    >>> same_padding(9, 3), same_padding(9, 4), same_padding(9, 3, stride=2)
+    (2, 3, 2)
+    """
+    total = (same_output_size(size, stride) - 1) * stride + span(kernel, dilation) - size
+    return max(total, 0) if _numbers(total) else Max(total, 0)
+
+
+def named_padding(
+    rule: str,
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    dilation: int = 1,
+    *,
+    flip: bool = False,
+) -> tuple[int, int]:
+    """``(before, after)`` of a named padding: ``"valid"``, ``"same"`` or ``"full"``.
+
+    ``"full"`` pads ``d(K - 1)`` on each side. ``"same"`` splits
+    :func:`same_padding`; an odd zero goes after for cross-correlation
+    (TensorFlow, PyTorch) and before for true convolution (``flip=True``, as
+    ``numpy.convolve`` and ``scipy.signal.convolve``).
+
+    >>> named_padding("same", 9, 4), named_padding("same", 9, 4, flip=True)
+    ((1, 2), (2, 1))
+    """
+    if rule == "valid":
+        return (0, 0)
+    if rule == "full":
+        side = span(kernel, dilation) - 1
+        return (side, side)
+    if rule != "same":
+        raise ValueError(f"unknown padding name {rule!r}; allowed: {PADDING_NAMES}")
+    total = same_padding(size, kernel, stride, dilation)
+    small, large = total // 2, total - total // 2
+    return (large, small) if flip else (small, large)
+
+
+def transpose_output_size(
+    size: Size,
+    kernel: Size,
+    *,
+    stride: Size = 1,
+    padding: Size = 0,
+    dilation: Size = 1,
+    output_padding: Size = 0,
+) -> Size:
+    """Outputs of a transposed convolution: ``(W - 1)s - 2p + d(K - 1) + a + 1``.
+
+    >>> transpose_output_size(3, 3, stride=2, padding=1, output_padding=1)
+    6
+    """
+    return (size - 1) * stride - 2 * padding + span(kernel, dilation) + output_padding
+
+
+def pool_output_size(
+    size: Size,
+    kernel: Size,
+    *,
+    stride: Size,
+    padding: Size = 0,
+    dilation: Size = 1,
+    ceil_mode: bool = False,
+) -> Size:
+    """PyTorch's pooling output length on one axis.
+
+    Without ``ceil_mode`` it is a convolution's; with it the division rounds up,
+    but a last window that would start in the right padding is dropped.
+
+    >>> pool_output_size(5, 2, stride=2), pool_output_size(5, 2, stride=2, ceil_mode=True)
+    (2, 3)
+    """
+    if not ceil_mode:
+        return conv_output_size(
+            size, kernel, stride=stride, padding=(padding, padding), dilation=dilation
+        )
+    if not _numbers(size, kernel, stride, padding, dilation):
+        raise ValueError("ceil_mode needs whole numbers, not symbols")
+    count = _ceil_div(size + 2 * padding - span(kernel, dilation), stride) + 1
+    if (count - 1) * stride >= size + padding:
+        count -= 1
+    return count
+
+
+def conv_taps(
+    position: int,
+    size: int,
+    kernel: int,
+    *,
+    stride: int = 1,
+    before: int = 0,
+    dilation: int = 1,
+    circular: bool = False,
+) -> tuple[tuple[int, int], ...]:
+    """``(tap, input index)`` of the taps of output ``position`` that meet the input.
+
+    Taps in zero padding are left out; with ``circular`` every tap wraps around
+    the input. The taps inside the input are found arithmetically: O(taps met).
+
+    >>> conv_taps(0, 9, 3, before=1)
+    ((1, 0), (2, 1))
+    >>> conv_taps(0, 9, 3, before=1, circular=True)
+    ((0, 8), (1, 0), (2, 1))
+    """
+    start = position * stride - before
+    if circular:
+        return tuple((tap, (start + tap * dilation) % size) for tap in range(kernel))
+    # Taps inside the input: first >= -start/d, last <= (W - 1 - start)/d.
+    first = max(0, _ceil_div(-start, dilation))
+    last = min(kernel - 1, _floor_div(size - 1 - start, dilation))
+    return tuple((tap, start + tap * dilation) for tap in range(first, last + 1))
+
+
+def transpose_taps(
+    position: int,
+    size: int,
+    kernel: int,
+    *,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+) -> tuple[tuple[int, int], ...]:
+    """``(tap, input index)`` of the inputs a transposed convolution spreads onto ``position``.
+
+    Input ``i`` reaches output ``i*s + j*d - p`` through tap ``j``.
+
+    >>> transpose_taps(1, 5, 3)
+    ((0, 1), (1, 0))
+    >>> transpose_taps(2, 3, 2, stride=2)
+    ((0, 1),)
+    """
+    taps = []
+    for tap in range(kernel):
+        reach = position + padding - tap * dilation
+        if reach % stride == 0 and 0 <= reach // stride < size:
+            taps.append((tap, reach // stride))
+    return tuple(taps)
+
+
+def _half(value: Size) -> Size:
+    return Rational(1, 2) * value
+
+
+def _exact(value: Any) -> Any:
+    """Whole numbers as ``int``; fractions and expressions as SymPy objects."""
+    if isinstance(value, Expr) and value.is_Integer:
+        return int(value)
+    return value
+
+
+def field_after_conv(
+    field: Field, kernel: Size, *, stride: Size = 1, before: Size = 0, dilation: Size = 1
+) -> Field:
+    """Receptive field after a convolution or pooling, from the field of its input.
+
+    ``field`` is ``(size, jump, start)``: how many input positions one output
+    sees, the distance in input positions between neighbouring outputs, and the
+    centre of the first output's field (input positions from 0). The window of
+    output 0 covers layer inputs ``-before .. -before + d(K - 1)``, so::
+
+        size' = size + d(K - 1) jump,  jump' = jump s,
+        start' = start + (d(K - 1)/2 - before) jump
+
+    >>> field_after_conv((1, 1, 0), 3, before=1)
+    (3, 1, 0)
+    """
+    size, jump, start = field
+    reach = span(kernel, dilation) - 1
+    return (
+        _exact(size + reach * jump),
+        _exact(jump * stride),
+        _exact(start + (_half(reach) - before) * jump),
+    )
+
+
+def field_after_transpose(
+    field: Field, kernel: Size, *, stride: Size = 1, padding: Size = 0, dilation: Size = 1
+) -> Field:
+    """Receptive field after a transposed convolution.
+
+    Output 0 is reached by input ``(p - j d)/s`` through every tap ``j`` for
+    which that is whole; the first output's field is centred between the first
+    and the last of them, one output sees at most ``ceil(d(K - 1) + 1)/s``
+    inputs, and neighbouring outputs are ``1/s`` inputs apart.
+
+    >>> field_after_transpose((1, 1, 0), 3)
+    (3, 1, -1)
+    >>> field_after_transpose((1, 1, 0), 4, padding=1)
+    (4, 1, -1/2)
+    """
+    size, jump, start = field
+    covered = _ceil_div(span(kernel, dilation), stride)
+    if _numbers(kernel, stride, padding, dilation):
+        reaching = [j for j in range(kernel) if (padding - j * dilation) % stride == 0]
+    else:
+        reaching = []
+    if reaching:
+        centre: Any = Rational(2 * padding - (reaching[0] + reaching[-1]) * dilation, 2 * stride)
+    else:  # symbolic, or no input reaches output 0: the window's centre
+        centre = (padding - _half(span(kernel, dilation) - 1)) / Integer(stride)
+    return (
+        _exact(size + (covered - 1) * jump),
+        _exact(jump / Integer(stride) if _numbers(stride) else jump / stride),
+        _exact(start + centre * jump),
+    )

@@ -1,0 +1,55 @@
+"""Notebook display: layers and formulas shown as LaTeX in Jupyter and IPython.
+
+The layers know nothing of notebooks; this module tells IPython how to show
+them. ``import symconv`` registers it in a running IPython; elsewhere
+``%load_ext symconv.present.notebook`` does.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from sympy import latex
+
+from symconv.layers.conv import Conv
+from symconv.layers.expressions import ElementFormula
+from symconv.layers.pool import Pool
+from symconv.layers.transpose import ConvTranspose
+from symconv.present.display import notebook_latex
+
+__all__ = ["load_ipython_extension", "register"]
+
+
+def _display_math(tex: str) -> str:
+    return f"$\\displaystyle {tex}$"
+
+
+def formula_latex(formula: ElementFormula) -> str:
+    """An element formula as display math."""
+    return _display_math(latex(formula.equation))
+
+
+def outputs_latex(layer: Pool | ConvTranspose) -> str:
+    """A layer without a summary of its own, by its outputs."""
+    return _display_math(latex(layer.output()))
+
+
+def register(shell: Any = None) -> bool:
+    """Teach IPython's LaTeX formatter symconv's objects; ``False`` outside IPython."""
+    if shell is None:
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+        if shell is None:
+            return False
+    formatter = shell.display_formatter.formatters["text/latex"]
+    formatter.for_type(Conv, notebook_latex)
+    formatter.for_type(ElementFormula, formula_latex)
+    formatter.for_type(Pool, outputs_latex)
+    formatter.for_type(ConvTranspose, outputs_latex)
+    return True
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """``%load_ext symconv.present.notebook``."""
+    register(shell)
