@@ -308,9 +308,9 @@ def test_a_folder_gives_every_report_and_a_class_summary(tmp_path: Path, capsys)
     status, out, err = run(["check", str(folder)], capsys)
     assert (status, err) == (1, "")
     total = len(marked(DEFAULT))
-    summary = out[out.index("student ") :]
+    summary = out[out.index("answer files marked") :]
     for name, change in students.items():
-        score = rf"^{name}\s+{total - len(change)}/{total}$"
+        score = rf"^{name}\s+{total - len(change)}/{total}\s+{total - len(change)}/{total}$"
         assert re.search(score, summary, re.MULTILINE), (score, summary)
     for question, answer in marked(DEFAULT):
         right = sum((question, answer.key) not in change for change in students.values())
@@ -352,9 +352,10 @@ BAD_FILES: dict[str, Callable[[Path], Path]] = {
     "missing file": lambda d: d / "missing.toml",
     "empty folder": lambda d: _mkdir(d / "empty"),
     "not utf-8": lambda d: _write_bytes(d / "latin1.toml", b'[1a]\nsize = "\xe9"\n'),
-    "unknown sheet": lambda d: _write(d / "s.toml", 'sheet = "no-such-sheet"\n'),
     "bad seed": lambda d: _write(d / "s.toml", 'seed = "seven"\n'),
-    "student not text": lambda d: _write(d / "s.toml", "student = 3\n"),
+    "a folder named x.toml": lambda d: _mkdir(d / "x.toml"),
+    "dangling link": lambda d: _symlink(d / "dangling.toml", d / "nowhere.toml"),
+    "symlink loop": lambda d: _symlink(d / "loop.toml", d / "loop.toml"),
 }
 
 
@@ -365,6 +366,11 @@ def _write(path: Path, text: str) -> Path:
 
 def _write_bytes(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
+    return path
+
+
+def _symlink(path: Path, target: Path) -> Path:
+    path.symlink_to(target)
     return path
 
 

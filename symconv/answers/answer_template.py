@@ -92,8 +92,8 @@ def answer_template(sheet: Sheet) -> str:
         *_comment(f"Answers to the sheet {plain_text(sheet.title)} ({sheet.name}{variant})."),
         *_comment(
             "Write each answer between the single quotes as you would on paper, in LaTeX "
-            r"(\frac{W - K}{s} + 1, k_1 x_1 + k_2 x_2) or plain text ((W - K)/s + 1, "
-            "k1*x1 + k2*x2). A matrix may span lines between triple quotes: '''...'''."
+            r"such as \frac{W-K}{s}+1 or in plain text such as (W-K)/s+1. A matrix may span "
+            "lines between triple quotes: '''...'''. Then mark it with symconv check FILE."
         ),
         f"student = {_string('')}",
         f"sheet = {_string(sheet.name)}",

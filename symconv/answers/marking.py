@@ -313,6 +313,11 @@ def marking_sheet(sheet: str | Path | None = None, seed: int | None = None) -> S
     return derived
 
 
+def _blank(given: Any) -> bool:
+    """No answer: the key is absent, or left empty as the answer template has it."""
+    return given is None or (isinstance(given, str) and not given.strip())
+
+
 def _variant(
     answers: Mapping[str, Any], seed: int | None, source: str
 ) -> tuple[int | None, list[str]]:
@@ -374,7 +379,7 @@ def mark_answers(
                         *where, "not marked", "too large to mark entry by entry", None, Fraction(0)
                     )
                 )
-            elif answer.key not in given:
+            elif _blank(given.get(answer.key)):
                 marks.append(Mark(*where, "missing", "no answer", points=points[answer.key]))
             else:
                 verdict = check(given[answer.key], answer.value)
