@@ -17,11 +17,9 @@ import builtins
 import contextlib
 import io
 import math
-import multiprocessing
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -31,7 +29,6 @@ import sympy
 import sympy.parsing.sympy_parser
 from sympy import Add, Matrix, Symbol, ceiling, floor
 
-import symconv
 from symconv import Conv, SymconvError, check, output_size
 from symconv.answers.reading import (
     AnswerSyntaxError,
@@ -45,10 +42,6 @@ from symconv.sheets import build_sheet
 
 # Plain symbols, as the parser makes them (no assumptions).
 W, K, s, p, d = sympy.symbols("W K s p d")
-
-#: Generous bound for one hostile answer: a guard against hangs, not a benchmark.
-QUICK = 1.0
-
 
 def element_from_symbols(conv: Conv, position: int) -> sympy.Expr:
     """Oracle: output ``position`` of an unpadded 1-D ``conv`` as sum_j k_j x_{position + j}."""
@@ -450,59 +443,12 @@ def expected() -> dict[str, Any]:
     return expected_values()
 
 
-def outcome(answer: str, expected: Any, **options: Any) -> tuple[symconv.Verdict | None, float]:
-    """``check(answer, expected)``: the verdict (None for a SymconvError) and the seconds taken."""
-    start = time.perf_counter()
-    try:
-        verdict: symconv.Verdict | None = check(answer, expected, **options)
-    except SymconvError:
-        verdict = None
-    return verdict, time.perf_counter() - start
-
-
 @pytest.mark.parametrize("answer", list(HOSTILE.values()), ids=list(HOSTILE))
-def test_hostile_answers_are_rejected_quickly(answer: str, expected: dict[str, Any]):
+def test_hostile_answers_are_never_right(answer: str, expected: dict[str, Any]):
+    # Their time and memory are measured in a child process by test_hostile_limits.py.
     for kind, value in expected.items():
-        verdict, seconds = outcome(answer, value)
-        assert verdict is None or not verdict, f"{kind}: {verdict!r}"
-        assert seconds < QUICK, f"{kind}: {seconds:.2f} s"
-
-
-def _check_in_child(answer: str, expected: Any, time_limit: float, results: Any) -> None:
-    verdict = check(answer, expected, time_limit=time_limit)
-    results.put((verdict.ok, verdict.decided))
-
-
-def check_with_hard_timeout(
-    answer: str, expected: Any, time_limit: float, timeout: float
-) -> tuple[bool, bool] | None:
-    """``(ok, decided)`` of a check run in a child process, or ``None`` if it outlived ``timeout``.
-
-    A check that ignores its time limit would hang the test suite; the child is
-    killed instead.
-    """
-    context = multiprocessing.get_context("fork")
-    results = context.Queue()
-    child = context.Process(target=_check_in_child, args=(answer, expected, time_limit, results))
-    child.start()
-    child.join(timeout)
-    if child.is_alive():
-        child.kill()
-        child.join()
-        return None
-    return results.get(timeout=5)
-
-
-@pytest.mark.parametrize("exponent", [16])
-def test_expanding_a_power_respects_the_time_limit(exponent: int):
-    # 31 characters whose expansion has millions of terms: the check must give up
-    # within (about) its time limit, not expand for minutes.
-    element = Conv(9, 3).output_element(0)
-    answer = f"({' + '.join(sorted(str(v) for v in element.free_symbols))})^{{{exponent}}}"
-    result = check_with_hard_timeout(answer, element, time_limit=0.5, timeout=3.0)
-    assert result is not None, f"check({answer!r}) ran for over 3 s with time_limit=0.5"
-    ok, _decided = result
-    assert not ok
+        verdict = check(answer, value)
+        assert not verdict, f"{kind}: {verdict!r}"
 
 
 # --------------------------------------------------------------------------

@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sympy import Add, Expr, Mul, Number, Pow, Symbol, expand
+from sympy import Add, Expr, Max, Min, Mul, Number, Pow, Symbol, expand
 
-from symconv.answers.domain import Domain, constants_of
+from symconv.answers.domain import GRID_POINTS, Domain, constants_of
 from symconv.answers.evaluation import (
     PRIME,
     Skip,
@@ -35,7 +35,7 @@ from symconv.answers.evaluation import (
     is_rational_function,
     modular,
 )
-from symconv.answers.limits import MAX_TERMS, Deadline
+from symconv.answers.limits import MAX_TERMS, Deadline, OutOfTime
 
 __all__ = ["Decision", "Undecidable", "decide"]
 
@@ -44,6 +44,9 @@ __all__ = ["Decision", "Undecidable", "decide"]
 MODULAR_POINTS = 3
 #: Largest degree bound decided modulo PRIME (degree / PRIME stays below 1e-12).
 MAX_MODULAR_DEGREE = 10**20
+#: Points times symbols visited at most looking for a small counterexample of a
+#: wrong polynomial.
+COUNTEREXAMPLE_COST = 100_000
 #: Points of the search beyond the grid for integer formulas.
 PROBES = 3_000
 
@@ -66,8 +69,13 @@ class Decision:
     points: int = 0
 
 
-def decide(given: Expr, expected: Expr, deadline: Deadline) -> Decision:
+def decide(
+    given: Expr, expected: Expr, deadline: Deadline, *, counterexample: bool = True
+) -> Decision:
     """Decide ``given == expected`` over the expected formula's domain.
+
+    ``counterexample=False`` skips looking for a small point where two different
+    polynomials differ (for hints, which only need the answer).
 
     Raises:
         Undecidable: Neither formula can be evaluated exactly.
@@ -81,7 +89,8 @@ def decide(given: Expr, expected: Expr, deadline: Deadline) -> Decision:
     if is_rational_function(given) and is_rational_function(expected):
         if _modular_equal(given, expected, symbols, deadline):
             return Decision(True)
-        return Decision(False, _counterexample(given, expected, domain, deadline))
+        point = _counterexample(given, expected, domain, deadline) if counterexample else None
+        return Decision(False, point)
     if _expansions_agree(given, expected, deadline):
         return Decision(True)
     return _search(given, expected, domain, deadline)
@@ -144,6 +153,8 @@ def _expansions_agree(given: Expr, expected: Expr, deadline: Deadline) -> bool:
     difference = given - expected
     if terms_bound(difference) > MAX_TERMS or degree_bound(difference) > 64:
         return False
+    if any(len(node.args) > 4 for node in difference.atoms(Max, Min)):
+        return False  # SymPy compares every pair of arguments as it rebuilds them
     deadline.tick()
     canonical = difference.replace(
         lambda node: node.is_Function and bool(node.args),
@@ -204,7 +215,7 @@ def _first_difference(
 
 
 def _search(given: Expr, expected: Expr, domain: Domain, deadline: Deadline) -> Decision:
-    point, on_grid = _first_difference(given, expected, domain.grid(), deadline, 10**9)
+    point, on_grid = _first_difference(given, expected, domain.grid(), deadline, GRID_POINTS)
     if point is not None:
         return Decision(False, point)
     rng = random.SystemRandom()
@@ -219,12 +230,14 @@ def _search(given: Expr, expected: Expr, domain: Domain, deadline: Deadline) -> 
 def _counterexample(
     given: Expr, expected: Expr, domain: Domain, deadline: Deadline
 ) -> dict[Symbol, Fraction] | None:
-    """A small point of the domain where two different rational functions differ."""
+    """A small point of the domain where two different rational functions differ, or
+    ``None`` when a search of bounded cost finds none (the answer is wrong either way)."""
+    budget = max(50, COUNTEREXAMPLE_COST // max(len(domain.symbols), 1))
     try:
-        point, _ = _first_difference(given, expected, domain.grid(), deadline, 4_000)
+        point, _ = _first_difference(given, expected, domain.grid(whole=True), deadline, budget)
         if point is None:
             rng = random.Random(1)
-            point, _ = _first_difference(given, expected, domain.probes(rng), deadline, 2_000)
-    except Undecidable:
+            point, _ = _first_difference(given, expected, domain.probes(rng), deadline, budget)
+    except (Undecidable, OutOfTime):
         return None
     return point

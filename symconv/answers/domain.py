@@ -24,7 +24,7 @@ from sympy import Expr, Number, Symbol
 __all__ = ["GRID_POINTS", "Domain", "constants_of", "role"]
 
 #: Points of the exhaustive small grid at most.
-GRID_POINTS = 12_000
+GRID_POINTS = 5_000
 
 _SIZE_NAMES = {"W", "H", "N", "n", "w", "h", "i", "o", "L", "C"}
 _KERNEL_NAMES = {"K", "k", "F", "f", "R"}
@@ -34,6 +34,9 @@ _SUBSCRIPT = re.compile(r"^(?P<base>[^_']+)'*(?:_\{?(?P<sub>[^}]*)\}?)?'*$")
 _SMALL_VALUES = tuple(
     Fraction(v) for v in ("1", "-1", "2", "1/2", "0", "-3", "1/3", "-2/7", "5", "-1/2")
 )
+
+#: Small whole values of any sign, ones first so that a counterexample stays readable.
+_WHOLE_VALUES = (1, 2, 3, -1, 0, 4, -2, 5, -3, 6, 7, -4, 8, -5, 9, -6)
 
 
 def _parts(symbol: Symbol) -> tuple[str, str]:
@@ -128,22 +131,26 @@ class Domain:
         """Whether the point lies in the domain (as it was drawn)."""
         return self.repaired(dict(point)) == point
 
-    def grid(self) -> Iterator[dict[Symbol, Fraction]]:
-        """Every point of a small grid of the domain, smallest values first."""
+    def grid(self, *, whole: bool = False) -> Iterator[dict[Symbol, Fraction]]:
+        """Every point of a small grid of the domain, smallest values first.
+
+        ``whole``: weights and inputs take whole values too (for a readable
+        counterexample where any values will do).
+        """
         count = max(len(self.symbols), 1)
         top = max(2, min(16, int(GRID_POINTS ** (1 / count))))
-        ranges = [self._small(s, top) for s in self.symbols]
+        ranges = [self._small(s, top, whole) for s in self.symbols]
         for values in itertools.product(*ranges):
             point = dict(zip(self.symbols, values, strict=True))
             if self.fits(point):
                 yield point
 
-    def _small(self, symbol: Symbol, top: int) -> list[Fraction]:
+    def _small(self, symbol: Symbol, top: int, whole: bool) -> list[Fraction]:
         kind = self.roles[symbol]
-        if kind == "value":
+        if kind == "value" and not whole:
             return list(_SMALL_VALUES[:top])
-        if kind == "integer":
-            return [Fraction(v) for v in sorted(range(-(top // 2), top - top // 2), key=abs)]
+        if kind in ("integer", "value"):
+            return [Fraction(v) for v in _WHOLE_VALUES[:top]]
         low = self.lowest(symbol)
         return [Fraction(v) for v in range(low, low + top)]
 

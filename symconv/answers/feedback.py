@@ -126,7 +126,7 @@ def formula_hint(given: Expr, expected: Expr, deadline: Deadline) -> str | None:
 
     def same(a: Expr, b: Expr) -> bool:
         try:
-            return decide(a, b, deadline).equal
+            return decide(a, b, deadline, counterexample=False).equal
         except (Undecidable, OutOfTime, Skip):
             return False
 

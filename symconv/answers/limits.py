@@ -10,7 +10,11 @@ SymPy builds anything from it.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 __all__ = [
     "MAX_ARGUMENTS",
@@ -20,19 +24,22 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_TERMS",
     "Deadline",
+    "Interrupted",
     "OutOfTime",
+    "alarm",
 ]
 
 #: Characters of an answer that are read at most; longer text is refused first.
 MAX_LENGTH = 20_000
-#: Brackets, fractions and signs nested at most.
-MAX_DEPTH = 100
+#: Brackets, fractions, functions and exponents nested at most.
+MAX_DEPTH = 50
 #: Digits of any number, given or computed while reading.
 MAX_DIGITS = 400
 #: Arguments of one max, min or Mod at most.
 MAX_ARGUMENTS = 64
-#: Total degree of a formula that is ever expanded or evaluated symbolically.
-MAX_DEGREE = 64
+#: Degree of an argument of floor, ceiling, max or min at most (of Mod, half of it):
+#: SymPy simplifies them as it builds them, at a cost that grows fast with the degree.
+MAX_DEGREE = 4
 #: Terms of an expansion that SymPy is asked to build at most.
 MAX_TERMS = 2_000
 
@@ -56,3 +63,40 @@ class Deadline:
     def left(self) -> float:
         """Seconds left (negative once passed)."""
         return self.end - time.monotonic()
+
+
+class Interrupted(BaseException):
+    """The alarm of :func:`alarm` rang: a step that checks no clock ran past the deadline.
+
+    A ``BaseException``, so that no ``except Exception`` inside SymPy swallows it.
+    """
+
+
+@contextmanager
+def alarm(seconds: float) -> Iterator[None]:
+    """Raise :class:`Interrupted` if the block still runs after ``seconds``.
+
+    The last line of defence behind the budgets and :class:`Deadline` checks:
+    SymPy's own algorithms check no clock. It needs the main thread of a Unix
+    process and leaves alone a timer someone else has set; elsewhere the block
+    runs unguarded.
+    """
+    usable = (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    )
+    if not usable:
+        yield
+        return
+
+    def ring(signum: int, frame: object) -> None:
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

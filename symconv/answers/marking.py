@@ -42,11 +42,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from symconv.answers.checking import check
+from symconv.answers.verdict import Verdict
 from symconv.errors import SymconvError
 from symconv.sheets import DEFAULT_SHEET, build_sheet
 from symconv.sheets.model import Problem, Sheet
@@ -262,6 +263,19 @@ def _plain(mark: Mark) -> dict[str, Any]:
     return data
 
 
+def _check(answer: Any, expected: Any) -> Verdict:
+    """:func:`check`, remembered for text answers: a class writes the same answer often."""
+    try:
+        return _remembered(answer, expected) if isinstance(answer, str) else check(answer, expected)
+    except TypeError:  # a matrix is not hashable: check it afresh
+        return check(answer, expected)
+
+
+@lru_cache(maxsize=4096)
+def _remembered(answer: str, expected: Any) -> Verdict:
+    return check(answer, expected)
+
+
 def _sheet(name: str, seed: int | None) -> Sheet:
     """The derived sheet, cached while its file (if it is one) is unchanged."""
     path = Path(name)
@@ -382,7 +396,7 @@ def mark_answers(
             elif _blank(given.get(answer.key)):
                 marks.append(Mark(*where, "missing", "no answer", points=points[answer.key]))
             else:
-                verdict = check(given[answer.key], answer.value)
+                verdict = _check(given[answer.key], answer.value)
                 status: Status = (
                     "right"
                     if verdict.ok

@@ -137,7 +137,9 @@ class Parser:
     def enter(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(f"brackets, fractions or signs nested too deeply (over {MAX_DEPTH})")
+            raise self.error(
+                f"brackets, fractions, functions or powers nested over {MAX_DEPTH} deep"
+            )
 
     def leave(self) -> None:
         self.depth -= 1
@@ -181,17 +183,14 @@ class Parser:
         return tuple(items)
 
     def sum(self) -> Any:
-        self.enter()
         first = self.product()
         if not self.at("+", "-", "−"):
-            self.leave()
             return first
         terms = [self.operand(first)]
         while self.at("+", "-", "−"):
             token = self.advance()
             term = self.operand(self.product(), token)
             terms.append(term if token.text == "+" else -term)
-        self.leave()
         return Add(*terms)
 
     def starts_factor(self) -> bool:
@@ -217,8 +216,9 @@ class Parser:
                 self.advance()
                 left = self.multiply(factors, token)
                 divisor = self.nonzero(self.operand(self.signed(), token), token)
-                self.bounded([left, divisor], token)
-                factors = [floor(left / divisor) if token.text == "//" else Mod(left, divisor)]
+                function = floor if token.text == "//" else Mod
+                self.bounded(function, [left, divisor], token)
+                factors = [floor(left / divisor) if function is floor else Mod(left, divisor)]
             elif self.starts_factor():
                 before = self.previous
                 if token.kind == "number" and before is not None and before.kind == "number":
@@ -244,17 +244,14 @@ class Parser:
         return Mul(*operands)
 
     def signed(self) -> Any:
-        self.enter()
-        try:
-            if self.at("-", "−"):
-                self.advance()
-                return -self.operand(self.signed())
-            if self.at("+"):
-                self.advance()
-                return self.operand(self.signed())
-            return self.power()
-        finally:
-            self.leave()
+        negative = False
+        first = self.token
+        while self.at("-", "−", "+"):  # a run of signs, read without recursion
+            negative ^= self.advance().text != "+"
+        value = self.power()
+        if first.text in ("-", "−", "+"):
+            value = self.operand(value, first)
+        return -value if negative else value
 
     def power(self) -> Any:
         base = self.atom()
@@ -418,16 +415,19 @@ class Parser:
             self.nonzero(arguments[1], token)
         return self.apply(function, arguments, token)
 
-    def bounded(self, arguments: list[Expr], token: Token) -> None:
+    def bounded(self, function: Any, arguments: list[Expr], token: Token) -> None:
         """Refuse arguments of floor, Mod, max or min whose degree SymPy would choke on."""
+        highest = MAX_DEGREE // 2 if function is Mod else MAX_DEGREE
         for argument in arguments:
-            if degree(argument) > MAX_DEGREE // 4:
+            if degree(argument) > highest:
+                name = getattr(function, "__name__", token.text)
                 raise self.error(
-                    f"the argument of {token.text} is of too high a degree to check", token
+                    f"the argument of {name} is of too high a degree (over {highest}) to check",
+                    token,
                 )
 
     def apply(self, function: Any, arguments: list[Expr], token: Token) -> Expr:
-        self.bounded(arguments, token)
+        self.bounded(function, arguments, token)
         try:
             if function in (Max, Min) and len(arguments) > 8:
                 # SymPy compares every pair of arguments; many are kept unevaluated.

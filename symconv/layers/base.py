@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from sympy import Array
 
@@ -28,6 +28,13 @@ class SymbolicLayer(Generic[SpecT]):
     spec: SpecT
     _symbols: SymbolTable
     _cache: dict[str, Any]
+
+    @classmethod
+    def from_spec(cls, spec: SpecT) -> Self:
+        """The layer of an already validated spec (no checks repeated)."""
+        layer = cls.__new__(cls)
+        layer._init_from_spec(spec)
+        return layer
 
     def _init_from_spec(self, spec: SpecT) -> None:
         object.__setattr__(self, "spec", spec)

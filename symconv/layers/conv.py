@@ -104,13 +104,6 @@ class Conv(SymbolicLayer[ConvSpec]):
         )
         self._init_from_spec(spec)
 
-    @classmethod
-    def from_spec(cls, spec: ConvSpec) -> Conv:
-        """The convolution of an already validated :class:`ConvSpec`."""
-        conv = cls.__new__(cls)
-        conv._init_from_spec(spec)
-        return conv
-
     def _init_from_spec(self, spec: ConvSpec) -> None:
         super()._init_from_spec(spec)
         object.__setattr__(self, "_outputs", Outputs(spec, self._symbols))

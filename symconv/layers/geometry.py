@@ -292,7 +292,7 @@ def field_after_transpose(
 
     Output 0 is reached by input ``(p - j d)/s`` through every tap ``j`` for
     which that is whole; the first output's field is centred between the first
-    and the last of them, one output sees at most ``ceil(d(K - 1) + 1)/s``
+    and the last of them, one output sees at most ``ceil((d(K - 1) + 1)/s)``
     inputs, and neighbouring outputs are ``1/s`` inputs apart.
 
     >>> field_after_transpose((1, 1, 0), 3)

@@ -194,13 +194,6 @@ class Pool(SymbolicLayer[PoolSpec]):
         )  # fmt: skip
         self._init_from_spec(spec)
 
-    @classmethod
-    def from_spec(cls, spec: PoolSpec) -> Pool:
-        """The pooling layer of an already validated spec."""
-        layer = cls.__new__(cls)
-        layer._init_from_spec(spec)
-        return layer
-
     def __repr__(self) -> str:
         spec = self.spec
         size = spec.input_size[0] if spec.ndim == 1 else spec.input_size
