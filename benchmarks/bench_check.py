@@ -6,6 +6,7 @@ Run from the repository root::
     python benchmarks/bench_check.py             # 60 files, 1,140 answers, ~20 s
     python benchmarks/bench_check.py --quick     # 12 files, smoke run
     python benchmarks/bench_check.py --files 120 --runs 5
+    python benchmarks/bench_check.py --class-only    # only table 3, a class folder
 
 Machine information and Markdown tables go to stdout, progress to stderr. The
 script imports the ``symconv`` of this checkout and exits with status 1 if any
@@ -49,16 +50,26 @@ value, so it disagrees with the intended marks there; table 1 counts how often.
 Table 2 splits both by kind of answer: ``check()`` on each answer's text
 against the derived value (the same work ``mark_file`` does per answer), and
 the baseline on its object, in ms per answer.
+
+Table 3 marks a class folder the way an instructor does, as a whole process:
+``symconv check FOLDER --csv -o grades.csv`` on ``--class-files`` students
+(default 200, written as above) plus three broken files (malformed TOML, a
+symbolic link loop, a folder named ``x.toml``). The CSV is read back: every
+student must have a row with each answer's points as intended, and every broken
+file a row with its reason. Target: 200 files in under 10 s, Python's start
+and symconv's import included.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import gc
 import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -85,6 +96,8 @@ from symconv.sheets import Answer, Sheet, build_sheet  # noqa: E402
 START = time.perf_counter()
 TARGET_SECONDS = 10.0
 TARGET_ANSWERS = 1000
+TARGET_CLASS_FILES = 200
+BROKEN_FILES = ("broken-toml.toml", "broken-loop.toml", "broken-folder.toml")
 VARIANTS = (None, 1, 2, 3)
 
 
@@ -297,9 +310,10 @@ def naive_right(given: Any, expected: Any) -> bool:
 
 
 def clear_caches() -> None:
-    cache = getattr(marking_module, "_sheet", None)
-    if cache is not None and hasattr(cache, "cache_clear"):
-        cache.cache_clear()
+    for name in ("_derived", "_remembered"):  # derived sheets, verdicts of texts seen
+        cache = getattr(marking_module, name, None)
+        if cache is not None and hasattr(cache, "cache_clear"):
+            cache.cache_clear()
     clear_cache()
     gc.collect()
 
@@ -349,6 +363,101 @@ def per_kind(students: list[Student]) -> dict[str, dict[str, Any]]:
     return dict(sorted(rows.items()))
 
 
+def write_broken(folder: Path) -> None:
+    """Three files no one can read, as they turn up in a class folder."""
+    toml, loop, directory = (folder / name for name in BROKEN_FILES)
+    toml.write_text("student = \n[1a\n", encoding="utf-8")
+    loop.symlink_to(loop)
+    directory.mkdir()
+
+
+def run_class(folder: Path, grades: Path) -> tuple[float, int]:
+    """``symconv check FOLDER --csv -o grades.csv`` as a whole process: seconds, exit status."""
+    command = [sys.executable, "-m", "symconv", "check", str(folder), "--csv", "-o", str(grades)]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
+    seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"symconv check failed ({done.returncode}): {done.stderr.strip()}")
+    return seconds, done.returncode
+
+
+def class_agreement(students: list[Student], grades: Path) -> tuple[int, int, list[str]]:
+    """Answers marked as intended and broken files listed, read back from the CSV."""
+    rows = {row["file"]: row for row in csv.DictReader(grades.open(encoding="utf-8"))}
+    agree, problems = 0, []
+    for student in students:
+        row = rows.get(student.path.name)
+        if row is None or row["error"]:
+            problems.append(f"{student.path.name}: not reported")
+            continue
+        for (question, key), written in student.answers.items():
+            earned = row[f"{question} {key}"]
+            if (earned != "0") == written.right:
+                agree += 1
+            else:
+                problems.append(
+                    f"{student.path.name} {question} {key}: {earned} for {written.text}"
+                )
+    listed = sum(bool(rows.get(name, {}).get("error")) for name in BROKEN_FILES)
+    problems += [
+        f"{name}: not listed" for name in BROKEN_FILES if not rows.get(name, {}).get("error")
+    ]
+    return agree, listed, problems
+
+
+def class_benchmark(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """Table 3: a class folder marked by the command, as an instructor runs it."""
+    rng = random.Random(args.seed + 1)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        answers_folder = root / "class"
+        answers_folder.mkdir()
+        progress(f"writing a class of {args.class_files} answer files and 3 broken ones")
+        students = write_class(answers_folder, args.class_files, rng)
+        write_broken(answers_folder)
+        grades = root / "grades.csv"
+        times = []
+        for run in range(args.runs):
+            progress(f"symconv check FOLDER --csv, run {run + 1}/{args.runs}")
+            seconds, _ = run_class(answers_folder, grades)
+            times.append(seconds)
+        agree, listed, problems = class_agreement(students, grades)
+    answers = sum(len(s.answers) for s in students)
+    seconds = statistics.median(times)
+    target = TARGET_SECONDS * args.class_files / TARGET_CLASS_FILES
+    met = "**met**" if seconds < target else "**MISSED**"
+    text = "\n".join(
+        [
+            f"\n## 3. A class folder: {args.class_files} answer files and "
+            f"{len(BROKEN_FILES)} broken ones, `symconv check FOLDER --csv -o grades.csv`\n",
+            table(
+                [
+                    "files",
+                    "answers",
+                    "median s (runs)",
+                    "ms / file",
+                    "as intended",
+                    "broken listed",
+                ],
+                [
+                    [
+                        f"{args.class_files} + {len(BROKEN_FILES)}",
+                        f"{answers:,}",
+                        f"{seconds:.2f} ({args.runs})",
+                        f"{seconds / args.class_files * 1e3:.1f}",
+                        f"{agree}/{answers}",
+                        f"{listed}/{len(BROKEN_FILES)}",
+                    ]
+                ],
+            ),
+            f"\nTarget: {TARGET_CLASS_FILES} files in under {TARGET_SECONDS:g} s (a whole "
+            f"process, Python's start and symconv's import included): {met}.",
+        ]
+    )
+    return text, problems
+
+
 # Reporting ---------------------------------------------------------------------
 
 
@@ -365,7 +474,8 @@ def machine_info(args: argparse.Namespace) -> str:
     cpu = cpu_name()
     return "\n".join(
         [
-            f"- files: {args.files}, runs: {args.runs}, random seed: {args.seed}",
+            f"- files: {args.files}, class files: {args.class_files}, runs: {args.runs}, "
+            f"random seed: {args.seed}",
             f"- python: {platform.python_implementation()} {platform.python_version()}",
             f"- sympy: {sympy.__version__}",
             f"- symconv: {symconv.__version__} from {Path(symconv.__file__).parent}",
@@ -381,9 +491,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each (default 3)")
     parser.add_argument("--seed", type=int, default=2024, help="random seed of the answers")
     parser.add_argument("--quick", action="store_true", help="12 files, 1 run")
+    parser.add_argument(
+        "--class-files", type=int, default=TARGET_CLASS_FILES, help="files of table 3 (200)"
+    )
+    parser.add_argument("--class-only", action="store_true", help="only table 3")
     args = parser.parse_args(argv)
     if args.quick:
-        args.files, args.runs = 12, 1
+        args.files, args.runs, args.class_files = 12, 1, 20
+    if args.class_only:
+        print("# symconv class-marking benchmark\n")
+        print(machine_info(args))
+        text, problems = class_benchmark(args)
+        print(text)
+        print("\n".join(f"- {problem}" for problem in problems[:20]) or "Every file as intended.")
+        return 1 if problems else 0
 
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as folder:
@@ -486,8 +607,14 @@ def main(argv: list[str] | None = None) -> int:
             rows,
         )
     )
+    class_text, class_problems = class_benchmark(args)
+    print(class_text)
     elapsed = time.perf_counter() - START
     print(f"\nTotal wall time {elapsed:.0f} s.")
+    if class_problems:
+        print(f"\n**{len(class_problems)} problems in the class folder:**\n")
+        print("\n".join(f"- {problem}" for problem in class_problems[:20]))
+        return 1
     if mismatches:
         print(f"\n**{len(mismatches)} answers marked other than intended:**\n")
         for name, question, key, status, written in mismatches[:20]:

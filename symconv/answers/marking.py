@@ -205,7 +205,7 @@ class Report:
             first = mark.message.splitlines()[0].removeprefix("Wrong: ") if mark.message else ""
             detail = f"  {first}" if mark.status != "right" and first else ""
             points = f"{points_text(mark.earned)}/{points_text(mark.points)}" if mark.marked else ""
-            lines.append(f"  {where}  {mark.status:10} {points:>7}{detail}".rstrip())
+            lines.append(f"  {where}  {mark.status:10} {points:>5}{detail}".rstrip())
         lines.extend(f"  ignored: {item}" for item in self.ignored)
         lines.extend(f"  note: {item}" for item in self.notes)
         lines.append(
