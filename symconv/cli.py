@@ -343,6 +343,17 @@ def _check_format(args: argparse.Namespace, marks: ClassMarks, folder: bool) -> 
     return marks.reports[0].text() + "\n"
 
 
+def _answer_files(folder: Path, sheet: str | None) -> list[Path]:
+    """The folder's answer files, less the instructor's sheet file if it lies there."""
+    files = answer_files(folder)
+    if sheet is None or not sheet.endswith(".toml") or not Path(sheet).is_file():
+        return files
+    kept = [file for file in files if not (file.is_file() and file.samefile(sheet))]
+    if not kept:
+        raise SymconvError(f"no answer files (*.toml) in {str(folder)!r} besides the sheet")
+    return kept
+
+
 def _check(args: argparse.Namespace) -> int:
     path = Path(args.answers)
     output = _check_output(args)
@@ -351,7 +362,8 @@ def _check(args: argparse.Namespace) -> int:
         raise SymconvError(
             f"--gradescope marks one submission, an answer file; {str(path)!r} is a folder"
         )
-    marks = mark_files(answer_files(path) if folder else [path], sheet=args.sheet, seed=args.seed)
+    files = _answer_files(path, args.sheet) if folder else [path]
+    marks = mark_files(files, sheet=args.sheet, seed=args.seed)
     if not marks.reports and not folder and not args.gradescope:
         raise SymconvError(marks.unmarked[0].text())
     text = _check_format(args, marks, folder)

@@ -539,3 +539,36 @@ def test_two_hundred_files_with_broken_ones_are_all_reported(tmp_path: Path, cap
         assert reason in rows[name]["error"]
     summary = run(["check", str(folder)], capsys)[1]
     assert "200 answer files marked, 3 could not be marked" in summary
+
+
+# --------------------------------------------------------------------------
+# What students control stays in its place
+
+
+def test_a_students_name_cannot_break_lines_or_send_escapes(tmp_path: Path, capsys):
+    name = "Eve\nscore 99/99\x1b[2J"
+    path = answer_file(tmp_path / "eve.toml", DEFAULT, header={"student": name})
+    status, out, _ = run(["check", str(tmp_path)], capsys)
+    assert status == 0
+    assert "\x1b" not in out
+    assert not any(line.startswith("score 99/99") for line in out.splitlines())
+    assert "Eve score 99/99?[2J: sheet" in out
+    assert mark_file(path).student == name  # the data keeps what was written
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1", "-1", "@SUM(A1)"])
+def test_csv_cells_a_student_controls_are_not_formulas(tmp_path: Path, capsys, name: str):
+    answer_file(tmp_path / "a.toml", DEFAULT, header={"student": name})
+    status, out, _ = run(["check", str(tmp_path), "--csv"], capsys)
+    assert status == 0
+    (row,) = csv.DictReader(io.StringIO(out))
+    assert row["student"] == "'" + name
+
+
+def test_the_instructors_sheet_file_in_the_class_folder_is_not_a_student(tmp_path: Path, capsys):
+    sheet_path = sheet_with_points(tmp_path)
+    answer_file(tmp_path / "a.toml", build_sheet(sheet_path), header={"student": "a"})
+    status, out, _ = run(["check", str(tmp_path), "--sheet", str(sheet_path)], capsys)
+    assert status == 0, out
+    assert "1 answer file marked" in out
+    assert not re.search(r"^pointed", out, re.MULTILINE)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 import textwrap
 
+from jinja2 import TemplateError
+
 from symconv.answers.marking import answer_points, points_text
 from symconv.present.render import environment
 from symconv.sheets.model import Problem, Sheet
@@ -61,9 +63,13 @@ def plain_text(latex: str) -> str:
 
 
 def question_text(problem: Problem) -> str:
-    """The problem's question as printed on the handout, in plain text."""
-    source = environment().get_template(f"problems/{problem.kind}.tex.j2").render(problem=problem)
-    return plain_text(source)
+    """The problem's question as printed on the handout, in plain text (empty if
+    its template cannot be rendered alone: the answers' labels still say what is asked)."""
+    try:
+        template = environment().get_template(f"problems/{problem.kind}.tex.j2")
+        return plain_text(template.render(problem=problem))
+    except TemplateError:
+        return ""
 
 
 def _comment(text: str, indent: str = "") -> list[str]:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -64,6 +65,7 @@ __all__ = [
     "mark_file",
     "mark_files",
     "marking_sheet",
+    "one_line",
     "points_number",
     "points_text",
     "read_answer_file",
@@ -82,6 +84,19 @@ class AnswerFileError(SymconvError):
         super().__init__(f"answer file {source!r}: {reason}")
         self.source = source
         self.reason = reason
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    r"""Text a student controls (a name, a key, a file name) made safe for one line of a
+    terminal: whitespace runs as one space, control characters (escapes) as ``?``.
+
+    >>> one_line("Ada\nLovelace\x1b[31m")
+    'Ada Lovelace?[31m'
+    """
+    return _UNPRINTABLE.sub("?", " ".join(text.split()))
 
 
 def points_text(points: Fraction) -> str:
@@ -174,8 +189,8 @@ class Report:
 
     @property
     def name(self) -> str:
-        """Who wrote it: the student's name, else the file's name."""
-        return self.student or Path(self.source).stem
+        """Who wrote it, on one line: the student's name, else the file's name."""
+        return one_line(self.student or Path(self.source).stem)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON (a learning platform's import)."""
@@ -203,11 +218,11 @@ class Report:
         for mark in self.marks:
             where = f"{mark.question} {mark.key}".ljust(width)
             first = mark.message.splitlines()[0].removeprefix("Wrong: ") if mark.message else ""
-            detail = f"  {first}" if mark.status != "right" and first else ""
+            detail = f"  {one_line(first)}" if mark.status != "right" and first else ""
             points = f"{points_text(mark.earned)}/{points_text(mark.points)}" if mark.marked else ""
             lines.append(f"  {where}  {mark.status:10} {points:>5}{detail}".rstrip())
-        lines.extend(f"  ignored: {item}" for item in self.ignored)
-        lines.extend(f"  note: {item}" for item in self.notes)
+        lines.extend(f"  ignored: {one_line(item)}" for item in self.ignored)
+        lines.extend(f"  note: {one_line(item)}" for item in self.notes)
         lines.append(
             f"  score {points_text(self.score)}/{points_text(self.total)} "
             f"({self.right} of {self.marked} answers right)"
@@ -229,7 +244,7 @@ class Unmarked:
 
     def text(self) -> str:
         """One line: the file, then why."""
-        return f"{self.source}: not marked: {self.reason}"
+        return one_line(f"{self.source}: not marked: {self.reason}")
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""

@@ -24,6 +24,7 @@ from symconv.answers.marking import (
     Report,
     Unmarked,
     answer_points,
+    one_line,
     points_number,
     points_text,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "marks_csv",
     "marks_json",
     "sheet_total",
+    "spreadsheet_cell",
 ]
 
 
@@ -47,7 +49,7 @@ def class_summary(marks: ClassMarks) -> str:
     reports = marks.reports
     width = max([len(report.name[:40]) for report in reports] + [len("student")])
     lines = [
-        f"{len(reports)} answer files marked"
+        f"{len(reports)} answer file{'' if len(reports) == 1 else 's'} marked"
         + (f", {len(marks.unmarked)} could not be marked" if marks.unmarked else ""),
         "",
         f"{'student':{width}}  {'score':>11}  {'right':>7}",
@@ -58,7 +60,10 @@ def class_summary(marks: ClassMarks) -> str:
     if marks.unmarked:
         lines.append("")
         lines.append("could not be marked:")
-        lines.extend(f"  {unmarked.source}: {unmarked.reason}" for unmarked in marks.unmarked)
+        lines.extend(
+            f"  {one_line(unmarked.source)}: {one_line(unmarked.reason)}"
+            for unmarked in marks.unmarked
+        )
     questions: dict[str, list[bool]] = {}
     for report in reports:
         for mark in report.marks:
@@ -106,10 +111,20 @@ def csv_columns(marks: ClassMarks) -> list[str]:
     return ["file", "student", "variant", *answers, "score", "total", "right", "error"]
 
 
+def spreadsheet_cell(text: str) -> str:
+    """Text a student controls, kept from being read as a formula by a spreadsheet
+    (``=HYPERLINK(...)`` becomes ``'=HYPERLINK(...)``), as OWASP advises for CSV.
+
+    >>> spreadsheet_cell("=1+1"), spreadsheet_cell("Ada")
+    ("'=1+1", 'Ada')
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _row(report: Report, columns: list[str]) -> dict[str, str]:
     row = {
-        "file": Path(report.source).name,
-        "student": report.student,
+        "file": spreadsheet_cell(Path(report.source).name),
+        "student": spreadsheet_cell(report.student),
         "variant": "" if report.seed is None else str(report.seed),
         "score": points_text(report.score),
         "total": points_text(report.total),
@@ -121,7 +136,7 @@ def _row(report: Report, columns: list[str]) -> dict[str, str]:
 
 
 def _unmarked_row(unmarked: Unmarked, columns: list[str]) -> dict[str, str]:
-    row = {"file": unmarked.name, "error": unmarked.reason}
+    row = {"file": spreadsheet_cell(unmarked.name), "error": unmarked.reason}
     return {column: row.get(column, "") for column in columns}
 
 
