@@ -572,3 +572,10 @@ def test_the_instructors_sheet_file_in_the_class_folder_is_not_a_student(tmp_pat
     assert status == 0, out
     assert "1 answer file marked" in out
     assert not re.search(r"^pointed", out, re.MULTILINE)
+
+
+def test_a_student_that_is_not_text_is_marked_with_a_note(tmp_path: Path):
+    path = answer_file(tmp_path / "n.toml", DEFAULT, header={"student": 3})
+    report = mark_file(path)
+    assert (report.all_right, report.student, report.name) == (True, "", "n")
+    assert report.notes == ("student should be text in quotes, got 3",)
