@@ -12,32 +12,19 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from sympy import latex, pretty
+from typing import TYPE_CHECKING, Any
 
 from symconv import __version__
-from symconv.answers.answer_template import answer_template
-from symconv.answers.marking import ClassMarks, answer_files, mark_files
-from symconv.answers.reports import (
-    class_text,
-    gradescope_results,
-    gradescope_unmarked,
-    marks_csv,
-    marks_json,
-)
 from symconv.errors import SymconvError
-from symconv.layers.conv import Conv
-from symconv.present.display import latex_summary, text_summary
-from symconv.present.figures import (
-    render_figure,
-    sparsity_figure,
-    text_matrix_pattern,
-    text_window,
-    window_figure,
-)
-from symconv.present.tex import compile_pdf, pdf_to_png, write_atomic
-from symconv.sheets import DEFAULT_SHEET, build_sheet, render_sheets, sheet_names
+
+if TYPE_CHECKING:
+    from symconv.answers.marking import ClassMarks
+    from symconv.layers.conv import Conv
+
+# Each command imports what it uses, so ``symconv derive`` starts without the
+# checker, the sheets or Jinja. The name of the default sheet is repeated here
+# (a test keeps it equal to ``symconv.sheets.DEFAULT_SHEET``) for the help texts.
+DEFAULT_SHEET = "weight-sharing"
 
 __all__ = ["build_parser", "main"]
 
@@ -205,6 +192,8 @@ def _one_or_tuple(values: list[Any]) -> Any:
 
 def conv_from_args(args: argparse.Namespace) -> Conv:
     """The :class:`Conv` that the convolution options describe."""
+    from symconv.layers.conv import Conv
+
     if len(args.padding) == 1 and isinstance(args.padding[0], tuple):
         padding: Any = (args.padding[0],) * len(args.input)
     else:
@@ -231,6 +220,11 @@ MAX_PRINTED_TAPS = 1_000_000
 
 
 def _derive(args: argparse.Namespace) -> int:
+    from sympy import latex, pretty
+
+    from symconv.present.display import latex_summary, text_summary
+    from symconv.present.figures import text_matrix_pattern, text_window
+
     conv = conv_from_args(args)
     spec = conv.spec
     taps = spec.c_in * math.prod(
@@ -267,12 +261,17 @@ def _sheet_output(args: argparse.Namespace, stem: str) -> Path:
 
 
 def _write(path: Path, latex_source: str, pdf: bool) -> None:
+    from symconv.present.tex import compile_pdf, write_atomic
+
     write_atomic(path, compile_pdf(latex_source) if pdf else latex_source)
 
 
 def _sheet(args: argparse.Namespace) -> int:
     if args.answer_template:
         return _answer_template(args)
+    from symconv.present.tex import compile_pdf, write_atomic
+    from symconv.sheets import build_sheet, render_sheets, sheet_names
+
     if args.list:
         for name in sheet_names():
             print(f"{name:20}  {build_sheet(name).title}")
@@ -328,6 +327,14 @@ def _check_output(args: argparse.Namespace) -> Path | None:
 
 def _check_format(args: argparse.Namespace, marks: ClassMarks, folder: bool) -> str:
     """The marks in the format asked for."""
+    from symconv.answers.reports import (
+        class_text,
+        gradescope_results,
+        gradescope_unmarked,
+        marks_csv,
+        marks_json,
+    )
+
     if args.gradescope:
         if marks.reports:
             return json.dumps(gradescope_results(marks.reports[0]), indent=2) + "\n"
@@ -345,6 +352,8 @@ def _check_format(args: argparse.Namespace, marks: ClassMarks, folder: bool) -> 
 
 def _answer_files(folder: Path, sheet: str | None) -> list[Path]:
     """The folder's answer files, less the instructor's sheet file if it lies there."""
+    from symconv.answers.marking import answer_files
+
     files = answer_files(folder)
     if sheet is None or not sheet.endswith(".toml") or not Path(sheet).is_file():
         return files
@@ -355,6 +364,9 @@ def _answer_files(folder: Path, sheet: str | None) -> list[Path]:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from symconv.answers.marking import mark_files
+    from symconv.present.tex import write_atomic
+
     path = Path(args.answers)
     output = _check_output(args)
     folder = path.is_dir()
@@ -399,6 +411,10 @@ def _answer_template(args: argparse.Namespace) -> int:
     ]
     if clashes:
         raise SymconvError(f"--answer-template writes a TOML answer file; leave out {clashes[0]}")
+    from symconv.answers.answer_template import answer_template
+    from symconv.present.tex import write_atomic
+    from symconv.sheets import build_sheet
+
     text = answer_template(build_sheet(args.name or DEFAULT_SHEET, seed=args.seed))
     if args.output is None:
         sys.stdout.write(text)
@@ -409,6 +425,9 @@ def _answer_template(args: argparse.Namespace) -> int:
 
 
 def _figure(args: argparse.Namespace) -> int:
+    from symconv.present.figures import render_figure, sparsity_figure, window_figure
+    from symconv.present.tex import compile_pdf, pdf_to_png, write_atomic
+
     conv = conv_from_args(args)
     at = tuple(args.at) if args.at else None
     figure = sparsity_figure(conv) if args.kind == "matrix" else window_figure(conv, at)

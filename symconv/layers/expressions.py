@@ -13,14 +13,18 @@ k_1*x_1 + k_2*x_2 + k_3*x_3
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterable, Sequence
 from functools import cmp_to_key
 
 from sympy import Add, Array, Basic, Eq, Expr, Indexed, IndexedBase, Mod, Mul, S, Sum, Symbol
 
+from symconv.layers.containers import gc_paused
+from symconv.layers.patterns import window_patterns
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, ravel
-from symconv.layers.windows import Connections, axis_windows
+from symconv.layers.windows import Connections
 
 __all__ = [
     "ElementFormula",
@@ -31,6 +35,19 @@ __all__ = [
 ]
 
 _canonical_order = cmp_to_key(Basic.compare)
+
+
+def _symbol_before_product() -> bool:
+    """Whether SymPy sorts a symbol before a product in a sum (``b + k*x``)."""
+    a, b, c = Symbol("a"), Symbol("b"), Symbol("c")
+    order: int = Basic.compare(c, Mul._from_args((a, b), True))
+    return order < 0
+
+
+#: In a sum SymPy orders symbols, then products, by class; within a class by
+#: content, which for plain symbols is their name and for ``w*x`` the pair of
+#: names. So plain names, compared as strings, give SymPy's canonical order.
+_SYMBOL_FIRST = _symbol_before_product()
 
 
 def linear_form(products: Iterable[tuple[Expr, Expr]], constant: Expr | None = None) -> Expr:
@@ -45,6 +62,41 @@ def linear_form(products: Iterable[tuple[Expr, Expr]], constant: Expr | None = N
     True
     """
     pairs = list(products)
+    keyed: list[tuple[tuple[str, str], Expr]] = []
+    for weight, value in pairs:
+        if type(weight) is not Symbol or type(value) is not Symbol or weight.name == value.name:
+            return _sorted_form(pairs, constant)
+        names = (weight.name, value.name)
+        if names[0] < names[1]:
+            keyed.append((names, Mul._from_args((weight, value), True)))
+        else:
+            keyed.append(((names[1], names[0]), Mul._from_args((value, weight), True)))
+    if constant is not None and (type(constant) is not Symbol or not _SYMBOL_FIRST):
+        return _sorted_form(pairs, constant)
+    keyed.sort(key=_first)
+    terms = [term for _, term in keyed]
+    if any(a == b for (a, _), (b, _) in itertools.pairwise(keyed)):
+        return Add(*terms, *([constant] if constant is not None else []))
+    if constant is not None:
+        terms.insert(0, constant)
+    return _sum(terms)
+
+
+def _first(item: tuple[tuple[str, str], Expr]) -> tuple[str, str]:
+    return item[0]
+
+
+def _sum(terms: list[Expr]) -> Expr:
+    """``Add`` of terms already distinct and in canonical order."""
+    if not terms:
+        return S.Zero
+    if len(terms) == 1:
+        return terms[0]
+    return Add._from_args(terms, True)
+
+
+def _sorted_form(pairs: list[tuple[Expr, Expr]], constant: Expr | None) -> Expr:
+    """:func:`linear_form` for any symbols, sorted with SymPy's own comparison."""
     terms: list[Expr] = []
     for weight, value in pairs:
         if not (weight.is_Symbol and value.is_Symbol) or weight == value:
@@ -59,12 +111,8 @@ def linear_form(products: Iterable[tuple[Expr, Expr]], constant: Expr | None = N
         terms.append(constant)
     if len(terms) != len(set(terms)):
         return Add(*terms)
-    if not terms:
-        return S.Zero
-    if len(terms) == 1:
-        return terms[0]
     terms.sort(key=_canonical_order)
-    return Add._from_args(terms, True)
+    return _sum(terms)
 
 
 def normalize_index(index: object, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -119,27 +167,57 @@ class Outputs:
         return linear_form(((symbols.weight(w), symbols.input(x)) for w, x in taps), bias)
 
     def all(self) -> Array:
-        """Every output element, shaped as ``output_shape``; linear in the matrix's nonzeros."""
+        """Every output element, shaped as ``output_shape``; linear in the matrix's nonzeros.
+
+        Built per window pattern (:mod:`symconv.layers.patterns`). With shared
+        weights the canonical order of an output's terms is the order of its
+        weights' names (when the kernel letter sorts first), so it is found
+        once per pattern and filter, not once per output.
+        """
         spec = self.spec
-        symbols = self.symbols
-        inputs = symbols.inputs()
-        weights = symbols.weights() if spec.shared else None
-        biases = symbols.biases() if spec.bias else None
-        windows = [axis_windows(spec, axis) for axis in range(spec.ndim)]
-        per_position = []
-        for position in self.connections.positions():
-            spatial = self.connections.spatial_taps(
-                tuple(w[p] for w, p in zip(windows, position, strict=True))
-            )
-            per_position.append((position, spatial))
-        elements: list[Expr] = []
-        for channel in range(spec.c_out):
-            for position, spatial in per_position:
-                taps = self.connections.taps(channel, position, spatial)
-                weight_of = weights.__getitem__ if weights is not None else symbols.weight
-                bias = biases[self.connections.bias(channel, position)] if biases else None
-                elements.append(linear_form(((weight_of(w), inputs[x]) for w, x in taps), bias))
-        return Array(elements, spec.output_shape)
+        with gc_paused():
+            symbols = self.symbols
+            inputs = symbols.inputs()
+            weights = symbols.weights()
+            biases = symbols.biases() if spec.bias else None
+            c_out = spec.c_out
+            spatial_outputs = math.prod(spec.output_size)
+            groups = getattr(spec, "groups", 1)
+            group_outputs = c_out // groups
+            group_inputs = spec.c_in // groups * math.prod(spec.input_size)
+            filter_size = spec.c_in // groups * math.prod(spec.kernel_size)
+            weight_first = spec.kernel_letter + "_" < spec.input_letter + "_"
+            elements: list[Expr] = [S.Zero] * (c_out * spatial_outputs)
+            for pattern in window_patterns(spec):
+                for channel in range(c_out):
+                    first = channel * spatial_outputs
+                    offset = channel // group_outputs * group_inputs
+                    taps = [x + offset for x in pattern.inputs]
+                    bias = biases[channel] if biases is not None and spec.shared else None
+                    if spec.shared and weight_first and (bias is None or _SYMBOL_FIRST):
+                        base = channel * filter_size
+                        own = [weights[base + k] for k in pattern.kernel]
+                        order = sorted(range(len(own)), key=[w.name for w in own].__getitem__)
+                        pairs = [(own[t], taps[t]) for t in order]
+                        for output, shift in zip(pattern.outputs, pattern.shifts, strict=True):
+                            terms = [Mul._from_args((w, inputs[shift + x]), True) for w, x in pairs]
+                            if bias is not None:
+                                terms.insert(0, bias)
+                            elements[first + output] = _sum(terms)
+                        continue
+                    for output, shift in zip(pattern.outputs, pattern.shifts, strict=True):
+                        filter_index = channel if spec.shared else output * c_out + channel
+                        base = filter_index * filter_size
+                        if biases is not None and not spec.shared:
+                            bias = biases[first + output]
+                        elements[first + output] = linear_form(
+                            [
+                                (weights[base + k], inputs[shift + x])
+                                for k, x in zip(pattern.kernel, taps, strict=True)
+                            ],
+                            bias,
+                        )
+            return Array(elements, spec.output_shape)
 
 
 # General element formulas -------------------------------------------------

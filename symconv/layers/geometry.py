@@ -29,6 +29,7 @@ from sympy import Expr, Integer, Max, Rational, ceiling, floor
 __all__ = [
     "PADDING_NAMES",
     "Field",
+    "conv_interior",
     "conv_output_size",
     "conv_taps",
     "field_after_conv",
@@ -221,6 +222,24 @@ def conv_taps(
     first = max(0, _ceil_div(-start, dilation))
     last = min(kernel - 1, _floor_div(size - 1 - start, dilation))
     return tuple((tap, start + tap * dilation) for tap in range(first, last + 1))
+
+
+def conv_interior(
+    count: int, size: int, kernel: int, *, stride: int = 1, before: int = 0, dilation: int = 1
+) -> range:
+    """The output positions (of ``count``) whose whole window lies inside the input.
+
+    Their windows meet neither padding nor a wrap, so each is the previous one
+    shifted by ``stride``: bulk builders derive them from one window.
+
+    >>> conv_interior(9, 9, 3, before=1)
+    range(1, 8)
+    >>> conv_interior(4, 4, 3, stride=2, before=2)
+    range(1, 2)
+    """
+    first = -(-before // stride)
+    last = (size - 1 + before - (kernel - 1) * dilation) // stride
+    return range(max(first, 0), max(min(last + 1, count), first, 0))
 
 
 def transpose_taps(

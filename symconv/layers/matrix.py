@@ -4,6 +4,9 @@ The matrix is Toeplitz in 1-D, doubly block Toeplitz in 2-D, block-structured
 over channels, circulant with circular padding, and has a fresh weight in every
 nonzero when weights are not shared. It is built straight from the taps, so
 the cost is linear in its nonzeros, and returned as a ``sympy.SparseMatrix``.
+Outputs whose windows are the same up to a shift share their weights and
+column offsets (:mod:`symconv.layers.patterns`), so each row costs little more
+than storing it.
 
 >>> from symconv.layers.spec import ConvSpec
 >>> convolution_matrix(ConvSpec.build(4, 2))
@@ -15,15 +18,20 @@ Matrix([
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterable, Iterator, Sequence
+from typing import cast
 
-from sympy import Expr, SparseMatrix
+from sympy import Expr, SparseMatrix, Symbol
 
+from symconv.layers.containers import Rows, gc_paused, sparse_matrix
+from symconv.layers.patterns import Pattern, window_patterns
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, unravel
 from symconv.layers.windows import Connections, axis_windows
 
-__all__ = ["convolution_entries", "convolution_matrix", "matrix_row"]
+__all__ = ["convolution_entries", "convolution_matrix", "convolution_rows", "matrix_row"]
 
 
 def convolution_entries(
@@ -53,10 +61,103 @@ def convolution_entries(
     return entries
 
 
+def convolution_rows(spec: ConvSpec, symbols: SymbolTable | None = None) -> Rows:
+    """The nonzero entries as ``{row: {column: weight}}``, rows ascending, columns in tap order.
+
+    The same entries as :func:`convolution_entries`, built per window pattern:
+    one weight tuple per pattern and output channel (one per output when
+    weights are not shared), and each row a ``dict`` of its columns and those
+    weights.
+
+    >>> convolution_rows(ConvSpec.build(4, 2, padding=((0, 1),)))
+    {0: {0: k_1, 1: k_2}, 1: {1: k_1, 2: k_2}, 2: {2: k_1, 3: k_2}, 3: {3: k_1}}
+    """
+    symbols = symbols or SymbolTable(spec)
+    weights = symbols.weights()
+    c_out = spec.c_out
+    spatial_outputs = math.prod(spec.output_size)
+    groups = getattr(spec, "groups", 1)
+    group_outputs = c_out // groups
+    group_inputs = spec.c_in // groups * math.prod(spec.input_size)
+    filter_size = spec.c_in // groups * math.prod(spec.kernel_size)
+    # One int object per input position, shared by every row that reads it.
+    positions = list(range(math.prod(spec.input_shape)))
+    rows: dict[int, dict[int, Expr] | None] = dict.fromkeys(range(c_out * spatial_outputs))
+    empty = 0
+    with gc_paused():
+        for pattern in window_patterns(spec):
+            kernel = pattern.kernel
+            if not kernel:
+                empty += len(pattern.outputs) * c_out
+                continue
+            if len(set(pattern.inputs)) < len(pattern.inputs):
+                _add_wrapped(rows, pattern, spec, weights)
+                continue
+            columns: Iterable[Sequence[int]] = ()
+            for channel in range(c_out):
+                first_row = channel * spatial_outputs
+                offset = channel // group_outputs * group_inputs
+                if offset or not channel:
+                    columns = _columns(pattern, offset, positions)
+                    if group_outputs > 1:  # the next channels read the same columns
+                        columns = list(columns)
+                if spec.shared:
+                    base = channel * filter_size
+                    taps = tuple(weights[base + k] for k in kernel)
+                    for output, row in zip(pattern.outputs, columns, strict=True):
+                        rows[first_row + output] = dict(zip(row, taps, strict=True))
+                else:
+                    for output, row in zip(pattern.outputs, columns, strict=True):
+                        base = (output * c_out + channel) * filter_size
+                        taps_here = map(weights.__getitem__, map(base.__add__, kernel))
+                        rows[first_row + output] = dict(zip(row, taps_here, strict=True))
+    if empty:
+        return {row: entries for row, entries in rows.items() if entries}
+    return cast(Rows, rows)
+
+
+def _columns(pattern: Pattern, offset: int, positions: list[int]) -> Iterator[Sequence[int]]:
+    """The columns of each output of ``pattern``, its inputs moved by ``offset``."""
+    inputs = pattern.inputs
+    step = inputs[1] - inputs[0] if len(inputs) > 1 else 1
+    if step > 0 and all(b - a == step for a, b in itertools.pairwise(inputs)):
+        first, stop = inputs[0] + offset, inputs[-1] + offset + 1
+        return (positions[shift + first : shift + stop : step] for shift in pattern.shifts)
+    if offset:
+        inputs = tuple(x + offset for x in inputs)
+    return (list(map(shift.__add__, inputs)) for shift in pattern.shifts)
+
+
+def _add_wrapped(
+    rows: dict[int, dict[int, Expr] | None],
+    pattern: Pattern,
+    spec: ConvSpec,
+    weights: list[Symbol],
+) -> None:
+    """Rows of a circular window that meets an input twice: such entries sum their weights."""
+    c_out = spec.c_out
+    spatial_outputs = math.prod(spec.output_size)
+    groups = getattr(spec, "groups", 1)
+    group_inputs = spec.c_in // groups * math.prod(spec.input_size)
+    filter_size = spec.c_in // groups * math.prod(spec.kernel_size)
+    for channel in range(c_out):
+        offset = channel // (c_out // groups) * group_inputs
+        for output, shift in zip(pattern.outputs, pattern.shifts, strict=True):
+            filter_index = channel if spec.shared else output * c_out + channel
+            base = filter_index * filter_size
+            entries: dict[int, Expr] = {}
+            for k, x in zip(pattern.kernel, pattern.inputs, strict=True):
+                column, symbol = x + shift + offset, weights[base + k]
+                entries[column] = entries[column] + symbol if column in entries else symbol
+            rows[channel * spatial_outputs + output] = entries
+
+
 def convolution_matrix(spec: ConvSpec, symbols: SymbolTable | None = None) -> SparseMatrix:
     """The sparse matrix of shape ``(prod(output_shape), prod(input_shape))``."""
     shape = (math.prod(spec.output_shape), math.prod(spec.input_shape))
-    return SparseMatrix(*shape, convolution_entries(spec, symbols))
+    rows = convolution_rows(spec, symbols)
+    with gc_paused():
+        return sparse_matrix(rows, shape)
 
 
 def matrix_row(spec: ConvSpec, row: int, symbols: SymbolTable | None = None) -> dict[int, Expr]:

@@ -23,9 +23,10 @@ from collections.abc import Sequence
 
 from sympy import Array, Symbol
 
+from symconv.layers.containers import make_symbols
 from symconv.layers.spec import ChannelLayout
 
-__all__ = ["SymbolTable", "ravel", "symbol_name", "unravel"]
+__all__ = ["SymbolTable", "ravel", "symbol_name", "symbol_names", "unravel"]
 
 
 def symbol_name(letter: str, index: Sequence[int]) -> str:
@@ -35,6 +36,21 @@ def symbol_name(letter: str, index: Sequence[int]) -> str:
     ('k_1', 'x_2,5')
     """
     return f"{letter}_{','.join(str(i + 1) for i in index)}"
+
+
+def symbol_names(letter: str, shape: Sequence[int]) -> list[str]:
+    """:func:`symbol_name` of every index of ``shape``, in row-major order.
+
+    >>> symbol_names("x", (2, 3))
+    ['x_1,1', 'x_1,2', 'x_1,3', 'x_2,1', 'x_2,2', 'x_2,3']
+    """
+    if not shape:
+        return [f"{letter}_"]
+    names = [f"{letter}_{i + 1}" for i in range(shape[0])]
+    for size in shape[1:]:
+        numbers = [str(i + 1) for i in range(size)]
+        names = [f"{name},{number}" for name in names for number in numbers]
+    return names
 
 
 def ravel(index: Sequence[int], shape: Sequence[int]) -> int:
@@ -89,11 +105,14 @@ class SymbolTable:
 
     def inputs(self) -> list[Symbol]:
         """Every input symbol, in row-major order."""
-        return [self.input(n) for n in range(math.prod(self.spec.input_shape))]
+        return make_symbols(symbol_names(self.spec.input_letter, self.spec.input_shape))
 
     def weights(self) -> list[Symbol]:
         """Every kernel symbol, in row-major order."""
-        return [self.weight(n) for n in range(math.prod(self.spec.weight_shape))]
+        shape = self.spec.weight_shape
+        if not self._weights_by_axes:
+            shape = (math.prod(shape),)
+        return make_symbols(symbol_names(self.spec.kernel_letter, shape))
 
     def biases(self) -> list[Symbol]:
         """Every bias symbol (none when ``bias=False``)."""
