@@ -19,11 +19,12 @@ from symconv.answers.answer_template import answer_template, plain_text, questio
 from symconv.answers.marking import mark_answers
 from symconv.sheets import Sheet, build_sheet
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SHEETS = [
     ("weight-sharing", None),
     ("weight-sharing", 7),
-    ("examples/beyond-one-layer.toml", None),
-    ("examples/strided-convolutions.toml", 3),
+    (str(EXAMPLES / "beyond-one-layer.toml"), None),
+    (str(EXAMPLES / "strided-convolutions.toml"), 3),
 ]
 IDS = [f"{Path(name).stem}-{seed}" for name, seed in SHEETS]
 

@@ -32,6 +32,7 @@ from symconv.answers.marking import (
 )
 from symconv.sheets import SheetError, build_sheet
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DEFAULT = build_sheet()
 TOTAL = len(marked(DEFAULT))
 FIRST = DEFAULT.problem("1a").answer("first")
@@ -213,7 +214,7 @@ def test_the_instructors_sheet_file_marks_the_class(tmp_path: Path, capsys):
     definition = tmp_path / "course" / "strided.toml"
     definition.parent.mkdir()
     definition.write_text(
-        Path("examples/strided-convolutions.toml").read_text(encoding="utf-8"), encoding="utf-8"
+        (EXAMPLES / "strided-convolutions.toml").read_text(encoding="utf-8"), encoding="utf-8"
     )
     sheet = build_sheet(definition)
     folder = tmp_path / "class"
