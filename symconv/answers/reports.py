@@ -3,7 +3,6 @@
 Every format carries points (score and total) and, where it has room, the
 number of right answers; files that could not be marked are listed with why.
 
->>> from symconv.answers.marking import mark_files, marking_sheet
 >>> from symconv.sheets import build_sheet
 >>> columns = csv_columns(ClassMarks(build_sheet(), ()))
 >>> columns[:3], columns[3:6]
@@ -56,7 +55,8 @@ def class_summary(marks: ClassMarks) -> str:
     ]
     for report in reports:
         score = f"{points_text(report.score)}/{points_text(report.total)}"
-        lines.append(f"{report.name[:40]:{width}}  {score:>11}  {report.right:>3}/{report.marked}")
+        right = f"{report.right}/{report.marked}"
+        lines.append(f"{report.name[:40]:{width}}  {score:>11}  {right:>7}")
     if marks.unmarked:
         lines.append("")
         lines.append("could not be marked:")
