@@ -197,6 +197,7 @@ def test_every_point_the_search_visits_fits_the_kernel_on_every_axis():
     domain = Domain([H, K, W, p, s], [1001])
     points = list(domain.grid())[:500]
     rng = random.Random(3)
+    points += list(domain.special())
     probes = domain.probes(rng)
     points += [next(probes) for _ in range(2000)]
     for point in points:
@@ -208,7 +209,8 @@ def test_every_point_the_search_visits_fits_the_kernel_on_every_axis():
 def test_the_search_visits_sizes_of_every_magnitude_and_the_answers_constants():
     domain = Domain([W], [997])
     probes = domain.probes(random.Random(5))
-    seen = {int(next(probes)[W]) for _ in range(3000)}
+    seen = {int(point[W]) for point in domain.special()}
+    seen |= {int(next(probes)[W]) for _ in range(3000)}
     assert {996, 997, 998, 1001, 10**6}.issubset(seen)
     assert max(seen) >= 10**9
     assert {int(math.log10(v)) for v in seen if v > 0} >= set(range(10))

@@ -47,6 +47,8 @@ MAX_MODULAR_DEGREE = 10**20
 #: Points times symbols visited at most looking for a small counterexample of a
 #: wrong polynomial.
 COUNTEREXAMPLE_COST = 100_000
+#: Points of the small grid visited before the formulas' own constants.
+SMALL_GRID_POINTS = 400
 #: Points of the search beyond the grid for integer formulas.
 PROBES = 3_000
 
@@ -215,16 +217,25 @@ def _first_difference(
 
 
 def _search(given: Expr, expected: Expr, domain: Domain, deadline: Deadline) -> Decision:
-    point, on_grid = _first_difference(given, expected, domain.grid(), deadline, GRID_POINTS)
-    if point is not None:
-        return Decision(False, point)
-    rng = random.SystemRandom()
-    point, probed = _first_difference(given, expected, domain.probes(rng), deadline, PROBES)
-    if point is not None:
-        return Decision(False, point)
-    if on_grid + probed == 0:
+    """The start of the small grid (for a readable counterexample), the formulas' own
+    constants and magnitudes one symbol at a time, the rest of the grid, then random
+    points drawn afresh."""
+    compared = 0
+    grid = domain.grid()
+    stages = (
+        (grid, SMALL_GRID_POINTS),
+        (domain.special(), GRID_POINTS),
+        (grid, GRID_POINTS - SMALL_GRID_POINTS),
+        (domain.probes(random.SystemRandom()), PROBES),
+    )
+    for points, budget in stages:
+        point, count = _first_difference(given, expected, points, deadline, budget)
+        if point is not None:
+            return Decision(False, point)
+        compared += count
+    if compared == 0:
         raise Undecidable
-    return Decision(True, proved=False, points=on_grid + probed)
+    return Decision(True, proved=False, points=compared)
 
 
 def _counterexample(

@@ -24,7 +24,7 @@ from sympy import Expr, Number, Symbol
 __all__ = ["GRID_POINTS", "Domain", "constants_of", "role"]
 
 #: Points of the exhaustive small grid at most.
-GRID_POINTS = 5_000
+GRID_POINTS = 3_000
 
 _SIZE_NAMES = {"W", "H", "N", "n", "w", "h", "i", "o", "L", "C"}
 _KERNEL_NAMES = {"K", "k", "F", "f", "R"}
@@ -101,7 +101,7 @@ class Domain:
             for size in by_role.get("size", [])
             if _parts(size)[0] != "C"  # channels have no kernel
         ]
-        self.special = _special_values(constants)
+        self.special_values = _special_values(constants)
 
     def lowest(self, symbol: Symbol) -> int:
         """The smallest value of a whole-number symbol."""
@@ -154,10 +154,9 @@ class Domain:
         low = self.lowest(symbol)
         return [Fraction(v) for v in range(low, low + top)]
 
-    def probes(self, rng: random.Random) -> Iterator[dict[Symbol, Fraction]]:
-        """Points beyond the grid: the formulas' own constants and their neighbours on
-        one axis at a time, then random points mixing them with sizes of every magnitude.
-        """
+    def special(self) -> Iterator[dict[Symbol, Fraction]]:
+        """The formulas' own constants and their neighbours, and round sizes of every
+        magnitude, on one symbol at a time (the others smallest, then all large)."""
         bases = [
             {s: Fraction(max(self.lowest(s), 1 if self.roles[s] != "padding" else 0))
              for s in self.symbols},
@@ -165,10 +164,13 @@ class Domain:
         ]  # fmt: skip
         for base in bases:
             for symbol in self.symbols:
-                for value in self.special:
+                for value in self.special_values:
                     point = dict(base)
                     point[symbol] = Fraction(value)
                     yield self.repaired(point)
+
+    def probes(self, rng: random.Random) -> Iterator[dict[Symbol, Fraction]]:
+        """Random points mixing the special values with sizes of every magnitude."""
         while True:
             yield self.repaired({s: self._draw(s, rng) for s in self.symbols})
 
@@ -180,7 +182,7 @@ class Domain:
                 return rng.choice(_SMALL_VALUES)
             return Fraction(rng.randint(-(10**9), 10**9), rng.choice((1, 1, 2, 3, 7, 1000)))
         if choice < 0.35:
-            value = rng.choice(self.special)
+            value = rng.choice(self.special_values)
         elif choice < 0.55:
             value = rng.randint(0, 12)
         else:  # log-uniform: every magnitude up to 10^12
