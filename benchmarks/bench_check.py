@@ -6,6 +6,7 @@ Run from the repository root::
     python benchmarks/bench_check.py             # 60 files, 1,140 answers, ~20 s
     python benchmarks/bench_check.py --quick     # 12 files, smoke run
     python benchmarks/bench_check.py --files 120 --runs 5
+    python benchmarks/bench_check.py --hostile   # only the hostile answers, ~30 s
 
 Machine information and Markdown tables go to stdout, progress to stderr. The
 script imports the ``symconv`` of this checkout and exits with status 1 if any
@@ -46,6 +47,12 @@ reading at all and gives no feedback; its time is only the comparisons. It
 cannot prove ``floor`` identities, and it takes ``9.988e10`` for its exact
 value, so it disagrees with the intended marks there; table 1 counts how often.
 
+Table 3 (``--hostile``) runs each hostile input of ``tests/test_hostile_limits.py``
+(the red-team inputs that once ran past the limit, escaped, or grew to
+gigabytes) in a forked child at the default time limit and reports its seconds
+and the growth of its peak resident memory, against the contract: the time
+limit plus 0.5 s, and under 1 GB.
+
 Table 2 splits both by kind of answer: ``check()`` on each answer's text
 against the derived value (the same work ``mark_file`` does per answer), and
 the baseline on its object, in ms per answer.
@@ -55,6 +62,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import os
 import platform
 import random
@@ -297,9 +305,11 @@ def naive_right(given: Any, expected: Any) -> bool:
 
 
 def clear_caches() -> None:
-    cache = getattr(marking_module, "_sheet", None)
-    if cache is not None and hasattr(cache, "cache_clear"):
-        cache.cache_clear()
+    # The derived sheets and the verdicts marking remembers for texts it has seen.
+    for name in ("_derived", "_remembered"):
+        cache = getattr(marking_module, name, None)
+        if cache is not None and hasattr(cache, "cache_clear"):
+            cache.cache_clear()
     clear_cache()
     gc.collect()
 
@@ -375,13 +385,62 @@ def machine_info(args: argparse.Namespace) -> str:
     )
 
 
+def hostile() -> int:
+    """Table 3: each hostile input of the test suite in a forked child, at the default
+    time limit: seconds and growth of peak memory, against the contract."""
+    import multiprocessing
+    import resource
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_hostile_limits import CASES
+
+    from symconv.answers.checking import TIME_LIMIT
+
+    def child(answer: str, expected: Any, results: Any) -> None:
+        with open("/proc/self/statm") as statm:
+            before = int(statm.read().split()[1]) * resource.getpagesize()
+        start = time.perf_counter()
+        verdict = check(answer, expected)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        results.put((seconds, max(peak - before, 0), verdict.message.splitlines()[0][:60]))
+
+    context = multiprocessing.get_context("fork")
+    rows, worst = [], 0.0
+    for name, (answer, expected) in CASES.items():
+        progress(f"hostile: {name}")
+        results = context.Queue()
+        process = context.Process(target=child, args=(answer, expected, results))
+        process.start()
+        process.join(TIME_LIMIT + 10)
+        if process.is_alive():
+            process.kill()
+            rows.append([name, "killed", "", ""])
+            worst = math.inf
+            continue
+        seconds, memory, message = results.get(timeout=10)
+        worst = max(worst, seconds)
+        rows.append([name, f"{seconds:.2f}", f"{memory / 2**20:.0f}", message.replace("|", "/")])
+    print(f"\n## 3. Hostile answers against the limit ({TIME_LIMIT:g} s + 0.5 s, 1 GB)\n")
+    print(table(["input", "seconds", "MB of peak growth", "verdict"], rows))
+    within = worst <= TIME_LIMIT + 0.5
+    print(f"\nWorst: {worst:.2f} s; " + ("within the limit." if within else "OVER THE LIMIT."))
+    return 0 if within else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--files", type=int, default=60, help="answer files (default 60)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each (default 3)")
     parser.add_argument("--seed", type=int, default=2024, help="random seed of the answers")
     parser.add_argument("--quick", action="store_true", help="12 files, 1 run")
+    parser.add_argument(
+        "--hostile", action="store_true", help="only table 3: hostile answers against the limit"
+    )
     args = parser.parse_args(argv)
+    if args.hostile:
+        print(machine_info(args))
+        return hostile()
     if args.quick:
         args.files, args.runs = 12, 1
 

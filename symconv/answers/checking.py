@@ -19,7 +19,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from sympy import Basic, Expr, Integer, MatrixBase, Max, Min, Rational, Symbol
+from sympy import Basic, Expr, Integer, MatrixBase, Max, Min, Mod, Rational, Symbol
 
 from symconv.answers import feedback
 from symconv.answers.deciding import Undecidable, decide
@@ -263,7 +263,7 @@ def _differing(given: MatrixBase, expected: MatrixBase, deadline: Deadline) -> l
 
 
 def renamed(expr: Expr, mapping: dict[Basic, Basic]) -> Expr:
-    """``expr.xreplace(mapping)``, keeping a long max or min unevaluated as it was read."""
+    """``expr.xreplace(mapping)``, keeping max, min and Mod unevaluated as they were read."""
     if not mapping or not isinstance(expr, Basic):
         return expr
     if expr in mapping:
@@ -273,7 +273,7 @@ def renamed(expr: Expr, mapping: dict[Basic, Basic]) -> Expr:
     args = [renamed(arg, mapping) for arg in expr.args]
     if all(new is old for new, old in zip(args, expr.args, strict=True)):
         return expr
-    if isinstance(expr, Max | Min) and len(args) > 8:
+    if isinstance(expr, Max | Min | Mod):
         return expr.func(*args, evaluate=False)
     return expr.func(*args)
 
