@@ -141,6 +141,17 @@ def test_a_polynomial_decision_draws_fresh_points_on_every_call(monkeypatch: pyt
     assert first and drawn and first != drawn
 
 
+@pytest.mark.parametrize("bits", [31, 61, 89, 107, 127, 521])
+def test_a_coefficient_off_by_a_mersenne_prime_is_wrong(bits: int):
+    # Modulo a fixed prime these would vanish; the prime is drawn afresh too.
+    prime = 2**bits - 1
+    assert sympy.isprime(prime)
+    x_1 = Symbol("x_1")
+    verdict = check(ELEMENT + prime * x_1, ELEMENT)
+    assert_not_right(verdict)
+    assert_not_right(check(sympy.latex(ELEMENT + prime * x_1), ELEMENT))
+
+
 def test_a_huge_power_that_equals_the_expected_polynomial_is_right():
     x = sorted(ELEMENT.free_symbols, key=str)[-1]
     answer = ELEMENT + (x + 1) ** 300 - (x + 1) ** 300
