@@ -66,6 +66,13 @@ FAR_OR_AT_ONE_POINT = {
         SIZE,
     ),
     "10^6 + 1": (BASE + r" + \lfloor W/1000001 \rfloor", SIZE),
+    "10^20": (BASE + r" + \lfloor W/10^{20} \rfloor", SIZE),
+    "10^90": (BASE + r" + \lfloor W/10^{90} \rfloor", SIZE),
+    "W p beyond 10^40": (BASE + r" + \lfloor W p/10^{40} \rfloor", SIZE),
+    "one point of two symbols": (
+        BASE + r" + \lfloor 1/((W - 499)^2 + (p - 997)^2 + 1) \rfloor",
+        SIZE,
+    ),
     "a big stride": (BASE + r" + \lfloor s/999999 \rfloor", SIZE),
 }
 
