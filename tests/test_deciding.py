@@ -66,6 +66,13 @@ FAR_OR_AT_ONE_POINT = {
         SIZE,
     ),
     "10^6 + 1": (BASE + r" + \lfloor W/1000001 \rfloor", SIZE),
+    "10^20": (BASE + r" + \lfloor W/10^{20} \rfloor", SIZE),
+    "10^90": (BASE + r" + \lfloor W/10^{90} \rfloor", SIZE),
+    "W p beyond 10^40": (BASE + r" + \lfloor W p/10^{40} \rfloor", SIZE),
+    "one point of two symbols": (
+        BASE + r" + \lfloor 1/((W - 499)^2 + (p - 997)^2 + 1) \rfloor",
+        SIZE,
+    ),
     "a big stride": (BASE + r" + \lfloor s/999999 \rfloor", SIZE),
 }
 
@@ -139,6 +146,17 @@ def test_a_polynomial_decision_draws_fresh_points_on_every_call(monkeypatch: pyt
     drawn.clear()
     assert decide(unexpanded, ELEMENT, Deadline(2.0)).equal
     assert first and drawn and first != drawn
+
+
+@pytest.mark.parametrize("bits", [31, 61, 89, 107, 127, 521])
+def test_a_coefficient_off_by_a_mersenne_prime_is_wrong(bits: int):
+    # Modulo a fixed prime these would vanish; the prime is drawn afresh too.
+    prime = 2**bits - 1
+    assert sympy.isprime(prime)
+    x_1 = Symbol("x_1")
+    verdict = check(ELEMENT + prime * x_1, ELEMENT)
+    assert_not_right(verdict)
+    assert_not_right(check(sympy.latex(ELEMENT + prime * x_1), ELEMENT))
 
 
 def test_a_huge_power_that_equals_the_expected_polynomial_is_right():

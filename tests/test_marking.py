@@ -409,3 +409,14 @@ def test_a_malformed_answer_is_marked_not_a_crash(tmp_path: Path, capsys, answer
     assert status == 1, err
     assert "Traceback" not in err
     assert line_of(out, "1f", "general").split()[0] in ("unreadable", "wrong")
+
+
+@pytest.mark.parametrize("answer", [r"\bmod(W, s)", r"\left(W\right", "1.41e0", "7 = 9"])
+def test_an_answer_that_once_escaped_check_is_marked_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], answer: str
+):
+    path = answer_file(tmp_path / "odd.toml", DEFAULT, change={("1f", "general"): answer})
+    status, out, err = run(["check", str(path)], capsys)
+    assert (status, err) == (1, ""), err
+    assert "Traceback" not in out
+    assert not line_of(out, "1f", "general").startswith("right")

@@ -1,7 +1,7 @@
 """Deciding whether two formulas are equal, and how sure the decision is.
 
 Polynomials and other rational functions (output elements, matrix entries) are
-decided at random points modulo a 127-bit prime, drawn afresh on every call:
+decided at random points modulo a random 127-bit prime, both drawn afresh on every call:
 two different ones agree at such a point with probability at most their degree
 divided by the prime (Schwartz-Zippel), and three points are tried, so a wrong
 "equal" has a chance far below 1e-12. Formulas with floor, ceiling, ``Mod``,
@@ -29,20 +29,20 @@ from sympy import Add, Expr, Max, Min, Mod, Mul, Number, Pow, Symbol, expand
 
 from symconv.answers.domain import GRID_POINTS, Domain, constants_of
 from symconv.answers.evaluation import (
-    PRIME,
     Skip,
     exact,
     is_rational_function,
     modular,
+    random_prime,
 )
 from symconv.answers.limits import MAX_TERMS, Deadline, OutOfTime
 
 __all__ = ["Decision", "Undecidable", "decide"]
 
 #: Random points a rational function is evaluated at (each wrong "equal" has a
-#: chance of at most degree / PRIME).
+#: chance of at most degree / 2**(PRIME_BITS - 1)).
 MODULAR_POINTS = 3
-#: Largest degree bound decided modulo PRIME (degree / PRIME stays below 1e-12).
+#: Largest degree bound decided modulo a prime (degree / prime stays below 1e-12).
 MAX_MODULAR_DEGREE = 10**20
 #: Points times symbols visited at most looking for a small counterexample of a
 #: wrong polynomial.
@@ -104,15 +104,16 @@ def decide(
 def _modular_equal(given: Expr, expected: Expr, symbols: list[Symbol], deadline: Deadline) -> bool:
     if degree_bound(given) + degree_bound(expected) > MAX_MODULAR_DEGREE:
         raise Undecidable
+    prime = random_prime()
     try:
-        f, g = modular(given), modular(expected)
-    except Skip:
+        f, g = modular(given, prime), modular(expected, prime)
+    except (Skip, ValueError):  # ValueError: a denominator divisible by the prime
         raise Undecidable from None
     rng = random.SystemRandom()
     compared = 0
     for _ in range(MODULAR_POINTS * 10):
         deadline.tick()
-        point = {s: rng.randrange(PRIME) for s in symbols}
+        point = {s: rng.randrange(prime) for s in symbols}
         try:
             if f(point) != g(point):
                 return False
@@ -222,13 +223,14 @@ def _first_difference(
 
 def _search(given: Expr, expected: Expr, domain: Domain, deadline: Deadline) -> Decision:
     """The start of the small grid (for a readable counterexample), the formulas' own
-    constants and magnitudes one symbol at a time, the rest of the grid, then random
-    points drawn afresh."""
+    constants and magnitudes one symbol at a time, their constants two symbols at a
+    time, the rest of the grid, then random points drawn afresh."""
     compared = 0
     grid = domain.grid()
     stages = (
         (grid, SMALL_GRID_POINTS),
         (domain.special(), GRID_POINTS),
+        (domain.pairs(), GRID_POINTS),
         (grid, GRID_POINTS - SMALL_GRID_POINTS),
         (domain.probes(random.SystemRandom()), PROBES),
     )

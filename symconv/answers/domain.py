@@ -25,6 +25,10 @@ __all__ = ["GRID_POINTS", "Domain", "constants_of", "role"]
 
 #: Points of the exhaustive small grid at most.
 GRID_POINTS = 3_000
+#: Largest constant of a formula whose neighbours are visited (its square too).
+LARGEST = 10**100
+#: Constants and neighbours visited two symbols at a time at most.
+MAX_NEIGHBOURS = 12
 
 _SIZE_NAMES = {"W", "H", "N", "n", "w", "h", "i", "o", "L", "C"}
 _KERNEL_NAMES = {"K", "k", "F", "f", "R"}
@@ -102,6 +106,9 @@ class Domain:
             if _parts(size)[0] != "C"  # channels have no kernel
         ]
         self.special_values = _special_values(constants)
+        self.neighbours = sorted(
+            {c + step for c in constants if 2 <= abs(c) <= LARGEST for step in (-1, 0, 1)}
+        )[:MAX_NEIGHBOURS]
 
     def lowest(self, symbol: Symbol) -> int:
         """The smallest value of a whole-number symbol."""
@@ -169,6 +176,19 @@ class Domain:
                     point[symbol] = Fraction(value)
                     yield self.repaired(point)
 
+    def pairs(self) -> Iterator[dict[Symbol, Fraction]]:
+        """The formulas' own constants and their neighbours on two symbols at once (a
+        difference at one point, such as ``W = 499`` with ``p = 997``), the others smallest."""
+        base = {
+            s: Fraction(max(self.lowest(s), 1 if self.roles[s] != "padding" else 0))
+            for s in self.symbols
+        }
+        for first, second in itertools.combinations(self.symbols, 2):
+            for a, b in itertools.product(self.neighbours, repeat=2):
+                point = dict(base)
+                point[first], point[second] = Fraction(a), Fraction(b)
+                yield self.repaired(point)
+
     def probes(self, rng: random.Random) -> Iterator[dict[Symbol, Fraction]]:
         """Random points mixing the special values with sizes of every magnitude."""
         while True:
@@ -185,8 +205,8 @@ class Domain:
             value = rng.choice(self.special_values)
         elif choice < 0.55:
             value = rng.randint(0, 12)
-        else:  # log-uniform: every magnitude up to 10^12
-            value = int(10 ** rng.uniform(0, 12))
+        else:  # log-uniform: every magnitude up to 10^18
+            value = int(10 ** rng.uniform(0, 18))
         if kind == "integer" and rng.random() < 0.5:
             value = -value
         return Fraction(value)
@@ -195,13 +215,13 @@ class Domain:
 def _special_values(constants: Sequence[int]) -> list[int]:
     """Constants of the formulas, their neighbours, and round sizes of every magnitude."""
     values = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10}
-    for exponent in range(2, 13):
+    for exponent in range(2, 31):
         values.update({10**exponent - 1, 10**exponent, 10**exponent + 1})
-    for exponent in range(4, 41, 4):
+    for exponent in range(4, 101, 4):
         values.update({2**exponent - 1, 2**exponent, 2**exponent + 1})
     for constant in constants:
         c = abs(int(constant))
-        if c <= 10**15:
+        if c <= LARGEST:
             values.update({c - 2, c - 1, c, c + 1, c + 2, 2 * c, 2 * c + 1, c * c})
     return sorted(v for v in values if v >= 0)
 
