@@ -6,6 +6,8 @@ Run from the repository root::
     python benchmarks/bench_check.py             # 60 files, 1,140 answers, ~20 s
     python benchmarks/bench_check.py --quick     # 12 files, smoke run
     python benchmarks/bench_check.py --files 120 --runs 5
+    python benchmarks/bench_check.py --hostile   # only the hostile answers, ~30 s
+    python benchmarks/bench_check.py --class-only    # only table 4, a class folder
 
 Machine information and Markdown tables go to stdout, progress to stderr. The
 script imports the ``symconv`` of this checkout and exits with status 1 if any
@@ -46,19 +48,36 @@ reading at all and gives no feedback; its time is only the comparisons. It
 cannot prove ``floor`` identities, and it takes ``9.988e10`` for its exact
 value, so it disagrees with the intended marks there; table 1 counts how often.
 
+Table 3 (``--hostile``) runs each hostile input of ``tests/test_hostile_limits.py``
+(the red-team inputs that once ran past the limit, escaped, or grew to
+gigabytes) in a forked child at the default time limit and reports its seconds
+and the growth of its peak resident memory, against the contract: the time
+limit plus 0.5 s, and under 1 GB.
+
 Table 2 splits both by kind of answer: ``check()`` on each answer's text
 against the derived value (the same work ``mark_file`` does per answer), and
 the baseline on its object, in ms per answer.
+
+Table 4 marks a class folder the way an instructor does, as a whole process:
+``symconv check FOLDER --csv -o grades.csv`` on ``--class-files`` students
+(default 200, written as above) plus three broken files (malformed TOML, a
+symbolic link loop, a folder named ``x.toml``). The CSV is read back: every
+student must have a row with each answer's points as intended, and every broken
+file a row with its reason. Target: 200 files in under 10 s, Python's start
+and symconv's import included.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import gc
+import math
 import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -85,6 +104,8 @@ from symconv.sheets import Answer, Sheet, build_sheet  # noqa: E402
 START = time.perf_counter()
 TARGET_SECONDS = 10.0
 TARGET_ANSWERS = 1000
+TARGET_CLASS_FILES = 200
+BROKEN_FILES = ("broken-toml.toml", "broken-loop.toml", "broken-folder.toml")
 VARIANTS = (None, 1, 2, 3)
 
 
@@ -297,9 +318,11 @@ def naive_right(given: Any, expected: Any) -> bool:
 
 
 def clear_caches() -> None:
-    cache = getattr(marking_module, "_sheet", None)
-    if cache is not None and hasattr(cache, "cache_clear"):
-        cache.cache_clear()
+    # The derived sheets and the verdicts marking remembers for texts it has seen.
+    for name in ("_derived", "_remembered"):
+        cache = getattr(marking_module, name, None)
+        if cache is not None and hasattr(cache, "cache_clear"):
+            cache.cache_clear()
     clear_cache()
     gc.collect()
 
@@ -349,6 +372,102 @@ def per_kind(students: list[Student]) -> dict[str, dict[str, Any]]:
     return dict(sorted(rows.items()))
 
 
+def write_broken(folder: Path) -> None:
+    """Three files no one can read, as they turn up in a class folder."""
+    toml, loop, directory = (folder / name for name in BROKEN_FILES)
+    toml.write_text("student = \n[1a\n", encoding="utf-8")
+    loop.symlink_to(loop)
+    directory.mkdir()
+
+
+def run_class(folder: Path, grades: Path) -> tuple[float, int]:
+    """``symconv check FOLDER --csv -o grades.csv`` as a whole process: seconds, exit status."""
+    command = [sys.executable, "-m", "symconv", "check", str(folder), "--csv", "-o", str(grades)]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
+    seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"symconv check failed ({done.returncode}): {done.stderr.strip()}")
+    return seconds, done.returncode
+
+
+def class_agreement(students: list[Student], grades: Path) -> tuple[int, int, list[str]]:
+    """Answers marked as intended and broken files listed, read back from the CSV."""
+    rows = {row["file"]: row for row in csv.DictReader(grades.open(encoding="utf-8"))}
+    agree, problems = 0, []
+    for student in students:
+        row = rows.get(student.path.name)
+        if row is None or row["error"]:
+            problems.append(f"{student.path.name}: not reported")
+            continue
+        for (question, key), written in student.answers.items():
+            earned = row[f"{question} {key}"]
+            if (earned != "0") == written.right:
+                agree += 1
+            else:
+                problems.append(
+                    f"{student.path.name} {question} {key}: {earned} for {written.text}"
+                )
+    listed = sum(bool(rows.get(name, {}).get("error")) for name in BROKEN_FILES)
+    problems += [
+        f"{name}: not listed" for name in BROKEN_FILES if not rows.get(name, {}).get("error")
+    ]
+    return agree, listed, problems
+
+
+def class_benchmark(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """Table 4: a class folder marked by the command, as an instructor runs it."""
+    rng = random.Random(args.seed + 1)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        answers_folder = root / "class"
+        answers_folder.mkdir()
+        progress(f"writing a class of {args.class_files} answer files and 3 broken ones")
+        students = write_class(answers_folder, args.class_files, rng)
+        write_broken(answers_folder)
+        grades = root / "grades.csv"
+        times = []
+        for run in range(args.runs):
+            progress(f"symconv check FOLDER --csv, run {run + 1}/{args.runs}")
+            seconds, _ = run_class(answers_folder, grades)
+            times.append(seconds)
+        agree, listed, problems = class_agreement(students, grades)
+    answers = sum(len(s.answers) for s in students)
+    seconds = statistics.median(times)
+    # Python's start is a fixed cost: a smaller class keeps the whole target.
+    target = TARGET_SECONDS * max(1.0, args.class_files / TARGET_CLASS_FILES)
+    met = "**met**" if seconds < target else "**MISSED**"
+    text = "\n".join(
+        [
+            f"\n## 4. A class folder: {args.class_files} answer files and "
+            f"{len(BROKEN_FILES)} broken ones, `symconv check FOLDER --csv -o grades.csv`\n",
+            table(
+                [
+                    "files",
+                    "answers",
+                    "median s (runs)",
+                    "ms / file",
+                    "as intended",
+                    "broken listed",
+                ],
+                [
+                    [
+                        f"{args.class_files} + {len(BROKEN_FILES)}",
+                        f"{answers:,}",
+                        f"{seconds:.2f} ({args.runs})",
+                        f"{seconds / args.class_files * 1e3:.1f}",
+                        f"{agree}/{answers}",
+                        f"{listed}/{len(BROKEN_FILES)}",
+                    ]
+                ],
+            ),
+            f"\nTarget: {TARGET_CLASS_FILES} files in under {TARGET_SECONDS:g} s (a whole "
+            f"process, Python's start and symconv's import included): {met}.",
+        ]
+    )
+    return text, problems
+
+
 # Reporting ---------------------------------------------------------------------
 
 
@@ -365,7 +484,8 @@ def machine_info(args: argparse.Namespace) -> str:
     cpu = cpu_name()
     return "\n".join(
         [
-            f"- files: {args.files}, runs: {args.runs}, random seed: {args.seed}",
+            f"- files: {args.files}, class files: {args.class_files}, runs: {args.runs}, "
+            f"random seed: {args.seed}",
             f"- python: {platform.python_implementation()} {platform.python_version()}",
             f"- sympy: {sympy.__version__}",
             f"- symconv: {symconv.__version__} from {Path(symconv.__file__).parent}",
@@ -375,15 +495,75 @@ def machine_info(args: argparse.Namespace) -> str:
     )
 
 
+def hostile() -> int:
+    """Table 3: each hostile input of the test suite in a forked child, at the default
+    time limit: seconds and growth of peak memory, against the contract."""
+    import multiprocessing
+    import resource
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_hostile_limits import CASES
+
+    from symconv.answers.checking import TIME_LIMIT
+
+    def child(answer: str, expected: Any, results: Any) -> None:
+        with open("/proc/self/statm") as statm:
+            before = int(statm.read().split()[1]) * resource.getpagesize()
+        start = time.perf_counter()
+        verdict = check(answer, expected)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        results.put((seconds, max(peak - before, 0), verdict.message.splitlines()[0][:60]))
+
+    context = multiprocessing.get_context("fork")
+    rows, worst = [], 0.0
+    for name, (answer, expected) in CASES.items():
+        progress(f"hostile: {name}")
+        results = context.Queue()
+        process = context.Process(target=child, args=(answer, expected, results))
+        process.start()
+        process.join(TIME_LIMIT + 10)
+        if process.is_alive():
+            process.kill()
+            rows.append([name, "killed", "", ""])
+            worst = math.inf
+            continue
+        seconds, memory, message = results.get(timeout=10)
+        worst = max(worst, seconds)
+        rows.append([name, f"{seconds:.2f}", f"{memory / 2**20:.0f}", message.replace("|", "/")])
+    print(f"\n## 3. Hostile answers against the limit ({TIME_LIMIT:g} s + 0.5 s, 1 GB)\n")
+    print(table(["input", "seconds", "MB of peak growth", "verdict"], rows))
+    within = worst <= TIME_LIMIT + 0.5
+    print(f"\nWorst: {worst:.2f} s; " + ("within the limit." if within else "OVER THE LIMIT."))
+    return 0 if within else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--files", type=int, default=60, help="answer files (default 60)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each (default 3)")
     parser.add_argument("--seed", type=int, default=2024, help="random seed of the answers")
     parser.add_argument("--quick", action="store_true", help="12 files, 1 run")
+    parser.add_argument(
+        "--hostile", action="store_true", help="only table 3: hostile answers against the limit"
+    )
+    parser.add_argument(
+        "--class-files", type=int, default=TARGET_CLASS_FILES, help="files of table 4 (200)"
+    )
+    parser.add_argument("--class-only", action="store_true", help="only table 4")
     args = parser.parse_args(argv)
+    if args.hostile:
+        print(machine_info(args))
+        return hostile()
     if args.quick:
-        args.files, args.runs = 12, 1
+        args.files, args.runs, args.class_files = 12, 1, 20
+    if args.class_only:
+        print("# symconv class-marking benchmark\n")
+        print(machine_info(args))
+        text, problems = class_benchmark(args)
+        print(text)
+        print("\n".join(f"- {problem}" for problem in problems[:20]) or "Every file as intended.")
+        return 1 if problems else 0
 
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as folder:
@@ -486,8 +666,14 @@ def main(argv: list[str] | None = None) -> int:
             rows,
         )
     )
+    class_text, class_problems = class_benchmark(args)
+    print(class_text)
     elapsed = time.perf_counter() - START
     print(f"\nTotal wall time {elapsed:.0f} s.")
+    if class_problems:
+        print(f"\n**{len(class_problems)} problems in the class folder:**\n")
+        print("\n".join(f"- {problem}" for problem in class_problems[:20]))
+        return 1
     if mismatches:
         print(f"\n**{len(mismatches)} answers marked other than intended:**\n")
         for name, question, key, status, written in mismatches[:20]:

@@ -20,6 +20,7 @@ from symconv import __version__
 from symconv.errors import SymconvError
 
 if TYPE_CHECKING:
+    from symconv.answers.marking import ClassMarks
     from symconv.layers.conv import Conv
 
 # Each command imports what it uses, so ``symconv derive`` starts without the
@@ -54,8 +55,6 @@ examples:
 
 _CHECK_EXAMPLES = """\
 example answer file (answers.toml):
-  sheet = "weight-sharing"
-  seed = 7
   student = "Ada"
 
   [1a]
@@ -67,8 +66,17 @@ example answer file (answers.toml):
   general = '\\left\\lfloor \\frac{W + 2p - K}{s} \\right\\rfloor + 1'
 
 examples:
+  symconv sheet --answer-template -o answers.toml   the empty file students fill in
   symconv check answers.toml            a line per answer, then the score
   symconv check answers/ --json         a whole class, as JSON
+  symconv check answers/ --csv -o grades.csv        one row per student, for a gradebook
+  symconv check submission/answers.toml --gradescope -o /autograder/results/results.json
+
+exit status:
+  0  every answer of every file is right
+  1  some answer is wrong, missing or unreadable, or some file could not be marked
+  2  nothing could be marked (no readable answer file), or a usage error such as an
+     unknown sheet, a sheet with nothing to mark, or -o into a missing folder
 """
 
 
@@ -330,6 +338,8 @@ def _write(path: Path, latex_source: str, pdf: bool) -> None:
 
 
 def _sheet(args: argparse.Namespace) -> int:
+    if args.answer_template:
+        return _answer_template(args)
     from symconv.present.tex import compile_pdf, write_atomic
     from symconv.sheets import build_sheet, render_sheets, sheet_names
 
@@ -374,26 +384,116 @@ def _sheet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_output(args: argparse.Namespace) -> Path | None:
+    """The ``-o`` file, its folder checked before any marking is done."""
+    if args.output is None:
+        return None
+    path = Path(args.output)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise SymconvError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    if path.is_dir():
+        raise SymconvError(f"cannot write {str(path)!r}: it is a folder")
+    return path
+
+
+def _check_format(args: argparse.Namespace, marks: ClassMarks, folder: bool) -> str:
+    """The marks in the format asked for."""
+    from symconv.answers.reports import (
+        class_text,
+        gradescope_results,
+        gradescope_unmarked,
+        marks_csv,
+        marks_json,
+    )
+
+    if args.gradescope:
+        if marks.reports:
+            return json.dumps(gradescope_results(marks.reports[0]), indent=2) + "\n"
+        return json.dumps(gradescope_unmarked(marks.unmarked[0], marks.sheet), indent=2) + "\n"
+    if args.csv:
+        return marks_csv(marks)
+    if args.json:
+        if folder:
+            return marks_json(marks)
+        return json.dumps(marks.reports[0].as_dict(), indent=2) + "\n"
+    if folder:
+        return class_text(marks)
+    return marks.reports[0].text() + "\n"
+
+
+def _answer_files(folder: Path, sheet: str | None) -> list[Path]:
+    """The folder's answer files, less the instructor's sheet file if it lies there."""
+    from symconv.answers.marking import answer_files
+
+    files = answer_files(folder)
+    if sheet is None or not sheet.endswith(".toml") or not Path(sheet).is_file():
+        return files
+    kept = [file for file in files if not (file.is_file() and file.samefile(sheet))]
+    if not kept:
+        raise SymconvError(f"no answer files (*.toml) in {str(folder)!r} besides the sheet")
+    return kept
+
+
 def _check(args: argparse.Namespace) -> int:
-    from symconv.answers.marking import class_summary, mark_file, reports_json
+    from symconv.answers.marking import mark_files
+    from symconv.present.tex import write_atomic
 
     path = Path(args.answers)
-    if path.is_dir():
-        files = sorted(path.glob("*.toml"))
-        if not files:
-            raise SymconvError(f"no answer files (*.toml) in {str(path)!r}")
-    else:
-        files = [path]
-    reports = [mark_file(file, sheet=args.sheet, seed=args.seed) for file in files]
-    if args.json:
-        print(
-            reports_json(reports) if path.is_dir() else json.dumps(reports[0].as_dict(), indent=2)
+    output = _check_output(args)
+    folder = path.is_dir()
+    if folder and args.gradescope:
+        raise SymconvError(
+            f"--gradescope marks one submission, an answer file; {str(path)!r} is a folder"
         )
+    files = _answer_files(path, args.sheet) if folder else [path]
+    marks = mark_files(files, sheet=args.sheet, seed=args.seed)
+    if not marks.reports and not folder and not args.gradescope:
+        raise SymconvError(marks.unmarked[0].text())
+    text = _check_format(args, marks, folder)
+    if output is None:
+        sys.stdout.write(text)
     else:
-        print("\n\n".join(report.text() for report in reports))
-        if path.is_dir():
-            print("\n" + class_summary(reports))
-    return 0 if all(report.all_right for report in reports) else 1
+        write_atomic(output, text)
+        print(f"wrote {output}", file=sys.stderr)
+    if not marks.reports:
+        if folder:
+            print(
+                f"symconv: error: none of the {len(marks.unmarked)} answer files in "
+                f"{str(path)!r} could be marked",
+                file=sys.stderr,
+            )
+        else:
+            print(f"symconv: error: {marks.unmarked[0].text()}", file=sys.stderr)
+        return 2
+    return 0 if marks.all_right else 1
+
+
+def _answer_template(args: argparse.Namespace) -> int:
+    """``symconv sheet --answer-template``: the empty answer file of a sheet."""
+    clashes = [
+        option
+        for option, given in (
+            ("--handout", args.handout),
+            ("--pdf", args.pdf),
+            ("--variants", args.variants is not None),
+            ("--list", args.list),
+        )
+        if given
+    ]
+    if clashes:
+        raise SymconvError(f"--answer-template writes a TOML answer file; leave out {clashes[0]}")
+    from symconv.answers.answer_template import answer_template
+    from symconv.present.tex import write_atomic
+    from symconv.sheets import build_sheet
+
+    text = answer_template(build_sheet(args.name or DEFAULT_SHEET, seed=args.seed))
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    write_atomic(Path(args.output), text)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
 
 
 def _figure(args: argparse.Namespace) -> int:
@@ -577,6 +677,11 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--author", help="author printed under the title")
     sheet.add_argument("--date", help="date printed under the title")
     sheet.add_argument("--list", action="store_true", help="list the built-in sheets and exit")
+    sheet.add_argument(
+        "--answer-template",
+        action="store_true",
+        help="write the empty answer file (TOML) that students fill in for symconv check",
+    )
     sheet.set_defaults(handler=_sheet)
 
     marking = commands.add_parser(
@@ -584,20 +689,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="mark a file of answers (or a folder of them) against a sheet",
         description="Mark a student's answer file (TOML: one table per question, such as "
         '[1a] with size = "7") against a sheet, every answer checked against what '
-        "symconv derives. A folder marks every *.toml in it and adds a class summary. "
-        "Exit status 0 only when every answer is right.",
+        "symconv derives. A folder marks every *.toml in it and adds a class summary; a "
+        "file that cannot be read (not TOML, not UTF-8, a folder, a broken link) is "
+        "reported in one line and the others are marked all the same. The sheet is "
+        "the one given with --sheet (else the built-in default), never the answer file's "
+        "own; the file's seed chooses the variant unless --seed is given. A problem's "
+        "points = N in the sheet is shared by its answers; otherwise each answer is "
+        "worth one point.",
         epilog=_CHECK_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     marking.add_argument("answers", metavar="ANSWERS", help="an answer file, or a folder of them")
     marking.add_argument(
         "--sheet",
-        metavar="NAME",
-        help="the sheet answered (built-in name or .toml); default: the file's own 'sheet', "
-        f"else {DEFAULT_SHEET}",
+        metavar="NAME|FILE",
+        help=f"the sheet answered: a built-in name or your .toml file (default: {DEFAULT_SHEET})",
     )
-    marking.add_argument("--seed", type=_seed, metavar="N", help="the variant answered")
-    marking.add_argument("--json", action="store_true", help="print the marks as JSON")
+    marking.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="N",
+        help="the variant answered (default: each file's own seed, else the sheet itself)",
+    )
+    formats = marking.add_mutually_exclusive_group()
+    formats.add_argument("--json", action="store_true", help="the marks as JSON")
+    formats.add_argument(
+        "--csv",
+        action="store_true",
+        help="one row per file for a gradebook: points per answer, score, total, error",
+    )
+    formats.add_argument(
+        "--gradescope",
+        action="store_true",
+        help="Gradescope's autograder results.json for one answer file (not a folder)",
+    )
+    marking.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE, whole or not at all (its folder must exist) instead of "
+        "standard output",
+    )
     marking.set_defaults(handler=_check)
     return parser
 

@@ -66,6 +66,13 @@ FAR_OR_AT_ONE_POINT = {
         SIZE,
     ),
     "10^6 + 1": (BASE + r" + \lfloor W/1000001 \rfloor", SIZE),
+    "10^20": (BASE + r" + \lfloor W/10^{20} \rfloor", SIZE),
+    "10^90": (BASE + r" + \lfloor W/10^{90} \rfloor", SIZE),
+    "W p beyond 10^40": (BASE + r" + \lfloor W p/10^{40} \rfloor", SIZE),
+    "one point of two symbols": (
+        BASE + r" + \lfloor 1/((W - 499)^2 + (p - 997)^2 + 1) \rfloor",
+        SIZE,
+    ),
     "a big stride": (BASE + r" + \lfloor s/999999 \rfloor", SIZE),
 }
 
@@ -141,6 +148,17 @@ def test_a_polynomial_decision_draws_fresh_points_on_every_call(monkeypatch: pyt
     assert first and drawn and first != drawn
 
 
+@pytest.mark.parametrize("bits", [31, 61, 89, 107, 127, 521])
+def test_a_coefficient_off_by_a_mersenne_prime_is_wrong(bits: int):
+    # Modulo a fixed prime these would vanish; the prime is drawn afresh too.
+    prime = 2**bits - 1
+    assert sympy.isprime(prime)
+    x_1 = Symbol("x_1")
+    verdict = check(ELEMENT + prime * x_1, ELEMENT)
+    assert_not_right(verdict)
+    assert_not_right(check(sympy.latex(ELEMENT + prime * x_1), ELEMENT))
+
+
 def test_a_huge_power_that_equals_the_expected_polynomial_is_right():
     x = sorted(ELEMENT.free_symbols, key=str)[-1]
     answer = ELEMENT + (x + 1) ** 300 - (x + 1) ** 300
@@ -197,6 +215,7 @@ def test_every_point_the_search_visits_fits_the_kernel_on_every_axis():
     domain = Domain([H, K, W, p, s], [1001])
     points = list(domain.grid())[:500]
     rng = random.Random(3)
+    points += list(domain.special())
     probes = domain.probes(rng)
     points += [next(probes) for _ in range(2000)]
     for point in points:
@@ -208,7 +227,8 @@ def test_every_point_the_search_visits_fits_the_kernel_on_every_axis():
 def test_the_search_visits_sizes_of_every_magnitude_and_the_answers_constants():
     domain = Domain([W], [997])
     probes = domain.probes(random.Random(5))
-    seen = {int(next(probes)[W]) for _ in range(3000)}
+    seen = {int(point[W]) for point in domain.special()}
+    seen |= {int(next(probes)[W]) for _ in range(3000)}
     assert {996, 997, 998, 1001, 10**6}.issubset(seen)
     assert max(seen) >= 10**9
     assert {int(math.log10(v)) for v in seen if v > 0} >= set(range(10))

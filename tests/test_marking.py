@@ -308,9 +308,9 @@ def test_a_folder_gives_every_report_and_a_class_summary(tmp_path: Path, capsys)
     status, out, err = run(["check", str(folder)], capsys)
     assert (status, err) == (1, "")
     total = len(marked(DEFAULT))
-    summary = out[out.index("student ") :]
+    summary = out[out.index("answer files marked") :]
     for name, change in students.items():
-        score = rf"^{name}\s+{total - len(change)}/{total}$"
+        score = rf"^{name}\s+{total - len(change)}/{total}\s+{total - len(change)}/{total}$"
         assert re.search(score, summary, re.MULTILINE), (score, summary)
     for question, answer in marked(DEFAULT):
         right = sum((question, answer.key) not in change for change in students.values())
@@ -352,9 +352,10 @@ BAD_FILES: dict[str, Callable[[Path], Path]] = {
     "missing file": lambda d: d / "missing.toml",
     "empty folder": lambda d: _mkdir(d / "empty"),
     "not utf-8": lambda d: _write_bytes(d / "latin1.toml", b'[1a]\nsize = "\xe9"\n'),
-    "unknown sheet": lambda d: _write(d / "s.toml", 'sheet = "no-such-sheet"\n'),
     "bad seed": lambda d: _write(d / "s.toml", 'seed = "seven"\n'),
-    "student not text": lambda d: _write(d / "s.toml", "student = 3\n"),
+    "a folder named x.toml": lambda d: _mkdir(d / "x.toml"),
+    "dangling link": lambda d: _symlink(d / "dangling.toml", d / "nowhere.toml"),
+    "symlink loop": lambda d: _symlink(d / "loop.toml", d / "loop.toml"),
 }
 
 
@@ -365,6 +366,11 @@ def _write(path: Path, text: str) -> Path:
 
 def _write_bytes(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
+    return path
+
+
+def _symlink(path: Path, target: Path) -> Path:
+    path.symlink_to(target)
     return path
 
 
@@ -403,3 +409,14 @@ def test_a_malformed_answer_is_marked_not_a_crash(tmp_path: Path, capsys, answer
     assert status == 1, err
     assert "Traceback" not in err
     assert line_of(out, "1f", "general").split()[0] in ("unreadable", "wrong")
+
+
+@pytest.mark.parametrize("answer", [r"\bmod(W, s)", r"\left(W\right", "1.41e0", "7 = 9"])
+def test_an_answer_that_once_escaped_check_is_marked_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], answer: str
+):
+    path = answer_file(tmp_path / "odd.toml", DEFAULT, change={("1f", "general"): answer})
+    status, out, err = run(["check", str(path)], capsys)
+    assert (status, err) == (1, ""), err
+    assert "Traceback" not in out
+    assert not line_of(out, "1f", "general").startswith("right")

@@ -261,6 +261,8 @@ def test_shapes_in_the_ways_students_write_them(template: str):
         (r"\frac{1}{0}", ELEMENT),
         ("k1_2", ELEMENT),
         ("max()", SIZE),
+        ("W = (1, 2)", SIZE),
+        (r"M = \begin{bmatrix} 1 \end{bmatrix}", SIZE),
     ],
 )
 def test_nothing_escapes_check(answer: str, expected: Any):

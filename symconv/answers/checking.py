@@ -19,10 +19,11 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from sympy import Basic, Expr, Integer, MatrixBase, Max, Min, Rational, Symbol
+from sympy import Basic, Expr, Integer, MatrixBase, Max, Min, Mod, Rational, Symbol
 
 from symconv.answers import feedback
 from symconv.answers.deciding import Undecidable, decide
+from symconv.answers.evaluation import integer_functions
 from symconv.answers.lexing import AnswerSyntaxError
 from symconv.answers.limits import Deadline, Interrupted, OutOfTime, alarm
 from symconv.answers.reading import read_expression
@@ -97,8 +98,7 @@ def _check(
         return wrong(str(error))
     except Undecidable:
         return undecided("the formulas cannot be evaluated exactly on their domain")
-    except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError, IndexError,
-            RecursionError, MemoryError) as error:  # fmt: skip
+    except Exception as error:  # RecursionError and MemoryError included
         # Whatever SymPy raises on a strange answer is a verdict, never an escape.
         return undecided(f"the check failed on this answer ({type(error).__name__})")
 
@@ -263,7 +263,7 @@ def _differing(given: MatrixBase, expected: MatrixBase, deadline: Deadline) -> l
 
 
 def renamed(expr: Expr, mapping: dict[Basic, Basic]) -> Expr:
-    """``expr.xreplace(mapping)``, keeping a long max or min unevaluated as it was read."""
+    """``expr.xreplace(mapping)``, keeping max, min and Mod unevaluated as they were read."""
     if not mapping or not isinstance(expr, Basic):
         return expr
     if expr in mapping:
@@ -273,7 +273,7 @@ def renamed(expr: Expr, mapping: dict[Basic, Basic]) -> Expr:
     args = [renamed(arg, mapping) for arg in expr.args]
     if all(new is old for new, old in zip(args, expr.args, strict=True)):
         return expr
-    if isinstance(expr, Max | Min) and len(args) > 8:
+    if isinstance(expr, Max | Min | Mod):
         return expr.func(*args, evaluate=False)
     return expr.func(*args)
 
@@ -291,11 +291,13 @@ def _check_formula(answer: Any, expected: Expr, deadline: Deadline) -> Verdict:
     sides = [renamed(side, mapping) for side in value.sides]
     sides = [side for side in sides if not _is_name(side, expected)] or sides[-1:]
     note = f" (note: {'; '.join(notes)})" if notes else ""
-    verdicts = [_check_side(side, expected, deadline, note) for side in sides]
-    for verdict in verdicts:
+    verdicts = []
+    for side in sides:  # every side must be right; the first wrong one is the verdict
+        verdict = _check_side(side, expected, deadline, note)
         if not verdict.ok:
             return verdict
-    return min(verdicts, key=lambda v: v.proved)
+        verdicts.append(verdict)
+    return min(verdicts, key=lambda v: v.proved)  # evidence, if any side rests on it
 
 
 def _check_side(given: Expr, expected: Expr, deadline: Deadline, note: str) -> Verdict:
@@ -320,12 +322,7 @@ def _check_side(given: Expr, expected: Expr, deadline: Deadline, note: str) -> V
             f"(its symbols: {names or 'none'})"
         )
     point = decision.point
-    if point is not None and (hint is None or not _polynomial(expected, given)):
+    polynomial = not (integer_functions(expected) or integer_functions(given))
+    if point is not None and (hint is None or not polynomial):
         message += feedback.at_point(point, given, expected)
     return wrong(message + note, feedback.named(point), answer=given)
-
-
-def _polynomial(*exprs: Expr) -> bool:
-    from symconv.answers.evaluation import integer_functions
-
-    return not any(integer_functions(e) for e in exprs)

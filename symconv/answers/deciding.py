@@ -1,7 +1,7 @@
 """Deciding whether two formulas are equal, and how sure the decision is.
 
 Polynomials and other rational functions (output elements, matrix entries) are
-decided at random points modulo a 127-bit prime, drawn afresh on every call:
+decided at random points modulo a random 127-bit prime, both drawn afresh on every call:
 two different ones agree at such a point with probability at most their degree
 divided by the prime (Schwartz-Zippel), and three points are tried, so a wrong
 "equal" has a chance far below 1e-12. Formulas with floor, ceiling, ``Mod``,
@@ -25,28 +25,33 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sympy import Add, Expr, Max, Min, Mul, Number, Pow, Symbol, expand
+from sympy import Add, Expr, Max, Min, Mod, Mul, Number, Pow, Symbol, expand
 
 from symconv.answers.domain import GRID_POINTS, Domain, constants_of
 from symconv.answers.evaluation import (
-    PRIME,
     Skip,
     exact,
     is_rational_function,
     modular,
+    random_prime,
 )
 from symconv.answers.limits import MAX_TERMS, Deadline, OutOfTime
 
 __all__ = ["Decision", "Undecidable", "decide"]
 
 #: Random points a rational function is evaluated at (each wrong "equal" has a
-#: chance of at most degree / PRIME).
+#: chance of at most degree / 2**(PRIME_BITS - 1)).
 MODULAR_POINTS = 3
-#: Largest degree bound decided modulo PRIME (degree / PRIME stays below 1e-12).
+#: Largest degree bound decided modulo a prime (degree / prime stays below 1e-12).
 MAX_MODULAR_DEGREE = 10**20
 #: Points times symbols visited at most looking for a small counterexample of a
 #: wrong polynomial.
 COUNTEREXAMPLE_COST = 100_000
+#: Max, min and Mod in a difference that an expansion may rebuild (each costs SymPy
+#: milliseconds to a second).
+MAX_REBUILT = 6
+#: Points of the small grid visited before the formulas' own constants.
+SMALL_GRID_POINTS = 400
 #: Points of the search beyond the grid for integer formulas.
 PROBES = 3_000
 
@@ -99,15 +104,16 @@ def decide(
 def _modular_equal(given: Expr, expected: Expr, symbols: list[Symbol], deadline: Deadline) -> bool:
     if degree_bound(given) + degree_bound(expected) > MAX_MODULAR_DEGREE:
         raise Undecidable
+    prime = random_prime()
     try:
-        f, g = modular(given), modular(expected)
-    except Skip:
+        f, g = modular(given, prime), modular(expected, prime)
+    except (Skip, ValueError):  # ValueError: a denominator divisible by the prime
         raise Undecidable from None
     rng = random.SystemRandom()
     compared = 0
     for _ in range(MODULAR_POINTS * 10):
         deadline.tick()
-        point = {s: rng.randrange(PRIME) for s in symbols}
+        point = {s: rng.randrange(prime) for s in symbols}
         try:
             if f(point) != g(point):
                 return False
@@ -153,8 +159,9 @@ def _expansions_agree(given: Expr, expected: Expr, deadline: Deadline) -> bool:
     difference = given - expected
     if terms_bound(difference) > MAX_TERMS or degree_bound(difference) > 64:
         return False
-    if any(len(node.args) > 4 for node in difference.atoms(Max, Min)):
-        return False  # SymPy compares every pair of arguments as it rebuilds them
+    costly = difference.atoms(Max, Min, Mod)
+    if len(costly) > MAX_REBUILT or any(len(node.args) > 4 for node in costly):
+        return False  # SymPy compares arguments and divides polynomials as it rebuilds them
     deadline.tick()
     canonical = difference.replace(
         lambda node: node.is_Function and bool(node.args),
@@ -215,16 +222,26 @@ def _first_difference(
 
 
 def _search(given: Expr, expected: Expr, domain: Domain, deadline: Deadline) -> Decision:
-    point, on_grid = _first_difference(given, expected, domain.grid(), deadline, GRID_POINTS)
-    if point is not None:
-        return Decision(False, point)
-    rng = random.SystemRandom()
-    point, probed = _first_difference(given, expected, domain.probes(rng), deadline, PROBES)
-    if point is not None:
-        return Decision(False, point)
-    if on_grid + probed == 0:
+    """The start of the small grid (for a readable counterexample), the formulas' own
+    constants and magnitudes one symbol at a time, their constants two symbols at a
+    time, the rest of the grid, then random points drawn afresh."""
+    compared = 0
+    grid = domain.grid()
+    stages = (
+        (grid, SMALL_GRID_POINTS),
+        (domain.special(), GRID_POINTS),
+        (domain.pairs(), GRID_POINTS),
+        (grid, GRID_POINTS - SMALL_GRID_POINTS),
+        (domain.probes(random.SystemRandom()), PROBES),
+    )
+    for points, budget in stages:
+        point, count = _first_difference(given, expected, points, deadline, budget)
+        if point is not None:
+            return Decision(False, point)
+        compared += count
+    if compared == 0:
         raise Undecidable
-    return Decision(True, proved=False, points=on_grid + probed)
+    return Decision(True, proved=False, points=compared)
 
 
 def _counterexample(

@@ -24,7 +24,11 @@ from sympy import Expr, Number, Symbol
 __all__ = ["GRID_POINTS", "Domain", "constants_of", "role"]
 
 #: Points of the exhaustive small grid at most.
-GRID_POINTS = 5_000
+GRID_POINTS = 3_000
+#: Largest constant of a formula whose neighbours are visited (its square too).
+LARGEST = 10**100
+#: Constants and neighbours visited two symbols at a time at most.
+MAX_NEIGHBOURS = 12
 
 _SIZE_NAMES = {"W", "H", "N", "n", "w", "h", "i", "o", "L", "C"}
 _KERNEL_NAMES = {"K", "k", "F", "f", "R"}
@@ -101,7 +105,10 @@ class Domain:
             for size in by_role.get("size", [])
             if _parts(size)[0] != "C"  # channels have no kernel
         ]
-        self.special = _special_values(constants)
+        self.special_values = _special_values(constants)
+        self.neighbours = sorted(
+            {c + step for c in constants if 2 <= abs(c) <= LARGEST for step in (-1, 0, 1)}
+        )[:MAX_NEIGHBOURS]
 
     def lowest(self, symbol: Symbol) -> int:
         """The smallest value of a whole-number symbol."""
@@ -154,10 +161,9 @@ class Domain:
         low = self.lowest(symbol)
         return [Fraction(v) for v in range(low, low + top)]
 
-    def probes(self, rng: random.Random) -> Iterator[dict[Symbol, Fraction]]:
-        """Points beyond the grid: the formulas' own constants and their neighbours on
-        one axis at a time, then random points mixing them with sizes of every magnitude.
-        """
+    def special(self) -> Iterator[dict[Symbol, Fraction]]:
+        """The formulas' own constants and their neighbours, and round sizes of every
+        magnitude, on one symbol at a time (the others smallest, then all large)."""
         bases = [
             {s: Fraction(max(self.lowest(s), 1 if self.roles[s] != "padding" else 0))
              for s in self.symbols},
@@ -165,10 +171,26 @@ class Domain:
         ]  # fmt: skip
         for base in bases:
             for symbol in self.symbols:
-                for value in self.special:
+                for value in self.special_values:
                     point = dict(base)
                     point[symbol] = Fraction(value)
                     yield self.repaired(point)
+
+    def pairs(self) -> Iterator[dict[Symbol, Fraction]]:
+        """The formulas' own constants and their neighbours on two symbols at once (a
+        difference at one point, such as ``W = 499`` with ``p = 997``), the others smallest."""
+        base = {
+            s: Fraction(max(self.lowest(s), 1 if self.roles[s] != "padding" else 0))
+            for s in self.symbols
+        }
+        for first, second in itertools.combinations(self.symbols, 2):
+            for a, b in itertools.product(self.neighbours, repeat=2):
+                point = dict(base)
+                point[first], point[second] = Fraction(a), Fraction(b)
+                yield self.repaired(point)
+
+    def probes(self, rng: random.Random) -> Iterator[dict[Symbol, Fraction]]:
+        """Random points mixing the special values with sizes of every magnitude."""
         while True:
             yield self.repaired({s: self._draw(s, rng) for s in self.symbols})
 
@@ -180,11 +202,11 @@ class Domain:
                 return rng.choice(_SMALL_VALUES)
             return Fraction(rng.randint(-(10**9), 10**9), rng.choice((1, 1, 2, 3, 7, 1000)))
         if choice < 0.35:
-            value = rng.choice(self.special)
+            value = rng.choice(self.special_values)
         elif choice < 0.55:
             value = rng.randint(0, 12)
-        else:  # log-uniform: every magnitude up to 10^12
-            value = int(10 ** rng.uniform(0, 12))
+        else:  # log-uniform: every magnitude up to 10^18
+            value = int(10 ** rng.uniform(0, 18))
         if kind == "integer" and rng.random() < 0.5:
             value = -value
         return Fraction(value)
@@ -193,13 +215,13 @@ class Domain:
 def _special_values(constants: Sequence[int]) -> list[int]:
     """Constants of the formulas, their neighbours, and round sizes of every magnitude."""
     values = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10}
-    for exponent in range(2, 13):
+    for exponent in range(2, 31):
         values.update({10**exponent - 1, 10**exponent, 10**exponent + 1})
-    for exponent in range(4, 41, 4):
+    for exponent in range(4, 101, 4):
         values.update({2**exponent - 1, 2**exponent, 2**exponent + 1})
     for constant in constants:
         c = abs(int(constant))
-        if c <= 10**15:
+        if c <= LARGEST:
             values.update({c - 2, c - 1, c, c + 1, c + 2, 2 * c, 2 * c + 1, c * c})
     return sorted(v for v in values if v >= 0)
 

@@ -3,31 +3,41 @@
 :func:`exact` compiles a SymPy formula (``+ * ^``, floor, ceiling, ``Mod``,
 ``max``, ``min``, ``Abs``) into a function of a point that returns a
 :class:`~fractions.Fraction`; :func:`modular` compiles a rational function into
-one that computes it modulo :data:`PRIME`, so a huge power costs a few
+one that computes it modulo a prime, so a huge power costs a few
 multiplications and two different polynomials are told apart at random points
-(Schwartz-Zippel).
+(Schwartz-Zippel). The prime is drawn at random too (:func:`random_prime`), so
+that no answer can be written whose coefficients differ by a multiple of it.
 
 >>> from sympy import symbols, floor
 >>> W, s = symbols("W s")
 >>> exact(floor(W / s) + 1)({W: 7, s: 2})
 Fraction(4, 1)
->>> modular(W**100 - W**100 + 3)({W: 12345})
+>>> modular(W**100 - W**100 + 3, random_prime())({W: 12345})
 3
 """
 
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 
-from sympy import Abs, Add, Expr, Max, Min, Mod, Mul, Number, Pow, Symbol, ceiling, floor
+from sympy import Abs, Add, Expr, Max, Min, Mod, Mul, Number, Pow, Symbol, ceiling, floor, nextprime
 
-__all__ = ["PRIME", "Skip", "exact", "integer_functions", "is_rational_function", "modular"]
+__all__ = [
+    "PRIME_BITS",
+    "Skip",
+    "exact",
+    "integer_functions",
+    "is_rational_function",
+    "modular",
+    "random_prime",
+]
 
-#: The prime of modular evaluation (2**127 - 1): a wrong polynomial of degree d
-#: vanishes at a random point with probability at most d / PRIME.
-PRIME = 2**127 - 1
+#: Bits of the primes of modular evaluation: a wrong polynomial of degree d
+#: vanishes at a random point with probability at most d / 2**(PRIME_BITS - 1).
+PRIME_BITS = 127
 #: Bits of any number the exact evaluator builds; beyond, the point is skipped.
 MAX_BITS = 4096
 #: Largest exponent the modular evaluator takes (a bound on the degree it decides).
@@ -131,29 +141,35 @@ def _bits(value: Fraction) -> int:
     return max(value.numerator.bit_length(), value.denominator.bit_length())
 
 
-def modular(expr: Expr) -> Callable[[Mapping[Symbol, int]], int]:
-    """An evaluator of a rational function modulo :data:`PRIME`.
+def random_prime() -> int:
+    """A prime of :data:`PRIME_BITS` bits drawn afresh from the operating system's randomness."""
+    start = random.SystemRandom().randrange(2 ** (PRIME_BITS - 1), 2**PRIME_BITS - 2**64)
+    return int(nextprime(start))
+
+
+def modular(expr: Expr, prime: int) -> Callable[[Mapping[Symbol, int]], int]:
+    """An evaluator of a rational function modulo ``prime``.
 
     Raises:
         Skip: The formula is not a rational function (or has a huge exponent);
             the evaluator raises it at a point where a denominator vanishes.
     """
     if isinstance(expr, Symbol):
-        return lambda values: values[expr] % PRIME
+        return lambda values: values[expr] % prime
     if isinstance(expr, Number):
         if not expr.is_Rational:
             raise Skip
-        constant = int(expr.p) * pow(int(expr.q), -1, PRIME) % PRIME
+        constant = int(expr.p) * pow(int(expr.q), -1, prime) % prime
         return lambda values: constant
-    parts = [modular(arg) for arg in expr.args]
+    parts = [modular(arg, prime) for arg in expr.args]
     if isinstance(expr, Add):
-        return lambda values: sum(f(values) for f in parts) % PRIME
+        return lambda values: sum(f(values) for f in parts) % prime
     if isinstance(expr, Mul):
 
         def product(values: Mapping[Symbol, int]) -> int:
             result = 1
             for f in parts:
-                result = result * f(values) % PRIME
+                result = result * f(values) % prime
             return result
 
         return product
@@ -164,7 +180,7 @@ def modular(expr: Expr) -> Callable[[Mapping[Symbol, int]], int]:
             b = base(values)
             if b == 0 and exponent < 0:
                 raise Skip
-            return pow(b, exponent, PRIME)
+            return pow(b, exponent, prime)
 
         return power
     raise Skip

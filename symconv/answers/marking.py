@@ -1,28 +1,47 @@
 """Marking answer files against a sheet: one student, or a whole class.
 
-An answer file is TOML. It may say which sheet and variant it answers, then
-holds one table per question with one entry per answer::
+An answer file is TOML: a header, then one table per question with one entry
+per answer::
 
-    sheet = "weight-sharing"   # a built-in name or a .toml sheet; the default
-    seed = 7                   # the variant, if the class had variants
     student = "Ada Lovelace"
+    seed = 7                   # the variant, if the class had variants
 
     [1a]
     size = "7"
     first = "k_1 x_1 + k_2 x_2 + k_3 x_3"
     last = 'k_1 x_7 + k_2 x_8 + k_3 x_9'
 
-The answers are read by :mod:`symconv.answers.reading` (never evaluated) and checked by
-:func:`symconv.check` against what the engine derives for that sheet and
-variant. Free-text questions are listed but not marked.
+The sheet is the instructor's choice (``sheet=``, else the built-in default),
+never the file's: a ``sheet = ...`` line in the file only earns a note when it
+names another sheet. The file's ``seed`` chooses the variant unless the
+instructor gives one. The answers are read by :mod:`symconv.answers.reading`
+(never evaluated) and checked by :func:`symconv.check` against what the engine
+derives for that sheet and variant. Free-text questions are listed, not marked.
+
+Points: a problem's ``points`` in the sheet is shared equally by its marked
+answers; without it every answer is worth one point.
+
+A class is marked file by file: a file that cannot be read (not TOML, not
+UTF-8, a folder, a dangling link...) becomes an :class:`Unmarked` line with
+its reason, and the other students are marked all the same.
+
+>>> from symconv.sheets import build_sheet
+>>> sheet = build_sheet()
+>>> report = mark_answers({"1a": {"size": str(sheet.problem("1a").answer("size").value)}})
+>>> report.right, report.score
+(1, Fraction(1, 1))
 """
 
 from __future__ import annotations
 
-import json
+import errno
+import os
+import re
+import stat
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from functools import cache, lru_cache
 from pathlib import Path
@@ -32,24 +51,85 @@ from symconv.answers.checking import check
 from symconv.answers.verdict import Verdict
 from symconv.errors import SymconvError
 from symconv.sheets import DEFAULT_SHEET, build_sheet
-from symconv.sheets.model import Sheet
+from symconv.sheets.model import Problem, Sheet
 
 __all__ = [
+    "AnswerFileError",
+    "ClassMarks",
     "Mark",
     "Report",
-    "class_summary",
+    "Unmarked",
+    "answer_files",
+    "answer_points",
     "mark_answers",
     "mark_file",
+    "mark_files",
+    "marking_sheet",
+    "one_line",
+    "points_number",
+    "points_text",
     "read_answer_file",
 ]
 
 Status = Literal["right", "wrong", "missing", "unreadable", "undecided", "not marked"]
 _HEADER_KEYS = {"sheet", "seed", "student"}
+#: Answer files larger than this are refused unread (a class's files are a few kB).
+MAX_ANSWER_FILE_BYTES = 1_000_000
+
+
+class AnswerFileError(SymconvError):
+    """An answer file cannot be marked; ``reason`` says why, without the file's name."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"answer file {source!r}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    r"""Text a student controls (a name, a key, a file name) made safe for one line of a
+    terminal: whitespace runs as one space, control characters (escapes) as ``?``.
+
+    >>> one_line("Ada\nLovelace\x1b[31m")
+    'Ada Lovelace?[31m'
+    """
+    return _UNPRINTABLE.sub("?", " ".join(text.split()))
+
+
+def points_text(points: Fraction) -> str:
+    """Points as people write them: ``2``, ``1.5``, ``0.25``; a repeating decimal
+    to two places (``0.33``).
+
+    >>> [points_text(Fraction(n, d)) for n, d in [(2, 1), (3, 2), (1, 4), (1, 3)]]
+    ['2', '1.5', '0.25', '0.33']
+    """
+    if points.denominator == 1:
+        return str(points.numerator)
+    denominator = points.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator == 1:  # a terminating decimal: exact
+        exact = Decimal(points.numerator) / Decimal(points.denominator)
+        return format(exact.normalize(), "f")
+    return f"{float(points):.2f}".rstrip("0").rstrip(".")
+
+
+def points_number(points: Fraction) -> int | float:
+    """Points for JSON: an integer when whole, else a float."""
+    return points.numerator if points.denominator == 1 else round(float(points), 6)
 
 
 @dataclass(frozen=True)
 class Mark:
-    """The mark of one answer."""
+    """The mark of one answer.
+
+    Attributes:
+        points: What the answer is worth (0 for one that is not marked).
+    """
 
     question: str
     key: str
@@ -57,6 +137,17 @@ class Mark:
     status: Status
     message: str = ""
     counterexample: dict[str, int | Fraction] | None = None
+    points: Fraction = Fraction(1)
+
+    @property
+    def marked(self) -> bool:
+        """The answer counts (free text and answers too large to check do not)."""
+        return self.status != "not marked"
+
+    @property
+    def earned(self) -> Fraction:
+        """The points given: all of them when right, none otherwise."""
+        return self.points if self.status == "right" else Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -72,19 +163,34 @@ class Report:
     notes: tuple[str, ...] = field(default=())
 
     @property
-    def score(self) -> int:
+    def score(self) -> Fraction:
+        """Points earned."""
+        return sum((mark.earned for mark in self.marks), Fraction(0))
+
+    @property
+    def total(self) -> Fraction:
+        """Points that could be earned (free text is not marked)."""
+        return sum((mark.points for mark in self.marks if mark.marked), Fraction(0))
+
+    @property
+    def right(self) -> int:
         """Answers that are right."""
         return sum(mark.status == "right" for mark in self.marks)
 
     @property
-    def total(self) -> int:
-        """Answers that are marked (free text is not)."""
-        return sum(mark.status != "not marked" for mark in self.marks)
+    def marked(self) -> int:
+        """Answers that are marked."""
+        return sum(mark.marked for mark in self.marks)
 
     @property
     def all_right(self) -> bool:
         """Every marked answer is right."""
-        return self.score == self.total
+        return self.right == self.marked
+
+    @property
+    def name(self) -> str:
+        """Who wrote it, on one line: the student's name, else the file's name."""
+        return one_line(self.student or Path(self.source).stem)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON (a learning platform's import)."""
@@ -93,29 +199,83 @@ class Report:
             "student": self.student,
             "sheet": self.sheet,
             "seed": self.seed,
-            "score": self.score,
-            "total": self.total,
-            "marks": [_plain(asdict(mark)) for mark in self.marks],
+            "score": points_number(self.score),
+            "total": points_number(self.total),
+            "right": self.right,
+            "marked": self.marked,
+            "marks": [_plain(mark) for mark in self.marks],
             "ignored": list(self.ignored),
             "notes": list(self.notes),
         }
 
     def text(self) -> str:
-        """A line per answer, then the score, for a terminal."""
+        """A line per answer (status, points, feedback), then the score, for a terminal."""
         width = max((len(f"{m.question} {m.key}") for m in self.marks), default=0)
         lines = [
-            f"{self.student or self.source}: sheet {self.sheet}"
+            f"{self.name}: sheet {self.sheet}"
             + (f", variant {self.seed}" if self.seed is not None else "")
         ]
         for mark in self.marks:
             where = f"{mark.question} {mark.key}".ljust(width)
             first = mark.message.splitlines()[0].removeprefix("Wrong: ") if mark.message else ""
-            detail = f"  {first}" if mark.status != "right" and first else ""
-            lines.append(f"  {where}  {mark.status}{detail}")
-        lines.extend(f"  ignored: {item}" for item in self.ignored)
-        lines.extend(f"  note: {item}" for item in self.notes)
-        lines.append(f"  score {self.score}/{self.total}")
+            detail = f"  {one_line(first)}" if mark.status != "right" and first else ""
+            points = f"{points_text(mark.earned)}/{points_text(mark.points)}" if mark.marked else ""
+            lines.append(f"  {where}  {mark.status:10} {points:>5}{detail}".rstrip())
+        lines.extend(f"  ignored: {one_line(item)}" for item in self.ignored)
+        lines.extend(f"  note: {one_line(item)}" for item in self.notes)
+        lines.append(
+            f"  score {points_text(self.score)}/{points_text(self.total)} "
+            f"({self.right} of {self.marked} answers right)"
+        )
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Unmarked:
+    """An answer file that could not be marked, and why."""
+
+    source: str
+    reason: str
+
+    @property
+    def name(self) -> str:
+        """The file's name."""
+        return Path(self.source).name
+
+    def text(self) -> str:
+        """One line: the file, then why."""
+        return one_line(f"{self.source}: not marked: {self.reason}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return {"source": self.source, "error": self.reason}
+
+
+@dataclass(frozen=True)
+class ClassMarks:
+    """Every answer file of a class: the reports, and the files that could not be marked."""
+
+    sheet: Sheet
+    reports: tuple[Report, ...]
+    unmarked: tuple[Unmarked, ...] = ()
+
+    @property
+    def all_right(self) -> bool:
+        """Every file was marked and every answer in it is right."""
+        return bool(self.reports) and not self.unmarked and all(r.all_right for r in self.reports)
+
+
+def _plain(mark: Mark) -> dict[str, Any]:
+    """A mark as JSON data: points as numbers, a fractional counterexample value as text."""
+    data = asdict(mark)
+    data["points"] = points_number(mark.points)
+    data["earned"] = points_number(mark.earned)
+    if mark.counterexample:
+        data["counterexample"] = {
+            name: value if isinstance(value, int) else str(value)
+            for name, value in mark.counterexample.items()
+        }
+    return data
 
 
 def _check(answer: Any, expected: Any) -> Verdict:
@@ -131,20 +291,13 @@ def _remembered(answer: str, expected: Any) -> Verdict:
     return check(answer, expected)
 
 
-def _plain(mark: dict[str, Any]) -> dict[str, Any]:
-    """A mark as JSON data: a fractional value of a counterexample as text (``1/2``)."""
-    if mark["counterexample"]:
-        mark["counterexample"] = {
-            name: value if isinstance(value, int) else str(value)
-            for name, value in mark["counterexample"].items()
-        }
-    return mark
-
-
 def _sheet(name: str, seed: int | None) -> Sheet:
     """The derived sheet, cached while its file (if it is one) is unchanged."""
     path = Path(name)
-    stamp = path.stat().st_mtime_ns if name.endswith(".toml") and path.exists() else None
+    try:
+        stamp = path.stat().st_mtime_ns if name.endswith(".toml") else None
+    except OSError:
+        stamp = None  # build_sheet says what is wrong with it
     return _derived(name, seed, stamp)
 
 
@@ -153,78 +306,130 @@ def _derived(name: str, seed: int | None, stamp: int | None) -> Sheet:
     return build_sheet(name, seed=seed)
 
 
+def _marked(problem: Problem) -> list[str]:
+    """Keys of the problem's answers that are marked."""
+    if problem.kind == "text":
+        return []
+    return [answer.key for answer in problem.answers if answer.value is not None]
+
+
+def answer_points(problem: Problem) -> dict[str, Fraction]:
+    """What each marked answer of a problem is worth: its ``points`` shared equally,
+    else one point each.
+
+    >>> from symconv.sheets import build_sheet
+    >>> answer_points(build_sheet().problem("1a"))
+    {'size': Fraction(1, 1), 'first': Fraction(1, 1), 'last': Fraction(1, 1)}
+    """
+    keys = _marked(problem)
+    share = Fraction(1) if problem.points is None else problem.points / max(len(keys), 1)
+    return dict.fromkeys(keys, share)
+
+
+def marking_sheet(sheet: str | Path | None = None, seed: int | None = None) -> Sheet:
+    """The instructor's sheet (the built-in default if ``None``), checked to have
+    something to mark.
+
+    Raises:
+        SymconvError: The sheet cannot be built, or it has only free-text problems.
+    """
+    name = str(sheet) if sheet is not None else DEFAULT_SHEET
+    derived = _sheet(name, seed)
+    if not any(_marked(problem) for problem in derived.problems()):
+        raise SymconvError(
+            f"sheet {derived.name!r} has nothing to mark: its problems are free text only"
+        )
+    return derived
+
+
+def _blank(given: Any) -> bool:
+    """No answer: the key is absent, or left empty as the answer template has it."""
+    return given is None or (isinstance(given, str) and not given.strip())
+
+
+def _variant(
+    answers: Mapping[str, Any], seed: int | None, source: str
+) -> tuple[int | None, list[str]]:
+    """The variant to mark against, and a note when the instructor's seed overrides the file's."""
+    written = answers.get("seed")
+    if seed is not None:
+        notes = []
+        if written is not None and written != seed:
+            notes.append(f"the file names seed {written!r}; marked against seed {seed}")
+        return seed, notes
+    if written is not None and (isinstance(written, bool) or not isinstance(written, int)):
+        raise AnswerFileError(source, f"seed must be a whole number, got {written!r}")
+    return written, []
+
+
 def mark_answers(
-    answers: dict[str, Any],
+    answers: Mapping[str, Any],
     *,
-    sheet: str | None = None,
+    sheet: str | Path | None = None,
     seed: int | None = None,
     source: str = "answers",
 ) -> Report:
     """Mark parsed answers (the TOML tables) against a sheet.
 
-    ``sheet`` and ``seed`` override what the answers name themselves.
+    ``sheet`` is the instructor's (default: the built-in sheet); the file's own
+    ``sheet`` is only compared with it. ``seed`` overrides the file's ``seed``.
 
     Raises:
-        SymconvError: The sheet or variant cannot be built, or the header is malformed.
+        AnswerFileError: The file's seed is not a whole number.
+        SymconvError: The sheet or variant cannot be built, or has nothing to mark.
     """
-    name = sheet or answers.get("sheet") or DEFAULT_SHEET
-    if not isinstance(name, str):
-        raise SymconvError(f"{source}: sheet must be a sheet name or a .toml path")
-    variant = seed if seed is not None else answers.get("seed")
-    notes = []
-    if seed is not None and answers.get("seed") not in (None, seed):
-        notes.append(f"the file names seed {answers['seed']!r}; marked against seed {seed}")
-    if variant is not None and (isinstance(variant, bool) or not isinstance(variant, int)):
-        raise SymconvError(f"{source}: seed must be an integer, got {variant!r}")
+    name = str(sheet) if sheet is not None else DEFAULT_SHEET
+    variant, notes = _variant(answers, seed, source)
+    derived = marking_sheet(name, variant)
+    named = answers.get("sheet")
+    if named is not None and not (
+        isinstance(named, str) and named in (name, derived.name, f"{derived.name}.toml")
+    ):
+        notes.append(f"the file names sheet {named!r}; marked against {derived.name}")
     student = answers.get("student", "")
     if not isinstance(student, str):
-        raise SymconvError(f"{source}: student must be text")
-    derived = _sheet(name, variant)
+        notes.append(f"student should be text in quotes, got {student!r}")
+        student = ""
     marks = []
     known = set()
     for problem in derived.problems():
         given = answers.get(problem.id, {})
         if not isinstance(given, dict):
             given = {}
+        points = answer_points(problem)
         for answer in problem.answers:
             known.add((problem.id, answer.key))
+            where = (problem.id, answer.key, answer.label)
             if problem.kind == "text":
-                marks.append(Mark(problem.id, answer.key, answer.label, "not marked"))
-                continue
-            if answer.key not in given:
-                marks.append(Mark(problem.id, answer.key, answer.label, "missing", "no answer"))
-                continue
-            if answer.value is None:
+                marks.append(Mark(*where, "not marked", points=Fraction(0)))
+            elif answer.value is None:
                 marks.append(
                     Mark(
-                        problem.id,
-                        answer.key,
-                        answer.label,
-                        "not marked",
-                        "too large to mark entry by entry",
+                        *where, "not marked", "too large to mark entry by entry", None, Fraction(0)
                     )
                 )
-                continue
-            verdict = _check(given[answer.key], answer.value)
-            status: Status = (
-                "right"
-                if verdict.ok
-                else "unreadable"
-                if verdict.unreadable
-                else "undecided"
-                if not verdict.decided
-                else "wrong"
-            )
-            marks.append(
-                Mark(
-                    problem.id,
-                    answer.key,
-                    answer.label,
-                    status,
-                    verdict.message,
-                    verdict.counterexample,
+            elif _blank(given.get(answer.key)):
+                marks.append(Mark(*where, "missing", "no answer", points=points[answer.key]))
+            else:
+                verdict = _check(given[answer.key], answer.value)
+                status: Status = (
+                    "right"
+                    if verdict.ok
+                    else "unreadable"
+                    if verdict.unreadable
+                    else "undecided"
+                    if not verdict.decided
+                    else "wrong"
                 )
-            )
+                marks.append(
+                    Mark(
+                        *where,
+                        status,
+                        verdict.message,
+                        verdict.counterexample,
+                        points[answer.key],
+                    )
+                )
     ignored = [
         f"{question} {key}" if isinstance(table, dict) else question
         for question, table in answers.items()
@@ -233,8 +438,38 @@ def mark_answers(
         if (question, key) not in known
     ]
     return Report(
-        source, student, Path(name).stem, variant, tuple(marks), tuple(ignored), tuple(notes)
+        source, student, derived.name, variant, tuple(marks), tuple(ignored), tuple(notes)
     )
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why ``path`` is not a file to read, in a few words; ``None`` if it is one."""
+    try:
+        info = path.stat()
+    except OSError as problem:
+        if problem.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        if path.is_symlink():
+            return f"a dangling symbolic link (to {os.readlink(path)!r})"
+        if problem.errno == errno.ENOENT:
+            return "no such file"
+        return f"cannot be read: {problem.strerror}"
+    if stat.S_ISDIR(info.st_mode):
+        return "a folder, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (a pipe, socket or device)"
+    if info.st_size > MAX_ANSWER_FILE_BYTES:
+        return f"too large ({info.st_size:,} bytes; at most {MAX_ANSWER_FILE_BYTES:,})"
+    return None
+
+
+def _toml_reason(problem: tomllib.TOMLDecodeError) -> str:
+    """tomllib's message with where first: ``not valid TOML at line 2, column 5: ...``."""
+    message = str(problem)
+    head, _, where = message.rpartition(" (at ")
+    if head and where.endswith(")"):
+        return f"not valid TOML at {where[:-1]}: {head}"
+    return f"not valid TOML: {message}"
 
 
 def read_answer_file(path: Path) -> dict[str, Any]:
@@ -242,56 +477,78 @@ def read_answer_file(path: Path) -> dict[str, Any]:
     (``9.9883e10`` keeps its five significant digits), nothing in it is executed.
 
     Raises:
-        SymconvError: The file cannot be read or is not valid TOML.
+        AnswerFileError: The file cannot be read, is not UTF-8 or not valid TOML;
+            its ``reason`` says which in a few words (a folder, a symbolic link
+            loop, a dangling link, not valid TOML at line N...).
     """
+    source = str(path)
+    reason = _unreadable(path)
+    if reason is not None:
+        raise AnswerFileError(source, reason)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as problem:
-        raise SymconvError(f"cannot read answer file {str(path)!r}: {problem.strerror}") from None
-    except UnicodeDecodeError:
-        raise SymconvError(f"answer file {str(path)!r} is not UTF-8 text") from None
+        raise AnswerFileError(source, f"cannot be read: {problem.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        line = data.count(b"\n", 0, problem.start) + 1
+        raise AnswerFileError(
+            source, f"not UTF-8 text (byte 0x{data[problem.start]:02x} on line {line})"
+        ) from None
     try:
         return tomllib.loads(text, parse_float=str)
     except tomllib.TOMLDecodeError as problem:
-        raise SymconvError(f"answer file {str(path)!r} is not valid TOML: {problem}") from None
+        raise AnswerFileError(source, _toml_reason(problem)) from None
+    except RecursionError:
+        raise AnswerFileError(source, "not readable TOML: nested too deeply") from None
 
 
-def mark_file(path: Path, *, sheet: str | None = None, seed: int | None = None) -> Report:
-    """Mark one answer file.
+def mark_file(path: Path, *, sheet: str | Path | None = None, seed: int | None = None) -> Report:
+    """Mark one answer file against the instructor's ``sheet`` (default: the built-in one).
 
     Raises:
-        SymconvError: The file cannot be read or is not valid TOML.
+        AnswerFileError: The file cannot be read, is not valid TOML, or its seed is malformed.
+        SymconvError: The sheet or its variant cannot be built.
     """
-    answers = read_answer_file(path)
-    named = answers.get("sheet")
-    if sheet is None and isinstance(named, str) and named.endswith(".toml"):
-        # A sheet file named by the answers is found beside them, not where marking runs.
-        answers["sheet"] = str(path.parent / named) if not Path(named).is_absolute() else named
-    return mark_answers(answers, sheet=sheet, seed=seed, source=str(path))
+    return mark_answers(read_answer_file(path), sheet=sheet, seed=seed, source=str(path))
 
 
-def class_summary(reports: Iterable[Report]) -> str:
-    """A table of every student's score and each question's share of right answers."""
-    reports = list(reports)
-    lines = ["student                          score"]
-    for report in reports:
-        lines.append(
-            f"{(report.student or Path(report.source).stem)[:30]:32} {report.score}/{report.total}"
-        )
-    questions: dict[str, list[bool]] = {}
-    for report in reports:
-        for mark in report.marks:
-            if mark.status != "not marked":
-                questions.setdefault(f"{mark.question} {mark.key}", []).append(
-                    mark.status == "right"
-                )
-    lines.append("")
-    lines.append("question        right")
-    for question, results in questions.items():
-        lines.append(f"{question:15} {sum(results)}/{len(results)}")
-    return "\n".join(lines)
+def answer_files(folder: Path) -> list[Path]:
+    """The ``*.toml`` entries of a folder, sorted, whatever they turn out to be
+    (a folder or a dangling link named ``x.toml`` is reported, not skipped).
+
+    Raises:
+        SymconvError: The folder cannot be listed or holds no ``*.toml``.
+    """
+    try:
+        files = sorted(folder.glob("*.toml"))
+    except OSError as problem:
+        raise SymconvError(f"cannot list {str(folder)!r}: {problem.strerror}") from None
+    if not files:
+        raise SymconvError(f"no answer files (*.toml) in {str(folder)!r}")
+    return files
 
 
-def reports_json(reports: Iterable[Report]) -> str:
-    """Every report as JSON."""
-    return json.dumps([report.as_dict() for report in reports], indent=2)
+def mark_files(
+    paths: Iterable[Path], *, sheet: str | Path | None = None, seed: int | None = None
+) -> ClassMarks:
+    """Mark every file; one that cannot be marked becomes an :class:`Unmarked` line.
+
+    Raises:
+        SymconvError: The instructor's sheet (or variant) cannot be built or
+            has nothing to mark; no file is marked then.
+    """
+    derived = marking_sheet(sheet, seed)
+    reports = []
+    unmarked = []
+    for path in paths:
+        try:
+            reports.append(mark_file(path, sheet=sheet, seed=seed))
+        except AnswerFileError as problem:
+            unmarked.append(Unmarked(str(path), problem.reason))
+        except SymconvError as problem:  # the file's variant of the sheet cannot be built
+            unmarked.append(Unmarked(str(path), str(problem)))
+        except Exception as problem:  # one student's file never stops the class
+            unmarked.append(Unmarked(str(path), f"{type(problem).__name__}: {problem}"))
+    return ClassMarks(derived, tuple(reports), tuple(unmarked))

@@ -218,7 +218,11 @@ class Parser:
                 divisor = self.nonzero(self.operand(self.signed(), token), token)
                 function = floor if token.text == "//" else Mod
                 self.bounded(function, [left, divisor], token)
-                factors = [floor(left / divisor) if function is floor else Mod(left, divisor)]
+                factors = [
+                    floor(left / divisor)
+                    if function is floor
+                    else Mod(left, divisor, evaluate=False)
+                ]
             elif self.starts_factor():
                 before = self.previous
                 if token.kind == "number" and before is not None and before.kind == "number":
@@ -429,8 +433,10 @@ class Parser:
     def apply(self, function: Any, arguments: list[Expr], token: Token) -> Expr:
         self.bounded(function, arguments, token)
         try:
-            if function in (Max, Min) and len(arguments) > 8:
-                # SymPy compares every pair of arguments; many are kept unevaluated.
+            if function in (Max, Min, Mod):
+                # SymPy compares every pair of arguments of max and min, and divides
+                # polynomials in Mod, as it builds them: kept as written, they are
+                # decided by evaluation instead.
                 return function(*arguments, evaluate=False)
             return function(*arguments)
         except (TypeError, ValueError):

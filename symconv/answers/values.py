@@ -193,6 +193,8 @@ def _formula(answer: Any) -> Formula:
     if isinstance(answer, str):
         value = read(answer)
         if isinstance(value, Equation):
+            if not all(isinstance(side, Expr) for side in value.sides):
+                raise WrongKind("expected a formula, not a list or matrix")
             return Formula(value.sides[-1], value.sides)
         if isinstance(value, Expr):
             return Formula(value, (value,))

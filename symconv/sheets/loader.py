@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +118,8 @@ def _problem(
     if kind is None:
         raise SheetError(f"{where}: unknown kind {table['kind']!r}; kinds: {', '.join(KINDS)}")
     where = f"{where} ({kind.name})"
-    _check_keys(where, table, {*kind.defaults, "kind", "space"})
-    params = {key: value for key, value in table.items() if key not in ("kind", "space")}
+    _check_keys(where, table, {*kind.defaults, "kind", "space", "points"})
+    params = {key: value for key, value in table.items() if key not in ("kind", "space", "points")}
     missing = [key for key in kind.required if key not in params]
     if missing:
         raise SheetError(f"{where}: missing key {missing[0]!r}")
@@ -144,7 +145,21 @@ def _problem(
     space = table.get("space", kind.space)
     if isinstance(space, bool) or not isinstance(space, int | float) or not 0 <= space <= 25:
         raise SheetError(f"{where}: space must be a number of centimetres from 0 to 25")
-    return Problem(problem_id, kind.name, derived.values, derived.answers, float(space))
+    points = _points(where, table.get("points"), kind.name)
+    return Problem(problem_id, kind.name, derived.values, derived.answers, float(space), points)
+
+
+def _points(where: str, points: Any, kind: str) -> Fraction | None:
+    """A problem's ``points``: a number from 0 to 1000, read exactly (``1.5`` is 3/2)."""
+    if points is None:
+        return None
+    if isinstance(points, bool) or not isinstance(points, int | float) or not 0 <= points <= 1000:
+        raise SheetError(f"{where}: points must be a number from 0 to 1000, got {points!r}")
+    if kind == "text":
+        raise SheetError(
+            f"{where}: points on a text problem would never be given (it is not marked)"
+        )
+    return Fraction(str(points))
 
 
 def _text(where: str, table: Mapping[str, Any], key: str, default: str = "") -> str:

@@ -8,6 +8,7 @@ that the engine derived. The same answers are what marking compares with.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 __all__ = ["Answer", "Problem", "Section", "Sheet"]
@@ -40,6 +41,8 @@ class Problem:
         values: Template values: LaTeX fragments and escaped text.
         answers: The derived answers, in the order the solution gives them.
         space: Room to write, in centimetres, on a handout.
+        points: Points for the whole problem, shared equally by its marked
+            answers; ``None`` gives one point per answer.
     """
 
     id: str
@@ -47,6 +50,7 @@ class Problem:
     values: dict[str, Any]
     answers: tuple[Answer, ...]
     space: float = 4.0
+    points: Fraction | None = None
 
     @property
     def latex(self) -> dict[str, str]:
