@@ -26,6 +26,7 @@ from fractions import Fraction
 from sympy import Abs, Add, Expr, Max, Min, Mod, Mul, Number, Pow, Symbol, ceiling, floor, nextprime
 
 __all__ = [
+    "INTEGER_FUNCTIONS",
     "PRIME_BITS",
     "Skip",
     "exact",
