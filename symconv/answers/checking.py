@@ -23,7 +23,7 @@ from sympy import Basic, Expr, Integer, MatrixBase, Rational, Symbol
 
 from symconv.answers import feedback
 from symconv.answers.deciding import Undecidable, decide
-from symconv.answers.evaluation import INTEGER_FUNCTIONS, integer_functions
+from symconv.answers.evaluation import INTEGER_FUNCTIONS, check_prime, integer_functions
 from symconv.answers.lexing import AnswerSyntaxError
 from symconv.answers.limits import Deadline, Interrupted, OutOfTime, alarm, current_deadline
 from symconv.answers.reading import read_expression
@@ -74,7 +74,7 @@ def check(answer: Any, expected: Any, *, time_limit: float = TIME_LIMIT) -> Verd
     expected = _expected(getattr(expected, "value", expected))  # a sheet's Answer
     token = current_deadline.set(deadline)  # reading checks the clock too
     try:
-        with alarm(time_limit + ALARM_GRACE):
+        with alarm(time_limit + ALARM_GRACE), check_prime():
             return _check(answer, expected, deadline)
     except (OutOfTime, Interrupted):
         return undecided(f"the check took longer than {time_limit:g} s")
