@@ -225,13 +225,14 @@ def _first_difference(
 def _search(given: Expr, expected: Expr, domain: Domain, deadline: Deadline) -> Decision:
     """The start of the small grid (for a readable counterexample), the formulas' own
     constants and magnitudes one symbol at a time, their constants two symbols at a
-    time, the rest of the grid, then random points drawn afresh."""
+    time and then all at once, the rest of the grid, then random points drawn afresh."""
     compared = 0
     grid = domain.grid()
     stages = (
         (grid, SMALL_GRID_POINTS),
         (domain.special(), GRID_POINTS),
         (domain.pairs(), GRID_POINTS),
+        (domain.combinations(), GRID_POINTS),
         (grid, GRID_POINTS - SMALL_GRID_POINTS),
         (domain.probes(random.SystemRandom()), PROBES),
     )
