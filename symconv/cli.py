@@ -303,7 +303,7 @@ def _output_format(output: str | None, requested: str, flags: dict[str, str]) ->
     what, ending = _FORMATS[requested]
     if named == requested:
         return
-    if named is None:
+    if named is None or (named != "tex" and named not in flags):
         endings = " or ".join(_FORMATS[fmt][1] for fmt in ("tex", *flags))
         raise SymconvError(
             f"-o {output!r}: the file name must end in {endings}, the format written "

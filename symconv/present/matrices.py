@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sympy import Expr, S
@@ -135,7 +136,9 @@ def _row_choices(rows: int) -> list[list[int]]:
 
 def _band(rows: int, cols: int, entries: RowEntries, max_cols: int) -> MatrixView:
     """Rows from both ends (or the first rows) with the columns where they hold weights."""
-    for row_list in _row_choices(rows):
+    for chosen in _row_choices(rows):
+        row_picks = _with_gaps(chosen, rows)  # a lone row between two shown is shown too
+        row_list = [r for r in row_picks if r is not None]
         support = sorted({c for r in row_list for c in entries(r)}) or [0]
         col_picks = _with_gaps(support, cols)
         if len(col_picks) <= max_cols:
@@ -143,11 +146,11 @@ def _band(rows: int, cols: int, entries: RowEntries, max_cols: int) -> MatrixVie
             break
     else:  # one row alone is wider than the line: keep both ends of its weights
         row_list = [0]
+        row_picks = _with_gaps(row_list, rows)
         support = sorted(entries(0)) or [0]
         half = max_cols // 2
         col_picks = _with_gaps([*support[: max_cols - half - 1], *support[-half:]], cols)
         rows_whole = False
-    row_picks = _with_gaps(row_list, rows)
     shown_rows, shown_cols = set(row_list), set(col_picks)
     return MatrixView(
         latex_grid(_grid(row_picks, col_picks, entries)),
@@ -162,6 +165,7 @@ def matrix_views(rows: int, cols: int, entries: RowEntries) -> list[MatrixView]:
 
     The sheet prints the first that fits its line; the last is narrow enough for any.
     """
+    entries = cache(entries)  # each row is derived once, however many versions show it
     views: list[MatrixView] = []
     if rows <= FULL_ROWS and cols <= FULL_COLS:
         views.append(MatrixView(latex_grid(_grid(list(range(rows)), list(range(cols)), entries)),
