@@ -215,3 +215,15 @@ def test_author_text_and_grouping_units():
     assert author_text(r"a_b $x_b$") == r"a\texttt{\char95}b $x_b$"
     assert grouped(99883155456) == r"99\,883\,155\,456"
     assert grouped(9999) == "9999" and grouped(10000) == r"10\,000"
+
+
+def test_a_layers_error_names_the_sheets_keys(tmp_path):
+    toml = (
+        'title = "t"\n[[section]]\ntitle = "s"\n[[section.problem]]\nkind = "elements"\n'
+        "input = 3\nkernel = 5\n"
+    )
+    with pytest.raises(SheetError) as info:
+        build_sheet(sheet_file(tmp_path, toml))
+    message = str(info.value)
+    assert "kernel 5" in message and "input 3" in message
+    assert "input_size" not in message and "kernel_size" not in message

@@ -138,10 +138,8 @@ def _problem(
             resolved[f"{key}_source"] = plain
     try:
         derived = kind.derive(resolved)
-    except SymconvError as error:
-        raise SheetError(f"{where}: {error}") from None
-    except TypeError as error:
-        raise SheetError(f"{where}: {error}") from None
+    except (SymconvError, TypeError) as error:
+        raise SheetError(f"{where}: {_in_keys(str(error))}") from None
     space = table.get("space", kind.space)
     if isinstance(space, bool) or not isinstance(space, int | float) or not 0 <= space <= 25:
         raise SheetError(f"{where}: space must be a number of centimetres from 0 to 25")
@@ -160,6 +158,16 @@ def _points(where: str, points: Any, kind: str) -> Fraction | None:
             f"{where}: points on a text problem would never be given (it is not marked)"
         )
     return Fraction(str(points))
+
+
+#: The layers' parameter names, said as the keys of a sheet that set them.
+_KEY_NAMES = {"input_size": "input", "kernel_size": "kernel", "padding_mode": "circular"}
+_PARAMETER = re.compile(r"(?<![\w-])(" + "|".join(_KEY_NAMES) + r")(?![\w-])")
+
+
+def _in_keys(message: str) -> str:
+    """A layer's message with ``input_size`` said as the sheet's key ``input``, and so on."""
+    return _PARAMETER.sub(lambda match: _KEY_NAMES[match.group(1)], message)
 
 
 def _text(where: str, table: Mapping[str, Any], key: str, default: str = "") -> str:
