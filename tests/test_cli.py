@@ -9,6 +9,7 @@ the library derives.
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
@@ -478,3 +479,32 @@ def test_errors_speak_of_options_not_python_parameters(argv, option, parameter, 
     assert status == 2 and out == "" and err.count("\n") == 1
     assert option in err
     assert not re.search(r"\b(input_size|kernel_size|in_channels|input_letter)\b", err)
+
+
+@pytest.mark.parametrize(
+    ("argv", "conv"),
+    [
+        (["--input", "6", "6", "--kernel", "3", "--stride", "2"], Conv((6, 6), 3, stride=2)),
+        (
+            ["--input", "5", "5", "--kernel", "3", "--stride", "2", "--padding", "1"],
+            Conv((5, 5), 3, stride=2, padding=1),
+        ),
+        (["--input", "40", "--kernel", "5", "--dilation", "2"], Conv(40, 5, dilation=2)),
+    ],
+    ids=["6x6 stride 2", "5x5 stride 2 padding 1", "dilated 1-D"],
+)
+def test_an_elided_matrix_shows_every_shown_rows_weights(argv, conv, capsys):
+    out = derive([*argv, "--latex"], capsys)
+    body = re.search(r"M = \\begin\{bmatrix\} (.*?) \\end\{bmatrix\}", out)
+    assert body
+    rows = {
+        tuple(latex(entries[c]) for c in sorted(entries))
+        for entries in (conv.matrix_row(r) for r in range(math.prod(conv.output_shape)))
+    }
+    for row in body[1].split(r" \\ "):
+        cells = row.split(" & ")
+        if r"\vdots" in cells:
+            continue
+        weights = tuple(c for c in cells if c not in ("0", r"\cdots", r"\ddots"))
+        assert weights, f"a row shown as all zeros: {row}"
+        assert weights in rows, f"a row shown without all its weights: {row}"
