@@ -253,3 +253,23 @@ def test_the_authored_sheet_prints_its_numbers_math_and_wording(compiled):
         element = sheet.problem("1a").answer("element")
         assert element.value == Conv(n, k).output_element(1)
         assert f"not {n}?" in text
+
+
+def test_pdf_says_in_one_line_when_a_sheet_runs_past_the_margin(tmp_path, monkeypatch, capsys):
+    from symconv.cli import main
+
+    word = "unbreakable" * 12
+    sheet = tmp_path / "long.toml"
+    sheet.write_text(
+        f'title = "t"\n[[section]]\ntitle = "s"\nintro = "{word}"\n'
+        '[[section.problem]]\nkind = "size-formula"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["sheet", str(sheet), "--pdf", "-o", "long.pdf"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and err[1] == "wrote long.pdf"
+    assert err[0].startswith("symconv: warning: the PDF has 1 line running past the margin")
+    assert (tmp_path / "long.pdf").read_bytes().startswith(b"%PDF")
+    assert main(["sheet", "--pdf", "-o", "fits.pdf"]) == 0
+    assert capsys.readouterr().err == "wrote fits.pdf\n"
