@@ -2,9 +2,11 @@
 
 A definition names its variables (with a default and the range a variant may
 draw from), then its sections and problems. A problem's value ``"$n"`` refers to
-variable ``n``. Drawing is rejection sampling with ``random.Random(seed)``: a
-draw that makes any problem impossible (a kernel larger than its input, say) is
-drawn again, so every variant is sound.
+variable ``n``; a text field (title, intro, question, answer) takes
+``{{ n - k + 1 }}`` and ``$...$`` math (:mod:`symconv.sheets.authoring`).
+Drawing is rejection sampling with ``random.Random(seed)``: a draw that makes
+any problem impossible (a kernel larger than its input, say) is drawn again, so
+every variant is sound; a text that cannot be filled in is refused at once.
 """
 
 from __future__ import annotations
@@ -187,7 +189,7 @@ def parse_definition(
     """Derive a :class:`Sheet` from a parsed definition, for the default or a seeded variant.
 
     ``overrides`` replaces ``title``, ``course``, ``author`` or ``date`` (text a
-    user typed; it is escaped for LaTeX here, like every text of the definition).
+    user typed on the command line: printed as typed, escaped for LaTeX here).
 
     Raises:
         SheetError: The definition is malformed or a problem is impossible; the
