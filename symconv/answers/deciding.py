@@ -276,7 +276,8 @@ def _counterexample(
         point, _ = _first_difference(given, expected, domain.grid(whole=True), deadline, budget)
         if point is None:
             rng = random.Random(1)
-            point, _ = _first_difference(given, expected, domain.probes(rng), deadline, budget)
+            probes = domain.probes(rng, whole=True)
+            point, _ = _first_difference(given, expected, probes, deadline, budget)
     except (Undecidable, OutOfTime):
         return None
     return point

@@ -207,14 +207,22 @@ class Domain:
             for s in self.symbols
         }
 
-    def probes(self, rng: random.Random) -> Iterator[dict[Symbol, Fraction]]:
-        """Random points mixing the special values with sizes of every magnitude."""
-        while True:
-            yield self.repaired({s: self._draw(s, rng) for s in self.symbols})
+    def probes(
+        self, rng: random.Random, *, whole: bool = False
+    ) -> Iterator[dict[Symbol, Fraction]]:
+        """Random points mixing the special values with sizes of every magnitude.
 
-    def _draw(self, symbol: Symbol, rng: random.Random) -> Fraction:
+        ``whole``: weights and inputs take small whole values too, so that a
+        counterexample is a point a person can check by hand.
+        """
+        while True:
+            yield self.repaired({s: self._draw(s, rng, whole) for s in self.symbols})
+
+    def _draw(self, symbol: Symbol, rng: random.Random, whole: bool = False) -> Fraction:
         kind = self.roles[symbol]
         choice = rng.random()
+        if kind == "value" and whole:
+            return Fraction(rng.choice(_WHOLE_VALUES) if choice < 0.5 else rng.randint(-99, 99))
         if kind == "value":
             if choice < 0.3:
                 return rng.choice(_SMALL_VALUES)
