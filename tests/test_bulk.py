@@ -115,7 +115,7 @@ def test_rows_ascending_without_empty_rows(size: Any, kernel: Any, options: Any)
 
 def test_matrix_without_sympy_internals(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = Conv((5, 5), 3, in_channels=2, out_channels=2, padding=1).matrix()
-    monkeypatch.setattr(containers, "_internal_builder", None)
+    monkeypatch.setattr(containers, "_internals", None)
     assert Conv((5, 5), 3, in_channels=2, out_channels=2, padding=1).matrix() == fast
 
 
@@ -127,6 +127,12 @@ def test_internals_missing_means_public_constructor(monkeypatch: pytest.MonkeyPa
 def test_internals_without_fromrep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SparseMatrix, "_fromrep", None)
     assert containers._find_internals() is None
+
+
+def test_sparse_matrix_from_a_plain_dict() -> None:
+    k, x = Symbol("k_1"), Symbol("x_1")
+    rows = {0: {1: k}, 2: {0: x + k}}
+    assert sparse_matrix(rows, (3, 2)) == SparseMatrix(3, 2, {(0, 1): k, (2, 0): x + k})
 
 
 def test_matrix_of_zeros_is_sympy_s() -> None:

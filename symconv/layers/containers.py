@@ -23,11 +23,11 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from sympy import Expr, SparseMatrix, Symbol
 
-__all__ = ["Rows", "gc_paused", "make_symbols", "sparse_matrix"]
+__all__ = ["Rows", "empty_rows", "gc_paused", "make_symbols", "sparse_matrix"]
 
 #: The nonzero entries of a matrix as ``{row: {column: entry}}``, no empty rows.
 Rows = dict[int, dict[int, Expr]]
@@ -82,8 +82,13 @@ def make_symbols(names: Iterable[str]) -> list[Symbol]:
     return list(map(_make_symbol, names))
 
 
-def _find_internals() -> Callable[[Rows, tuple[int, int]], SparseMatrix] | None:
-    """A builder of ``SparseMatrix`` from rows through SymPy's internals, if it has them."""
+class _Internals(NamedTuple):
+    empty: Callable[[tuple[int, int]], Rows]
+    wrap: Callable[[Rows, tuple[int, int]], SparseMatrix]
+
+
+def _find_internals() -> _Internals | None:
+    """SymPy's sparse representation and its wrappers, if the installed SymPy has them."""
     try:
         from sympy.polys.domains import EXRAW
         from sympy.polys.matrices import DomainMatrix
@@ -95,23 +100,39 @@ def _find_internals() -> Callable[[Rows, tuple[int, int]], SparseMatrix] | None:
     if fromrep is None or from_rep is None:
         return None
 
-    def build(rows: Rows, shape: tuple[int, int]) -> SparseMatrix:
-        matrix: SparseMatrix = fromrep(from_rep(SDM(rows, shape, EXRAW)))
+    def empty(shape: tuple[int, int]) -> Rows:
+        rows: Rows = SDM({}, shape, EXRAW)
+        return rows
+
+    def wrap(rows: Rows, shape: tuple[int, int]) -> SparseMatrix:
+        if not isinstance(rows, SDM) or rows.shape != shape:
+            rows = SDM(rows, shape, EXRAW)
+        matrix: SparseMatrix = fromrep(from_rep(rows))
         return matrix
 
-    return build
+    return _Internals(empty, wrap)
 
 
-_internal_builder = _find_internals()
+_internals = _find_internals()
+
+
+def empty_rows(shape: tuple[int, int]) -> Rows:
+    """An empty ``{row: {column: entry}}`` for :func:`sparse_matrix` to take over uncopied.
+
+    SymPy's own sparse representation (a ``dict`` of rows) where it is
+    available, so that a large matrix is never copied; else a plain ``dict``.
+    """
+    return _internals.empty(shape) if _internals is not None else {}
 
 
 def sparse_matrix(rows: Rows, shape: tuple[int, int]) -> SparseMatrix:
     """The ``SparseMatrix`` of ``shape`` whose nonzero entries are ``rows``.
 
     Equal to ``SparseMatrix(*shape, {(i, j): v ...})`` for entries that are
-    nonzero SymPy expressions; ``rows`` is taken over, not copied.
+    nonzero SymPy expressions; ``rows`` (from :func:`empty_rows`, or a plain
+    ``dict``) is taken over, not copied, and must have no empty row.
     """
-    if _internal_builder is not None and rows:  # SymPy stores a matrix of zeros over ZZ
-        return _internal_builder(rows, shape)
+    if _internals is not None and rows:  # SymPy stores a matrix of zeros over ZZ
+        return _internals.wrap(rows, shape)
     entries = {(i, j): value for i, row in rows.items() for j, value in row.items()}
     return SparseMatrix(*shape, entries)

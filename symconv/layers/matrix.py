@@ -21,11 +21,11 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from typing import cast
+from typing import Any, cast
 
 from sympy import Expr, SparseMatrix, Symbol
 
-from symconv.layers.containers import Rows, gc_paused, sparse_matrix
+from symconv.layers.containers import Rows, empty_rows, gc_paused, sparse_matrix
 from symconv.layers.patterns import Pattern, window_patterns
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, unravel
@@ -72,7 +72,13 @@ def convolution_rows(spec: ConvSpec, symbols: SymbolTable | None = None) -> Rows
     >>> convolution_rows(ConvSpec.build(4, 2, padding=((0, 1),)))
     {0: {0: k_1, 1: k_2}, 1: {1: k_1, 2: k_2}, 2: {2: k_1, 3: k_2}, 3: {3: k_1}}
     """
-    symbols = symbols or SymbolTable(spec)
+    rows: Rows = {}
+    _fill_rows(rows, spec, symbols or SymbolTable(spec))
+    return rows
+
+
+def _fill_rows(rows: Rows, spec: ConvSpec, symbols: SymbolTable) -> None:
+    """Put the nonzero rows of the matrix into the empty mapping ``rows``."""
     weights = symbols.weights()
     c_out = spec.c_out
     spatial_outputs = math.prod(spec.output_size)
@@ -80,15 +86,18 @@ def convolution_rows(spec: ConvSpec, symbols: SymbolTable | None = None) -> Rows
     group_outputs = c_out // groups
     group_inputs = spec.c_in // groups * math.prod(spec.input_size)
     filter_size = spec.c_in // groups * math.prod(spec.kernel_size)
-    # One int object per input position, shared by every row that reads it.
-    positions = list(range(math.prod(spec.input_shape)))
-    rows: dict[int, dict[int, Expr] | None] = dict.fromkeys(range(c_out * spatial_outputs))
-    empty = 0
+    row_count = c_out * spatial_outputs
+    # One int object per number, shared by every row that reads that column and
+    # by the row of that number: a large matrix stores no int twice.
+    numbers = list(range(max(row_count, math.prod(spec.input_shape))))
+    slots = cast(dict[int, Any], rows)
+    slots.update(zip(itertools.islice(numbers, row_count), itertools.repeat(None)))
+    empty = False
     with gc_paused():
         for pattern in window_patterns(spec):
             kernel = pattern.kernel
             if not kernel:
-                empty += len(pattern.outputs) * c_out
+                empty = True
                 continue
             if len(set(pattern.inputs)) < len(pattern.inputs):
                 _add_wrapped(rows, pattern, spec, weights)
@@ -98,7 +107,7 @@ def convolution_rows(spec: ConvSpec, symbols: SymbolTable | None = None) -> Rows
                 first_row = channel * spatial_outputs
                 offset = channel // group_outputs * group_inputs
                 if offset or not channel:
-                    columns = _columns(pattern, offset, positions)
+                    columns = _columns(pattern, offset, numbers)
                     if group_outputs > 1:  # the next channels read the same columns
                         columns = list(columns)
                 if spec.shared:
@@ -111,9 +120,9 @@ def convolution_rows(spec: ConvSpec, symbols: SymbolTable | None = None) -> Rows
                         base = (output * c_out + channel) * filter_size
                         taps_here = map(weights.__getitem__, map(base.__add__, kernel))
                         rows[first_row + output] = dict(zip(row, taps_here, strict=True))
-    if empty:
-        return {row: entries for row, entries in rows.items() if entries}
-    return cast(Rows, rows)
+        if empty:
+            for number in [number for number, entries in rows.items() if not entries]:
+                del rows[number]
 
 
 def _columns(pattern: Pattern, offset: int, positions: list[int]) -> Iterator[Sequence[int]]:
@@ -129,7 +138,7 @@ def _columns(pattern: Pattern, offset: int, positions: list[int]) -> Iterator[Se
 
 
 def _add_wrapped(
-    rows: dict[int, dict[int, Expr] | None],
+    rows: Rows,
     pattern: Pattern,
     spec: ConvSpec,
     weights: list[Symbol],
@@ -155,7 +164,8 @@ def _add_wrapped(
 def convolution_matrix(spec: ConvSpec, symbols: SymbolTable | None = None) -> SparseMatrix:
     """The sparse matrix of shape ``(prod(output_shape), prod(input_shape))``."""
     shape = (math.prod(spec.output_shape), math.prod(spec.input_shape))
-    rows = convolution_rows(spec, symbols)
+    rows = empty_rows(shape)
+    _fill_rows(rows, spec, symbols or SymbolTable(spec))
     with gc_paused():
         return sparse_matrix(rows, shape)
 
