@@ -38,6 +38,7 @@ commands, interleaved, median of several runs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import math
 import os
@@ -367,6 +368,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def ratio_table(results: Sequence[CaseResult]) -> str:
     rows = []
     for r in results:
+        if math.isnan(r.matrix):
+            continue
         rows.append(
             [
                 r.case.label,
@@ -397,7 +400,7 @@ def ratio_table(results: Sequence[CaseResult]) -> str:
 
 
 def growth_table(results: Sequence[CaseResult]) -> str:
-    ones = [r for r in results if isinstance(r.case.size, int)]
+    ones = [r for r in results if isinstance(r.case.size, int) and not math.isnan(r.matrix)]
     rows = []
     for r in ones:
         rows.append(
@@ -439,11 +442,14 @@ def memory_table(results: Sequence[CaseResult]) -> str:
         rows.append(
             [
                 r.case.label,
+                f"{r.case.nnz:,}",
                 f"{r.matrix_bytes / r.case.nnz:.0f}",
+                f"{r.matrix_bytes / 2**20:,.0f}",
                 f"{r.floor_bytes / r.case.nnz:.0f}",
             ]
         )
-    return table(["case", "`matrix()` peak B/nnz", "floor peak B/nnz"], rows)
+    header = ["case", "nonzeros", "`matrix()` peak B/nnz", "`matrix()` peak MiB", "floor B/nnz"]
+    return table(header, rows)
 
 
 def startup_table(rows: Sequence[tuple[str, float]]) -> str:
@@ -464,10 +470,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     memory_cases = {Case(10**4), Case((32, 32), 3, (3, 16))}
     if not options.quick:
         memory_cases.add(Case(10**5))
+    # The large layer: memory only (a single traced build of each).
+    large = [] if options.quick else [Case((128, 128), 3, (3, 16))]
 
     for case in cases[:1] + cases[-1:]:  # warm up: imports and first-call costs
         floor_matrix(case), case.conv().matrix(), floor_output(case), case.conv().output()
     results = [bench_case(case, options.quick, case in memory_cases) for case in cases]
+    for case in large:
+        progress(f"{case.label}: peak memory of matrix() and its floor")
+        memory_only = CaseResult(case, math.nan, math.nan, math.nan, math.nan, True, 0, 0)
+        results.append(
+            dataclasses.replace(
+                memory_only,
+                matrix_bytes=peak_bytes(lambda case=case: case.conv().matrix()),
+                floor_bytes=peak_bytes(lambda case=case: floor_matrix(case)),
+            )
+        )
     launches = [] if options.no_startup else startup(3 if options.quick else 7)
 
     print("# symconv against the floor\n")
