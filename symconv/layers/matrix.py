@@ -18,6 +18,7 @@ Matrix([
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Iterator, Sequence
@@ -178,16 +179,31 @@ def matrix_row(spec: ConvSpec, row: int, symbols: SymbolTable | None = None) -> 
     {7: k_1, 8: k_2}
     """
     symbols = symbols or SymbolTable(spec)
+    connections = _connections(spec)
     channel, *position = (
-        unravel(row, spec.output_shape)
+        unravel(row, connections.output_shape)
         if spec.has_channels
         else (
             0,
-            *unravel(row, spec.output_shape),
+            *unravel(row, connections.output_shape),
         )
     )
     entries: dict[int, Expr] = {}
-    for weight, column in Connections(spec).taps(channel, tuple(position)):
+    for weight, column in connections.taps(channel, tuple(position)):
         symbol = symbols.weight(weight)
         entries[column] = entries[column] + symbol if column in entries else symbol
     return entries
+
+
+class _RowConnections(Connections):
+    """:class:`Connections` with the output shape read once, for row after row."""
+
+    def __init__(self, spec: ConvSpec) -> None:
+        super().__init__(spec)
+        self.output_shape = spec.output_shape
+
+
+@functools.lru_cache(maxsize=32)
+def _connections(spec: ConvSpec) -> _RowConnections:
+    """One :class:`Connections` per layer, when its rows are asked for one by one."""
+    return _RowConnections(spec)

@@ -84,18 +84,30 @@ class SymbolTable:
     def __init__(self, spec: ChannelLayout) -> None:
         self.spec = spec
         self._weights_by_axes = spec.shared
+        # Shapes are derived properties of the spec: read them once.
+        self._input_shape = spec.input_shape
+        self._weight_shape = spec.weight_shape
+        # Symbols asked for one at a time (a sheet's matrix views ask for the
+        # same few thousands of times), kept by flat position.
+        self._inputs: dict[int, Symbol] = {}
+        self._weights: dict[int, Symbol] = {}
 
     def input(self, flat: int) -> Symbol:
         """The input symbol at row-major position ``flat`` of ``input_shape``."""
-        shape = self.spec.input_shape
-        return Symbol(symbol_name(self.spec.input_letter, unravel(flat, shape)))
+        symbol = self._inputs.get(flat)
+        if symbol is None:
+            name = symbol_name(self.spec.input_letter, unravel(flat, self._input_shape))
+            symbol = self._inputs[flat] = make_symbols((name,))[0]
+        return symbol
 
     def weight(self, flat: int) -> Symbol:
         """The kernel symbol at row-major position ``flat`` of ``weight_shape``."""
-        if self._weights_by_axes:
-            index = unravel(flat, self.spec.weight_shape)
-            return Symbol(symbol_name(self.spec.kernel_letter, index))
-        return Symbol(symbol_name(self.spec.kernel_letter, (flat,)))
+        symbol = self._weights.get(flat)
+        if symbol is None:
+            index = unravel(flat, self._weight_shape) if self._weights_by_axes else (flat,)
+            name = symbol_name(self.spec.kernel_letter, index)
+            symbol = self._weights[flat] = make_symbols((name,))[0]
+        return symbol
 
     def bias(self, flat: int) -> Symbol:
         """The bias symbol at row-major position ``flat`` of ``bias_shape``."""
@@ -105,11 +117,11 @@ class SymbolTable:
 
     def inputs(self) -> list[Symbol]:
         """Every input symbol, in row-major order."""
-        return make_symbols(symbol_names(self.spec.input_letter, self.spec.input_shape))
+        return make_symbols(symbol_names(self.spec.input_letter, self._input_shape))
 
     def weights(self) -> list[Symbol]:
         """Every kernel symbol, in row-major order."""
-        shape = self.spec.weight_shape
+        shape = self._weight_shape
         if not self._weights_by_axes:
             shape = (math.prod(shape),)
         return make_symbols(symbol_names(self.spec.kernel_letter, shape))
