@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Iterable, Sequence
 from functools import cmp_to_key
 
@@ -80,28 +81,32 @@ def linear_form(products: Iterable[tuple[Expr, Expr]], constant: Expr | None = N
     True
     """
     pairs = list(products)
-    keyed: list[tuple[tuple[str, str], Expr]] = []
+    named: list[tuple[str, str, Expr, Expr]] = []
+    append = named.append
     for weight, value in pairs:
-        if type(weight) is not Symbol or type(value) is not Symbol or weight.name == value.name:
+        if type(weight) is not Symbol or type(value) is not Symbol:
             return _sorted_form(pairs, constant)
-        names = (weight.name, value.name)
-        if names[0] < names[1]:
-            keyed.append((names, Mul._from_args((weight, value), True)))
+        first, second = weight.name, value.name
+        if first < second:
+            append((first, second, weight, value))
+        elif second < first:
+            append((second, first, value, weight))
         else:
-            keyed.append(((names[1], names[0]), Mul._from_args((value, weight), True)))
+            return _sorted_form(pairs, constant)
     if constant is not None and (type(constant) is not Symbol or not _SYMBOL_FIRST):
         return _sorted_form(pairs, constant)
-    keyed.sort(key=_first)
-    terms = [term for _, term in keyed]
-    if any(a == b for (a, _), (b, _) in itertools.pairwise(keyed)):
+    named.sort(key=_NAMES)
+    keys = list(map(_NAMES, named))
+    terms: list[Expr] = list(map(Mul._from_args, map(_FACTORS, named), itertools.repeat(True)))
+    if any(map(operator.eq, keys, itertools.islice(keys, 1, None))):
         return Add(*terms, *([constant] if constant is not None else []))
     if constant is not None:
         terms.insert(0, constant)
     return _sum(terms)
 
 
-def _first(item: tuple[tuple[str, str], Expr]) -> tuple[str, str]:
-    return item[0]
+_NAMES = operator.itemgetter(0, 1)
+_FACTORS = operator.itemgetter(2, 3)
 
 
 def _sum(terms: list[Expr]) -> Expr:

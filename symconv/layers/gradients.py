@@ -44,6 +44,7 @@ from sympy import (
 )
 
 from symconv.errors import SpecError
+from symconv.layers.containers import gc_paused
 from symconv.layers.expressions import group_index, linear_form, normalize_index
 from symconv.layers.geometry import tap_input, tap_output
 from symconv.layers.spec import ConvSpec
@@ -101,30 +102,32 @@ class Gradients:
             Symbol(symbol_name(self.upstream_letter, unravel(n, out_shape)))
             for n in range(math.prod(out_shape))
         ]
-        inputs = symbols.inputs()
-        weights = symbols.weights()
-        connections = Connections(spec)
-        to_input: list[list[tuple[Symbol, Symbol]]] = [[] for _ in inputs]
-        to_weight: list[list[tuple[Symbol, Symbol]]] = [[] for _ in weights]
-        to_bias: list[list[Expr]] = [[] for _ in range(math.prod(spec.bias_shape))]
-        windows = [axis_windows(spec, axis) for axis in range(spec.ndim)]
-        for position in connections.positions():
-            spatial = connections.spatial_taps(
-                tuple(w[p] for w, p in zip(windows, position, strict=True))
+        # Every product is built here at once: the collector would only walk them.
+        with gc_paused():
+            inputs = symbols.inputs()
+            weights = symbols.weights()
+            connections = Connections(spec)
+            to_input: list[list[tuple[Symbol, Symbol]]] = [[] for _ in inputs]
+            to_weight: list[list[tuple[Symbol, Symbol]]] = [[] for _ in weights]
+            to_bias: list[list[Expr]] = [[] for _ in range(math.prod(spec.bias_shape))]
+            windows = [axis_windows(spec, axis) for axis in range(spec.ndim)]
+            for position in connections.positions():
+                spatial = connections.spatial_taps(
+                    tuple(w[p] for w, p in zip(windows, position, strict=True))
+                )
+                for channel in range(spec.c_out):
+                    g = upstream[connections.output_flat(channel, position)]
+                    for weight, column in connections.taps(channel, position, spatial):
+                        to_input[column].append((weights[weight], g))
+                        to_weight[weight].append((g, inputs[column]))
+                    if spec.bias:
+                        to_bias[connections.bias(channel, position)].append(g)
+            self.upstream = Array(upstream, out_shape)
+            self.input = Array([_sum_of_products(terms) for terms in to_input], spec.input_shape)
+            self.kernel = Array([_sum_of_products(terms) for terms in to_weight], spec.weight_shape)
+            self.bias: Array | None = (
+                Array([Add(*terms) for terms in to_bias], spec.bias_shape) if spec.bias else None
             )
-            for channel in range(spec.c_out):
-                g = upstream[connections.output_flat(channel, position)]
-                for weight, column in connections.taps(channel, position, spatial):
-                    to_input[column].append((weights[weight], g))
-                    to_weight[weight].append((g, inputs[column]))
-                if spec.bias:
-                    to_bias[connections.bias(channel, position)].append(g)
-        self.upstream = Array(upstream, out_shape)
-        self.input = Array([_sum_of_products(terms) for terms in to_input], spec.input_shape)
-        self.kernel = Array([_sum_of_products(terms) for terms in to_weight], spec.weight_shape)
-        self.bias: Array | None = (
-            Array([Add(*terms) for terms in to_bias], spec.bias_shape) if spec.bias else None
-        )
         self._symbols = symbols
         self._formulas: GradientFormulas | None = None
 
