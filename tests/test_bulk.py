@@ -263,3 +263,24 @@ def test_cli_default_sheet_is_the_sheets() -> None:
     from symconv import cli, sheets
 
     assert cli.DEFAULT_SHEET == sheets.DEFAULT_SHEET
+
+
+@pytest.mark.parametrize(("size", "kernel", "options"), CASES, ids=IDS)
+def test_patch_matrix_equals_the_public_constructor(size: Any, kernel: Any, options: Any) -> None:
+    conv = Conv(size, kernel, **options)
+    spec = conv.spec
+    if not spec.shared:
+        pytest.skip("patch_matrix needs shared weights")
+    connections = Connections(spec)
+    shape = (math.prod(spec.output_size), spec.group_in_channels * spec.kernel_count)
+    inputs = SymbolTable(spec).inputs()
+    for group in range(spec.groups):
+        channel = group * spec.group_out_channels
+        base = channel * spec.group_in_channels * spec.kernel_count
+        entries = {
+            (row, weight - base): inputs[column]
+            for row, position in enumerate(connections.positions())
+            for weight, column in connections.taps(channel, position)
+        }
+        got = conv.patch_matrix(**({"group": group} if spec.groups > 1 else {}))
+        assert got == SparseMatrix(*shape, entries)

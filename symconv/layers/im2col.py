@@ -5,7 +5,7 @@ holds the weights and multiplies the input (``y = M x``); the patch matrix
 ``X`` holds the input and multiplies one filter. Row ``r`` of ``X`` is the
 window of output position ``r`` unrolled in the order of the filter's weights,
 which is what ``torch.nn.functional.unfold`` returns (transposed). Both come
-from the same taps, so ``X`` costs O(its nonzeros).
+from the same window patterns, so ``X`` costs O(its nonzeros).
 
 >>> from symconv.layers.spec import ConvSpec
 >>> patch_matrix(ConvSpec.build(5, 3, stride=2))
@@ -16,15 +16,18 @@ Matrix([
 
 from __future__ import annotations
 
+import itertools
 import math
+from typing import Any, cast
 
-from sympy import Expr, SparseMatrix
+from sympy import SparseMatrix
 
 from symconv.errors import SpecError
+from symconv.layers.containers import empty_rows, gc_paused, sparse_matrix
+from symconv.layers.patterns import window_patterns
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable
 from symconv.layers.validators import as_int
-from symconv.layers.windows import Connections, axis_windows
 
 __all__ = ["patch_matrix"]
 
@@ -60,18 +63,20 @@ def patch_matrix(
         )
     number = _group(spec, group)
     symbols = symbols or SymbolTable(spec)
-    connections = Connections(spec)
-    # The first filter of the group; its weights number 0 .. filter size - 1 after the base.
-    channel = number * spec.group_out_channels
-    base = channel * spec.group_in_channels * spec.kernel_count
-    inputs = symbols.inputs()
-    windows = [axis_windows(spec, axis) for axis in range(spec.ndim)]
-    entries: dict[tuple[int, int], Expr] = {}
-    for row, position in enumerate(connections.positions()):
-        spatial = connections.spatial_taps(
-            tuple(w[p] for w, p in zip(windows, position, strict=True))
-        )
-        for weight, column in connections.taps(channel, position, spatial):
-            entries[(row, weight - base)] = inputs[column]
+    # The group's first input channel; each row holds the inputs under one window.
+    offset = number * spec.group_in_channels * math.prod(spec.input_size)
     shape = (math.prod(spec.output_size), spec.group_in_channels * spec.kernel_count)
-    return SparseMatrix(*shape, entries)
+    rows = empty_rows(shape)
+    with gc_paused():
+        inputs = symbols.inputs()
+        slots = cast(dict[int, Any], rows)
+        slots.update(zip(range(shape[0]), itertools.repeat(None)))  # rows in ascending order
+        for pattern in window_patterns(spec):
+            columns = pattern.kernel
+            taps = [x + offset for x in pattern.inputs]
+            for output, shift in zip(pattern.outputs, pattern.shifts, strict=True):
+                under = map(inputs.__getitem__, map(shift.__add__, taps))
+                rows[output] = dict(zip(columns, under, strict=True))
+        for row in [row for row, entries in rows.items() if not entries]:
+            del rows[row]
+        return sparse_matrix(rows, shape)

@@ -80,7 +80,8 @@ def convolution_rows(spec: ConvSpec, symbols: SymbolTable | None = None) -> Rows
 
 def _fill_rows(rows: Rows, spec: ConvSpec, symbols: SymbolTable) -> None:
     """Put the nonzero rows of the matrix into the empty mapping ``rows``."""
-    weights = symbols.weights()
+    with gc_paused():
+        weights = symbols.weights()
     c_out = spec.c_out
     spatial_outputs = math.prod(spec.output_size)
     groups = getattr(spec, "groups", 1)
