@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from symconv.layers.conv import Conv
     from symconv.layers.gradients import GradientFormula
 
-__all__ = ["latex_backward", "text_backward"]
+__all__ = ["gradient_latex", "latex_backward", "text_backward"]
 
 
 def _entries(array: Array, limit: int) -> list[tuple[tuple[int, ...], object] | None]:
@@ -76,6 +76,17 @@ def _formulas(conv: Conv) -> list[GradientFormula]:
 def _lhs_text(equation: Eq) -> str:
     variable = equation.lhs.variables[0]
     return f"dL/d{variable}"
+
+
+def gradient_latex(equation: Eq) -> str:
+    r"""A gradient formula as written by hand: ``\frac{\partial L}{\partial x_{u}} = ...``.
+
+    >>> from symconv import Conv
+    >>> gradient_latex(Conv(4, 2).backward().formulas.kernel.equation)
+    '\\frac{\\partial L}{\\partial {k}_{j}} = \\sum_{i=1}^{3} {g}_{i} {x}_{i + j - 1}'
+    """
+    variable = equation.lhs.variables[0]
+    return rf"\frac{{\partial L}}{{\partial {latex(variable)}}} = {latex(equation.rhs)}"
 
 
 def text_backward(conv: Conv, *, max_entries: int = 6) -> str:
@@ -119,10 +130,6 @@ def latex_backward(conv: Conv, *, max_entries: int = 6) -> str:
             )
     lines += [r"\end{align*}", r"\begin{align*}"]
     for formula in _formulas(conv):
-        variable = formula.equation.lhs.variables[0]
-        lines.append(
-            rf"  \frac{{\partial L}}{{\partial {latex(variable)}}} &= "
-            rf"{latex(formula.equation.rhs)} \\"
-        )
+        lines.append("  " + gradient_latex(formula.equation).replace(" = ", " &= ", 1) + r" \\")
     lines.append(r"\end{align*}")
     return "\n".join(lines)

@@ -13,9 +13,13 @@ objects. Wording and layout live in ``templates/problems/<kind>.tex.j2`` and
 from __future__ import annotations
 
 from symconv.sheets.kinds import (
+    backward,
+    cost,
     counts,
     elements,
     equivariance,
+    groups,
+    im2col,
     matrix,
     pooling,
     shapes,
@@ -43,6 +47,10 @@ KINDS: dict[str, Kind] = {
         pooling,
         stack,
         equivariance,
+        backward,
+        groups,
+        cost,
+        im2col,
         text,
     )
 }

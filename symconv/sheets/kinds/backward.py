@@ -1,0 +1,93 @@
+"""Backpropagation through a convolution: the gradients of inputs, weights and bias from ``g``.
+
+The working says which outputs an input feeds (and through which weight) and
+which inputs a weight meets (and at which output); the general formulas and the
+identities (``M^T g``, a full correlation of ``g`` with the flipped kernel, with
+zeros inserted between the ``g`` at a stride above 1) come from the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sympy import Expr, Mul, Symbol, flatten, latex
+
+from symconv.layers.conv import Conv
+from symconv.present.backward import gradient_latex
+from symconv.present.display import natural_terms, sum_latex
+from symconv.sheets.kinds.base import CONV_DEFAULTS, Derived, Kind, answer, common, conv_from
+
+
+def _output_of(upstream: Symbol, letter: str) -> str:
+    """``y`` named like the upstream symbol ``g_...`` that stands for ``dL/dy_...``."""
+    return str(latex(Symbol("y" + upstream.name[len(letter) :])))
+
+
+def paths(gradient: Expr, letter: str) -> list[tuple[str, str]]:
+    """``(output, other factor)`` in LaTeX for each product ``g_r * v`` of a gradient.
+
+    >>> grads = Conv(5, 3, stride=2).backward()
+    >>> paths(grads.input[2], "g")
+    [('y_{1}', 'k_{3}'), ('y_{2}', 'k_{1}')]
+    """
+    found = []
+    for term in natural_terms(gradient):
+        if term == 0:
+            continue
+        factors = term.args if term.is_Mul else (term,)
+        upstream = next(f for f in factors if f.name.startswith(f"{letter}_"))
+        rest = Mul(*(f for f in factors if f is not upstream))
+        found.append((_output_of(upstream, letter), latex(rest)))
+    return found
+
+
+def _entry(key: str, symbol: Expr, gradient: Expr, letter: str) -> dict[str, Any]:
+    return {"key": key, "name": latex(symbol), "paths": paths(gradient, letter)}
+
+
+def derive(params: dict[str, Any]) -> Derived:
+    conv: Conv = conv_from(params, groups=params["groups"])
+    grads = conv.backward()
+    letter = grads.upstream_letter
+    spec = conv.spec
+    inputs, kernel = flatten(conv.input_symbols), flatten(conv.kernel_symbols)
+    dx, dk = flatten(grads.input), flatten(grads.kernel)
+    formulas = grads.formulas
+    zero_padded = spec.padding_mode == "zeros"
+    values = {
+        **common(conv),
+        "question": params["question"],
+        "upstream_first": latex(flatten(grads.upstream)[0]),
+        "output_first": _output_of(flatten(grads.upstream)[0], letter),
+        "inputs": [
+            _entry("input_first", inputs[0], dx[0], letter),
+            _entry("input_last", inputs[-1], dx[-1], letter),
+        ],
+        "kernel": _entry("kernel_first", kernel[0], dk[0], letter),
+        "bias": bool(spec.bias),
+        "bias_name": latex(flatten(conv.bias_symbols)[0]) if spec.bias else "",
+        "input_formula": gradient_latex(formulas.input.equation),
+        "kernel_formula": gradient_latex(formulas.kernel.equation),
+        "identity": zero_padded and not spec.has_channels and spec.shared,
+        "strided": set(spec.stride) != {1},
+        "zeros": ", ".join(str(s - 1) for s in dict.fromkeys(spec.stride)),
+    }
+    answers = [
+        answer("input_first", "gradient of the first input", dx[0], sum_latex(dx[0])),
+        answer("input_last", "gradient of the last input", dx[-1], sum_latex(dx[-1])),
+        answer("kernel_first", "gradient of the first weight", dk[0], sum_latex(dk[0])),
+    ]
+    if grads.bias is not None:
+        db = flatten(grads.bias)[0]
+        answers.append(answer("bias", "gradient of the first bias", db, sum_latex(db)))
+    return Derived(values, tuple(answers))
+
+
+KIND = Kind(
+    "backward",
+    "gradients of the input, the weights and the bias from the upstream gradient",
+    {**CONV_DEFAULTS, "groups": 1},
+    ("input", "kernel"),
+    derive,
+    6.0,
+)
