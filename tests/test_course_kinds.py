@@ -98,18 +98,18 @@ def test_right_answers_mark_right_and_a_kernel_left_unflipped_marks_wrong() -> N
         problem.id: {a.key: a.latex for a in problem.answers if a.value is not None}
         for problem in sheet.problems()
     }
-    report = mark_answers({"sheet": str(EXAMPLE), **right})
+    report = mark_answers(right, sheet=EXAMPLE)
     assert report.all_right, report.text()
     # dL/dx_1 of a stride-1 layer written with the kernel not flipped: g_1 k_3 instead of g_1 k_1.
     wrong = {**right, "1a": {**right["1a"], "input_first": "g_1 k_3"}}
-    marks = {(m.question, m.key): m for m in mark_answers({"sheet": str(EXAMPLE), **wrong}).marks}
+    marks = {(m.question, m.key): m for m in mark_answers(wrong, sheet=EXAMPLE).marks}
     assert marks[("1a", "input_first")].status == "wrong"
     # MACs counted without the padding taps: the answer of the layer's nonzero products.
     layer = Conv((56, 56), 3, padding=1, in_channels=32, out_channels=32, groups=32)
     unpadded = sum(len(e.args) for e in flatten(layer.output()))
     assert unpadded < layer.macs
     off = {**right, "2a": {**right["2a"], "macs": str(unpadded)}}
-    marks = {(m.question, m.key): m for m in mark_answers({"sheet": str(EXAMPLE), **off}).marks}
+    marks = {(m.question, m.key): m for m in mark_answers(off, sheet=EXAMPLE).marks}
     assert marks[("2a", "macs")].status == "wrong"
 
 

@@ -6,8 +6,8 @@ objects. Wording and layout live in ``templates/problems/<kind>.tex.j2`` and
 ``templates/solutions/<kind>.tex.j2``; a new kind is a module here with a
 ``KIND``, listed below, and its two templates.
 
->>> sorted(KINDS)[:3]
-['counts', 'elements', 'equivariance']
+>>> sorted(KINDS)[:4]
+['backward', 'cost', 'counts', 'elements']
 """
 
 from __future__ import annotations
