@@ -66,6 +66,8 @@ def derive(params: dict[str, Any]) -> Derived:
         "kernel": _entry("kernel_first", kernel[0], dk[0], letter),
         "bias": bool(spec.bias),
         "bias_name": latex(flatten(conv.bias_symbols)[0]) if spec.bias else "",
+        # With channel axes the general formulas outgrow a line; the entries above say it all.
+        "formulas": not spec.has_channels,
         "input_formula": gradient_latex(formulas.input.equation),
         "kernel_formula": gradient_latex(formulas.kernel.equation),
         "identity": zero_padded and not spec.has_channels and spec.shared,
