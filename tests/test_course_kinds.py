@@ -136,3 +136,24 @@ def test_backward_working_names_the_outputs_an_input_feeds() -> None:
     assert [output for output, _ in middle["paths"]] == [
         latex(Symbol(f"y_{r + 1}")) for r in range(grads.upstream.shape[0])
     ]
+
+
+def test_a_stack_problem_takes_groups_batchnorm_and_relu(tmp_path: Path) -> None:
+    from symconv.layers.stack import Stack, batchnorm, conv, relu
+
+    path = tmp_path / "block.toml"
+    path.write_text(
+        'title = "x"\n[[section]]\ntitle = "s"\n[[section.problem]]\nkind = "stack"\n'
+        "input = [8, 16, 16]\nlayers = [\n"
+        '  { type = "conv", kernel = 3, padding = 1, groups = 8 },\n'
+        '  { type = "batchnorm" },\n  { type = "relu" },\n'
+        '  { type = "conv", kernel = 1, out_channels = 16 },\n]\n',
+        encoding="utf-8",
+    )
+    stack = Stack(
+        (8, 16, 16), [conv(3, padding=1, groups=8), batchnorm(), relu(), conv(1, out_channels=16)]
+    )
+    problem = build_sheet(path).problem("1a")
+    assert problem.answer("weights").value == stack.weight_count
+    assert problem.answer("output_shape").value == stack.output_shape
+    compile_pdf(render_sheet(path))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from symconv.errors import SymconvError
-from symconv.layers.stack import Stack, conv, dense, flatten, pool
+from symconv.layers.stack import Stack, batchnorm, conv, dense, flatten, pool, relu
 from symconv.present.display import latex_shape
 from symconv.present.latex import latex_escape
 from symconv.present.tables import stack_latex_table
@@ -19,6 +19,8 @@ MAKERS: dict[str, Callable[..., Any]] = {
     "pool": pool,
     "flatten": flatten,
     "dense": dense,
+    "batchnorm": batchnorm,
+    "relu": relu,
 }
 
 
