@@ -157,3 +157,24 @@ def test_a_stack_problem_takes_groups_batchnorm_and_relu(tmp_path: Path) -> None
     assert problem.answer("weights").value == stack.weight_count
     assert problem.answer("output_shape").value == stack.output_shape
     compile_pdf(render_sheet(path))
+
+
+def test_feedback_on_gradients_names_the_slip() -> None:
+    from symconv import check
+
+    grads = Conv(7, 3).backward()
+    expected = grads.input[3]  # g_2 k_3 + g_3 k_2 + g_4 k_1
+    terms = sorted(Add.make_args(expected), key=str)
+    unflipped = Add(
+        *(
+            t.xreplace({k: Symbol(f"k_{4 - int(k.name[2:])}")})
+            for t in terms
+            for k in t.free_symbols
+            if k.name.startswith("k")
+        )
+    )
+    verdict = check(str(unflipped), expected)
+    assert not verdict.ok and "backwards" in verdict.message
+    missing = Add(*terms[1:])
+    verdict = check(str(missing), expected)
+    assert not verdict.ok and f"missing {terms[0]}" in verdict.message
