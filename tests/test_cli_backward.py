@@ -71,3 +71,17 @@ def test_backward_refuses_element_and_show(capsys) -> None:
         ["derive", "--input", "6", "--kernel", "3", "--backward", "--element", "0"], capsys
     )
     assert status != 0 and "--backward" in err
+
+
+def test_notebooks_show_gradients_as_latex() -> None:
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    from symconv.present.notebook import register
+
+    shell = interactiveshell.InteractiveShell.instance()
+    assert register(shell)
+    grads = Conv(4, 2, bias=True).backward()
+    for thing in (grads, grads.formulas.input, grads.formulas.kernel):
+        data, _ = shell.display_formatter.format(thing)
+        assert data["text/latex"].startswith(r"$\displaystyle")
+        assert r"\partial L" in data["text/latex"]
+        assert not hasattr(thing, "_repr_latex_")

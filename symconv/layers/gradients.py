@@ -40,7 +40,6 @@ from sympy import (
     S,
     Sum,
     Symbol,
-    latex,
 )
 
 from symconv.errors import SpecError
@@ -178,9 +177,6 @@ class GradientFormula:
 
     def __repr__(self) -> str:
         return repr(self.equation)
-
-    def _repr_latex_(self) -> str:
-        return f"$\\displaystyle {latex(self.equation)}$"
 
     def expand(self, index: object) -> Expr:
         """Evaluate at a 0-based ``index`` into the gradient's array (negatives allowed)."""

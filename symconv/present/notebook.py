@@ -14,8 +14,10 @@ from sympy import latex
 
 from symconv.layers.conv import Conv
 from symconv.layers.expressions import ElementFormula
+from symconv.layers.gradients import GradientFormula, Gradients
 from symconv.layers.pool import Pool
 from symconv.layers.transpose import ConvTranspose
+from symconv.present.backward import gradient_latex
 from symconv.present.display import notebook_latex
 
 __all__ = ["load_ipython_extension", "register"]
@@ -28,6 +30,25 @@ def _display_math(tex: str) -> str:
 def formula_latex(formula: ElementFormula) -> str:
     """An element formula as display math."""
     return _display_math(latex(formula.equation))
+
+
+def gradient_formula_latex(formula: GradientFormula) -> str:
+    """A gradient formula as display math: ``dL/dx_u = sum ...``."""
+    return _display_math(gradient_latex(formula.equation))
+
+
+def gradients_latex(gradients: Gradients) -> str:
+    """The gradients of a layer, input, kernel and bias, as display math."""
+    parts = [
+        rf"\frac{{\partial L}}{{\partial {name}}} = {latex(array)}"
+        for name, array in (
+            (r"\mathbf{x}", gradients.input),
+            (r"\mathbf{k}", gradients.kernel),
+            (r"\mathbf{b}", gradients.bias),
+        )
+        if array is not None
+    ]
+    return _display_math(r",\quad ".join(parts))
 
 
 def outputs_latex(layer: Pool | ConvTranspose) -> str:
@@ -45,6 +66,8 @@ def register(shell: Any = None) -> bool:
     formatter = shell.display_formatter.formatters["text/latex"]
     formatter.for_type(Conv, notebook_latex)
     formatter.for_type(ElementFormula, formula_latex)
+    formatter.for_type(GradientFormula, gradient_formula_latex)
+    formatter.for_type(Gradients, gradients_latex)
     formatter.for_type(Pool, outputs_latex)
     formatter.for_type(ConvTranspose, outputs_latex)
     return True
