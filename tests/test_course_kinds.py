@@ -11,6 +11,7 @@ from sympy import Add, Rational, Symbol, flatten, latex
 
 from symconv import Conv
 from symconv.answers.marking import mark_answers
+from symconv.layers.formulas import layer_formulas
 from symconv.present.tex import compile_pdf
 from symconv.sheets import build_sheet, render_sheet
 from symconv.sheets.kinds import KINDS
@@ -59,7 +60,10 @@ def test_answers_are_what_the_engine_derives(seed: int | None) -> None:
     assert sheet.problem("2b").answer("weights").value == grouped.weight_count
     assert sheet.problem("2b").answer("separable_weights").value == separable
     assert sheet.problem("2b").answer("ratio").value == Rational(separable, full.weight_count)
-    assert sheet.problem("2b").answer("ratio").value == Rational(1, 64) + Rational(1, 9)
+    formulas = layer_formulas(2)
+    assert sheet.problem("2b").answer("ratio").value == formulas.evaluate(
+        formulas.separable_ratio, K=full.spec.kernel_size[0], C_out=full.spec.c_out
+    )
 
     layer = Conv((256, 256), 5, stride=2, in_channels=3, out_channels=32)
     assert sheet.problem("2c").answer("macs").value == layer.macs
