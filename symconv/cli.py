@@ -7,8 +7,10 @@ Every failure a user can cause prints one line on stderr and exits with status
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +37,8 @@ examples:
   symconv derive --input 9 --kernel 3 --unshared       a separate kernel per position
   symconv derive --input 256 256 --kernel 5 --stride 2 --in-channels 3 --out-channels 32
   symconv derive --input 6 6 --kernel 3 --latex        LaTeX instead of text
+  symconv derive --input 9 --kernel 3 --backward       the gradients, from g = dL/dy
+  symconv derive --input 8 8 --kernel 3 --in-channels 4 --out-channels 4 --groups 4
   symconv sheet -o solutions.tex                       the worksheet with worked solutions
 """
 
@@ -44,7 +48,7 @@ examples:
   symconv sheet -o solutions.tex             the weight-sharing sheet with worked solutions
   symconv sheet --handout --pdf              weight-sharing-handout.pdf, questions only
   symconv sheet --seed 7 --pdf               a variant with other numbers
-  symconv sheet --variants 30 -o class.pdf --pdf   30 variants, one page each, and class-key.pdf
+  symconv sheet --variants 30 -o class.pdf --pdf   30 variants in one PDF, and class-key.pdf
   symconv sheet my-sheet.toml -o mine.tex    your own sheet, defined in TOML
 """
 
@@ -171,6 +175,13 @@ def _add_conv_options(parser: argparse.ArgumentParser) -> None:
     )
     shape.add_argument("--bias", action="store_true", help="add a bias per output channel")
     shape.add_argument(
+        "--groups",
+        type=int,
+        default=1,
+        metavar="G",
+        help="split the channels into G groups, as PyTorch (G = in channels: depthwise)",
+    )
+    shape.add_argument(
         "--kernel-letter", default="k", metavar="L", help="kernel letter (default: k)"
     )
     shape.add_argument("--input-letter", default="x", metavar="L", help="input letter (default: x)")
@@ -183,6 +194,17 @@ def _positive(token: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {token!r}")
+    return value
+
+
+def _seed(token: str) -> int:
+    """A --seed: a whole number from 0."""
+    try:
+        value = int(token)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0, got {token!r}")
     return value
 
 
@@ -210,6 +232,7 @@ def conv_from_args(args: argparse.Namespace) -> Conv:
         shared=not args.unshared,
         flip=args.flip,
         bias=args.bias,
+        groups=args.groups,
         kernel_letter=args.kernel_letter,
         input_letter=args.input_letter,
     )
@@ -244,6 +267,14 @@ def _derive(args: argparse.Namespace) -> int:
         pattern = text_matrix_pattern(conv)
         print(f"{conv!r}\n{window}\n\n{pattern}")
         return 0
+    if args.backward:
+        if args.element is not None or args.show:
+            raise SymconvError("--backward prints the gradients; leave out --element and --show")
+        from symconv.present.backward import latex_backward, text_backward
+
+        backward = latex_backward if args.latex else text_backward
+        print(backward(conv, max_entries=args.max_outputs))
+        return 0
     if args.element is not None:
         element = conv.output_element(tuple(args.element))
         print(latex(element) if args.latex else pretty(element, wrap_line=False))
@@ -253,6 +284,46 @@ def _derive(args: argparse.Namespace) -> int:
         summary(conv, max_rows=args.max_rows, max_cols=args.max_cols, max_outputs=args.max_outputs)
     )
     return 0
+
+
+#: What each output format is called and the file names it takes.
+_FORMATS = {"tex": ("LaTeX", ".tex"), "pdf": ("a PDF", ".pdf"), "png": ("a PNG image", ".png")}
+
+
+def _output_format(output: str | None, requested: str, flags: dict[str, str]) -> None:
+    """Refuse an output file whose name says another format than the one requested.
+
+    ``requested`` is the format the options ask for (``"tex"`` without a flag);
+    ``flags`` maps each format to the option that asks for it.
+    """
+    if output is None:
+        return
+    suffix = Path(output).suffix.lower()
+    named = next((fmt for fmt, (_, ending) in _FORMATS.items() if ending == suffix), None)
+    what, ending = _FORMATS[requested]
+    if named == requested:
+        return
+    if named is None:
+        endings = " or ".join(_FORMATS[fmt][1] for fmt in ("tex", *flags))
+        raise SymconvError(
+            f"-o {output!r}: the file name must end in {endings}, the format written "
+            f"(here {what}, {ending})"
+        )
+    asked = (
+        f"with {flags[requested]}"
+        if requested in flags
+        else "without " + " or ".join(flags.values())
+    )
+    if named in flags and requested in flags:
+        fix = f"use {flags[named]} instead of {flags[requested]}"
+    elif named in flags:
+        fix = f"add {flags[named]}"
+    else:
+        fix = f"leave out {flags[requested]}"
+    raise SymconvError(
+        f"-o {output!r} names {_FORMATS[named][0]}, but {asked} the command writes "
+        f"{what}: {fix}, or name a {ending} file"
+    )
 
 
 def _sheet_output(args: argparse.Namespace, stem: str) -> Path:
@@ -276,6 +347,7 @@ def _sheet(args: argparse.Namespace) -> int:
         for name in sheet_names():
             print(f"{name:20}  {build_sheet(name).title}")
         return 0
+    _output_format(args.output, "pdf" if args.pdf else "tex", {"pdf": "--pdf"})
     name = args.name or DEFAULT_SHEET
     texts = {"title": args.title, "course": args.course, "author": args.author, "date": args.date}
     if args.variants is not None and args.handout:
@@ -428,6 +500,10 @@ def _figure(args: argparse.Namespace) -> int:
     from symconv.present.figures import render_figure, sparsity_figure, window_figure
     from symconv.present.tex import compile_pdf, pdf_to_png, write_atomic
 
+    if args.png and args.pdf:
+        raise SymconvError("--png and --pdf ask for two formats; give one")
+    requested = "png" if args.png else "pdf" if args.pdf else "tex"
+    _output_format(args.output, requested, {"pdf": "--pdf", "png": "--png"})
     conv = conv_from_args(args)
     at = tuple(args.at) if args.at else None
     figure = sparsity_figure(conv) if args.kind == "matrix" else window_figure(conv, at)
@@ -499,6 +575,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=6,
         metavar="N",
         help="output elements listed before eliding (default: 6)",
+    )
+    view.add_argument(
+        "--backward",
+        action="store_true",
+        help="print the gradients dL/dx, dL/dk (and dL/db) in terms of the upstream g = dL/dy, "
+        "and their general formulas",
     )
     view.add_argument(
         "--show",
@@ -578,7 +660,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sheet.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         metavar="N",
         help="a reproducible variant with other numbers, labelled with its seed",
     )
@@ -586,8 +668,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--variants",
         type=_positive,
         metavar="N",
-        help="a class set: N variants (seeds S, S+1, ... with S from --seed, default 1) as one "
-        "handout document, a page each, plus a key with the solutions",
+        help="a class set: N variants (seeds S, S+1, ... with S from --seed, default 1) in one "
+        "handout document, each starting on a new page, numbering its own pages and naming its "
+        "variant on every page; plus a key with their solutions, laid out the same way",
     )
     sheet.add_argument("--title", help="title printed on the sheet")
     sheet.add_argument("--course", help="course name printed under the title")
@@ -624,7 +707,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     marking.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         metavar="N",
         help="the variant answered (default: each file's own seed, else the sheet itself)",
     )
@@ -651,25 +734,92 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _long_options(parser: argparse.ArgumentParser) -> list[str]:
+    return [
+        name for action in parser._actions for name in action.option_strings if name[:2] == "--"
+    ]
+
+
+def _mistyped_option(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """``unknown option --inptu; did you mean --input?`` for the first option no command knows.
+
+    Checked before argparse parses, which would otherwise report a missing
+    required option and never name the typo.
+    """
+    commands = _subcommands(parser)
+    command = next((token for token in argv if token in commands), None)
+    known = _long_options(parser) + (_long_options(commands[command]) if command else [])
+    for token in argv:
+        if token == "--":
+            break
+        if not token.startswith("--"):
+            continue
+        name = token.split("=", 1)[0]
+        if name in known or any(option.startswith(name) for option in known):
+            continue  # exact, or an unambiguous abbreviation argparse accepts
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        where = f"symconv {command}" if command else "symconv"
+        return f"{where}: error: unknown option {name}{hint} (see '{where} --help')"
+    return None
+
+
+#: Python parameter names in the layers' messages, and the options that set them.
+_OPTION_NAMES = {
+    "input_size": "--input",
+    "kernel_size": "--kernel",
+    "stride": "--stride",
+    "dilation": "--dilation",
+    "padding": "--padding",
+    "in_channels": "--in-channels",
+    "out_channels": "--out-channels",
+    "input_letter": "--input-letter",
+    "kernel_letter": "--kernel-letter",
+    "padding_mode": "--circular",
+}
+_PARAMETER = re.compile(r"(?<![\w-])(" + "|".join(_OPTION_NAMES) + r")(\[\d+\])?(?![\w-])")
+
+
+def _in_options(message: str) -> str:
+    """A layer's message with its parameter names said as the options that set them."""
+    return _PARAMETER.sub(lambda match: _OPTION_NAMES[match.group(1)], message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    tokens = list(sys.argv[1:] if argv is None else argv)
+    mistyped = _mistyped_option(parser, tokens)
+    if mistyped:
+        print(mistyped, file=sys.stderr)
+        return 2
+    args = parser.parse_args(tokens)
     if args.command is None:
         parser.print_help()
         return 2
     try:
         return int(args.handler(args))
     except (SymconvError, IndexError, TypeError) as error:
-        print(f"symconv: error: {error}", file=sys.stderr)
+        message = str(error)
+        if args.command in ("derive", "figure"):
+            message = _in_options(message)
+        print(f"symconv: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
-    except (ArithmeticError, ValueError, OSError, RecursionError, MemoryError) as error:
+    except Exception as error:
         # A failure symconv did not foresee still reaches the user as one line.
-        print(f"symconv: error: {type(error).__name__}: {error}", file=sys.stderr)
+        first = (str(error).splitlines() or [""])[0]
+        print(f"symconv: error: {type(error).__name__}: {first}", file=sys.stderr)
         return 2
 
 

@@ -48,9 +48,18 @@ def compiled(source: str, path: Path) -> str:
     return pdf_text(path)
 
 
+def as_read(number: int) -> str:
+    """A number as a pattern: from five digits on, its groups of three may be spaced apart."""
+    digits = str(number)
+    if len(digits) < 5:
+        return digits
+    head = len(digits) % 3 or 3
+    return r"\s?".join([digits[:head], *(digits[i : i + 3] for i in range(head, len(digits), 3))])
+
+
 def shows(text: str, *numbers: int) -> bool:
     """``text`` shows the number, or the shape ``a × b × c``, as a whole (not inside 1260)."""
-    pattern = r"\s*×\s*".join(str(n) for n in numbers)
+    pattern = r"\s*×\s*".join(as_read(n) for n in numbers)
     return re.search(rf"(?<!\d){pattern}(?!\d)", text) is not None
 
 

@@ -32,8 +32,8 @@ from sympy.parsing.sympy_parser import parse_expr
 
 import symconv
 from symconv import Conv, SymconvError, output_size, render_sheet
+from symconv.present.matrices import FULL_COLS, FULL_ROWS, MatrixView
 from symconv.sheets import Problem, Sheet, build_sheet, render_sheets, sheet_names
-from symconv.sheets.kinds import FULL_MATRIX
 
 SEEDS = range(1, 11)
 VARIANTS = [None, *SEEDS]  # None: the default sheet
@@ -84,34 +84,40 @@ def parse_sum(tex: str, expected: sympy.Expr) -> sympy.Expr:
 DOTS = {r"\cdots", r"\vdots", r"\ddots"}
 
 
-def shown_indices(cells: list[str], count: int) -> list[int | None]:
-    """Which rows (or columns) a printed grid shows: all, or both ends around a row of dots."""
-    gaps = [i for i, cell in enumerate(cells) if cell in DOTS]
-    if not gaps:
-        assert len(cells) == count, f"{len(cells)} shown without elision, {count} exist"
-        return list(range(count))
-    assert len(gaps) == 1, cells
-    head, tail = gaps[0], len(cells) - gaps[0] - 1
-    assert head + tail < count, "elided, yet nothing is left out"
-    return [*range(head), None, *range(count - tail, count)]
+def shown_indices(count: int, hidden: tuple[tuple[int, int], ...]) -> list[int | None]:
+    """Oracle: the indices a printed grid shows, with one ``None`` per run left out."""
+    left_out = {i - 1 for first, last in hidden for i in range(first, last + 1)}
+    shown: list[int | None] = []
+    for index in range(count):
+        if index not in left_out:
+            shown.append(index)
+        elif not shown or shown[-1] is not None:
+            shown.append(None)
+    return shown
 
 
-def assert_matrix_tex(tex: str, matrix: Matrix) -> None:
-    r"""The printed ``bmatrix`` shows the entries of ``matrix`` at the right places."""
+def assert_matrix_tex(tex: str, matrix: Matrix, view: MatrixView) -> None:
+    r"""The printed ``bmatrix`` shows the entries of ``matrix`` at the right places, and every
+    row it shows shows all its weights (the columns left out are zero there)."""
+    assert tex == view.latex
     match = re.fullmatch(r"\\begin\{bmatrix\} (.*) \\end\{bmatrix\}", tex, re.DOTALL)
     assert match, tex[:80]
     grid = [row.split(" & ") for row in match[1].split(r" \\ ")]
     assert len({len(row) for row in grid}) == 1, "ragged matrix"
-    rows = shown_indices([row[0] for row in grid], matrix.rows)
-    cols = shown_indices(grid[0], matrix.cols)
-    if max(matrix.shape) <= FULL_MATRIX:
-        assert None not in rows and None not in cols, "a small matrix is printed in full"
+    rows = shown_indices(matrix.rows, view.hidden_rows)
+    cols = shown_indices(matrix.cols, view.hidden_cols)
+    assert len(rows) == len(grid) and len(cols) == len(grid[0])
+    if matrix.rows <= FULL_ROWS and matrix.cols <= FULL_COLS:
+        assert None not in rows and None not in cols, "a small matrix is offered in full"
     for shown_row, r in zip(grid, rows, strict=True):
         for cell, c in zip(shown_row, cols, strict=True):
             if r is None or c is None:
                 assert cell in DOTS, (r, c, cell)
             else:
                 assert parse_sum(cell, matrix[r, c]) == matrix[r, c], (r, c, cell)
+        if r is not None and view.rows_whole:
+            weights = {c for c in range(matrix.cols) if matrix[r, c] != 0}
+            assert weights <= set(cols), f"row {r + 1} hides weights"
 
 
 def parse_formula(tex: str, expected: sympy.Expr) -> sympy.Expr:
@@ -226,7 +232,7 @@ def check_matrix(problem: Problem, conv: Conv) -> None:
     assert problem.answer("shape").value == (rows, cols)
     assert re.findall(r"\d+", problem.answer("shape").latex) == [str(rows), str(cols)]
     assert Matrix(problem.answer("matrix").value) == matrix
-    assert_matrix_tex(problem.answer("matrix").latex, matrix)
+    assert_matrix_tex(problem.answer("matrix").latex, matrix, problem.values["views"][0])
 
 
 def check_unshared(problem: Problem, conv: Conv) -> None:
@@ -234,7 +240,7 @@ def check_unshared(problem: Problem, conv: Conv) -> None:
     matrix = Matrix(conv.matrix())
     assert [a.key for a in problem.answers] == ["matrix", "weights"]
     assert Matrix(problem.answer("matrix").value) == matrix
-    assert_matrix_tex(problem.answer("matrix").latex, matrix)
+    assert_matrix_tex(problem.answer("matrix").latex, matrix, problem.values["views"][0])
     weights = problem.answer("weights")
     assert weights.value == conv.weight_count
     # Oracle: without sharing (and without bias) every weight sits in the matrix once.
@@ -293,8 +299,9 @@ def check_counts(problem: Problem, conv: Conv) -> None:
 
 def check_text(problem: Problem, model_answer: str) -> None:
     answer = problem.answer("text")
-    assert answer.value == model_answer
-    assert printed_text(answer.latex) == model_answer
+    printed = model_answer.replace(r"\$", "$")  # a dollar sign outside math is written \$
+    assert answer.value == printed
+    assert printed_text(answer.latex) == printed
 
 
 CHECKS: dict[str, Callable[[Problem, Any], None]] = {
@@ -394,6 +401,14 @@ def test_builtin_numbers_against_arithmetic_oracles(seed):
     assert counts.answer("dense_weights").value == (channels * image**2) * (filters * side**2)
 
 
+def as_printed(tex: str) -> str:
+    r"""Oracle: a number of five digits or more is printed in groups of three (``99\,883``)."""
+    if not re.fullmatch(r"\d{5,}", tex):
+        return tex
+    head = len(tex) % 3 or 3
+    return r"\,".join([tex[:head], *(tex[i : i + 3] for i in range(head, len(tex), 3))])
+
+
 def assert_answers_in_solutions_not_in_handout(sheet: Sheet, solutions: str, handout: str):
     """Each answer's LaTeX sits in its own problem's solution, and nowhere in the handout."""
     blocks = solution_blocks(solutions)
@@ -403,9 +418,9 @@ def assert_answers_in_solutions_not_in_handout(sheet: Sheet, solutions: str, han
     for problem, block in zip(sheet.problems(), blocks, strict=True):
         for answer in problem.answers:
             where = f"{problem.id} {answer.key} ({answer.latex[:60]!r})"
-            if answer.latex not in block:
+            if as_printed(answer.latex) not in block:
                 missing.append(where)
-            if not is_small_integer(answer.latex) and occurs(answer.latex, handout):
+            if not is_small_integer(answer.latex) and occurs(as_printed(answer.latex), handout):
                 leaks.append(where)
     assert not missing, "answers missing from their solution: " + "; ".join(missing)
     assert not leaks, "answers printed on the handout: " + "; ".join(leaks)
@@ -645,7 +660,7 @@ title = "Images"
   [[section.problem]]
   kind = "text"
   question = '@question@Why \emph{share} weights?@/question@'
-  answer = '@answer@\input{/etc/passwd} #$%&_^~{}\ \end{document}@/answer@'
+  answer = '@answer@\input{/etc/passwd} #\$%&_^~{}\ \end{document}@/answer@'
 """
 
 MY_PROBLEMS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {

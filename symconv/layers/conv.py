@@ -8,7 +8,10 @@ from typing import Any
 from sympy import Array, Expr, SparseMatrix
 
 from symconv.layers.base import SymbolicLayer
+from symconv.layers.cost import convolution_macs
 from symconv.layers.expressions import ElementFormula, Outputs, normalize_index
+from symconv.layers.gradients import Gradients
+from symconv.layers.im2col import patch_matrix
 from symconv.layers.matrix import convolution_matrix, matrix_row
 from symconv.layers.spec import ConvSpec
 
@@ -41,6 +44,9 @@ class Conv(SymbolicLayer[ConvSpec]):
         input_letter: Letter of the input symbols (``x``).
         kernel_letter: Letter of the kernel symbols (``k``; ``w`` is common too).
         bias_letter: Letter of the bias symbols (``b``).
+        groups: PyTorch's ``groups``: channels split into this many groups, each
+            filter reading the input channels of its own group only
+            (``groups=in_channels`` is a depthwise convolution).
 
     Raises:
         SymconvError: An argument is not allowed; the message names it.
@@ -62,6 +68,9 @@ class Conv(SymbolicLayer[ConvSpec]):
         ((3, 256, 256), (3, 5, 5), (32, 126, 126))
         >>> layer.weight_count, layer.dense_weight_count
         (2400, 99883155456)
+        >>> depthwise = Conv((8, 8), 3, in_channels=4, out_channels=4, groups=4)
+        >>> depthwise.filter_shape, depthwise.weight_count, depthwise.macs
+        ((1, 3, 3), 36, 1296)
     """
 
     __slots__ = ("_outputs",)
@@ -85,6 +94,7 @@ class Conv(SymbolicLayer[ConvSpec]):
         input_letter: str = "x",
         kernel_letter: str = "k",
         bias_letter: str = "b",
+        groups: int = 1,
     ) -> None:
         spec = ConvSpec.build(
             input_size,
@@ -101,6 +111,7 @@ class Conv(SymbolicLayer[ConvSpec]):
             input_letter=input_letter,
             kernel_letter=kernel_letter,
             bias_letter=bias_letter,
+            groups=groups,
         )
         self._init_from_spec(spec)
 
@@ -125,6 +136,8 @@ class Conv(SymbolicLayer[ConvSpec]):
             options.append(f"padding={_compact_padding(spec.padding)}")
         if spec.has_channels:
             options.append(f"in_channels={spec.in_channels}, out_channels={spec.out_channels}")
+        if spec.groups != 1:
+            options.append(f"groups={spec.groups}")
         if spec.padding_mode != "zeros":
             options.append(f"padding_mode={spec.padding_mode!r}")
         options.extend(
@@ -158,6 +171,28 @@ class Conv(SymbolicLayer[ConvSpec]):
     def filter_shape(self) -> tuple[int, ...]:
         """Shape of one filter: ``(C_in, *kernel)`` with channels, else the kernel sizes."""
         return self.spec.filter_shape
+
+    @property
+    def groups(self) -> int:
+        """PyTorch's ``groups``: 1 unless the channels are split into groups."""
+        return self.spec.groups
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of one forward pass: every tap, padding included.
+
+        ``prod(output_shape) * (C_in // groups) * prod(kernel)``, as PyTorch's flop
+        counter and fvcore count them; bias adds are not counted.
+
+        >>> Conv(9, 3).macs, Conv(9, 3, padding="same").macs
+        (21, 27)
+        """
+        return convolution_macs(self.spec)
+
+    @property
+    def flops(self) -> int:
+        """Floating-point operations of one forward pass: ``2 * macs``."""
+        return 2 * self.macs
 
     @property
     def kernel_symbols(self) -> Array:
@@ -230,6 +265,49 @@ class Conv(SymbolicLayer[ConvSpec]):
             "element_formula", lambda: ElementFormula(self.spec, self._symbols)
         )
         return formula
+
+    def patch_matrix(self, group: int | None = None) -> SparseMatrix:
+        """im2col: the convolution as linear in the kernel, ``y_o = X vec(k_o)``.
+
+        One row per output position (spatial, row-major), one column per weight
+        of one filter (in the order of ``kernel_symbols[o]`` flattened), holding
+        the input symbol that weight meets there, or 0 in zero padding. For
+        every output channel ``o`` of ``group``, ``output()[o]`` flattened equals
+        ``patch_matrix(group) * vec(kernel_symbols[o])`` (plus the bias). With
+        ``groups > 1`` name the group (0-based); it is the transpose of PyTorch's
+        ``F.unfold`` restricted to the group's input channels.
+
+        >>> Conv(4, 2).patch_matrix()
+        Matrix([
+        [x_1, x_2],
+        [x_2, x_3],
+        [x_3, x_4]])
+
+        Raises:
+            SymconvError: ``group`` is missing or out of range with ``groups > 1``,
+                or the weights are not shared (each row would need its own kernel).
+        """
+        return patch_matrix(self.spec, self._symbols, group)
+
+    def backward(self, upstream_letter: str = "g") -> Gradients:
+        """Gradients of a loss ``L`` given ``g = dL/dy``, built from the forward taps.
+
+        ``.upstream`` holds the ``g`` symbols shaped like ``output_shape``;
+        ``.input`` (``dL/dx``, shaped ``input_shape``), ``.kernel`` (``dL/dk``,
+        shaped like ``kernel_symbols``) and ``.bias`` (``dL/db`` or ``None``)
+        are SymPy arrays; ``.formulas`` gives them as general ``Sum`` formulas.
+
+        >>> grads = Conv(4, 2).backward()
+        >>> grads.input
+        [g_1*k_1, g_1*k_2 + g_2*k_1, g_2*k_2 + g_3*k_1, g_3*k_2]
+        >>> grads.kernel
+        [g_1*x_1 + g_2*x_2 + g_3*x_3, g_1*x_2 + g_2*x_3 + g_3*x_4]
+        """
+        gradients: Gradients = self._cached(
+            f"backward {upstream_letter!r}",
+            lambda: Gradients(self.spec, self._symbols, upstream_letter),
+        )
+        return gradients
 
 
 def _compact_padding(padding: tuple[tuple[int, int], ...]) -> object:

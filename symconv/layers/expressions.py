@@ -18,7 +18,23 @@ import math
 from collections.abc import Iterable, Sequence
 from functools import cmp_to_key
 
-from sympy import Add, Array, Basic, Eq, Expr, Indexed, IndexedBase, Mod, Mul, S, Sum, Symbol
+from sympy import (
+    Add,
+    Array,
+    Basic,
+    Eq,
+    Expr,
+    Indexed,
+    IndexedBase,
+    Integer,
+    Mod,
+    Mul,
+    Pow,
+    S,
+    Sum,
+    Symbol,
+    floor,
+)
 
 from symconv.layers.containers import gc_paused
 from symconv.layers.patterns import window_patterns
@@ -30,6 +46,7 @@ __all__ = [
     "ElementFormula",
     "Outputs",
     "general_element_formula",
+    "group_index",
     "linear_form",
     "normalize_index",
 ]
@@ -113,6 +130,21 @@ def _sorted_form(pairs: list[tuple[Expr, Expr]], constant: Expr | None) -> Expr:
         return Add(*terms)
     terms.sort(key=_canonical_order)
     return _sum(terms)
+
+
+def group_index(channel: Expr, per_group: int) -> Expr:
+    """The 0-based group of 1-based ``channel``: ``floor((channel - 1)/per_group)``.
+
+    Kept as written (SymPy would print ``floor(c/2 - 1/2)``).
+
+    >>> group_index(Symbol("o"), 3)
+    floor((o - 1)/3)
+    """
+    if per_group == 1:
+        return channel - 1
+    ratio = Mul(channel - 1, Pow(Integer(per_group), -1, evaluate=False), evaluate=False)
+    result: Expr = floor(ratio, evaluate=False)
+    return result
 
 
 def normalize_index(index: object, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -312,9 +344,15 @@ class ElementFormula:
             o = Symbol("o", integer=True, positive=True)
             c = Symbol("c", integer=True, positive=True)
             filter_index = [o, c, *weight_taps]
-            input_index = [c, *coords]
+            # With groups, filter o reads the input channels of its group only.
+            group_first = (
+                group_index(o, spec.group_out_channels) * spec.group_in_channels
+                if spec.groups > 1
+                else 0
+            )
+            input_index = [group_first + c, *coords]
             out_index = [o, *spatial_out]
-            limits.insert(0, (c, 1, spec.c_in))
+            limits.insert(0, (c, 1, spec.group_in_channels))
             self.channel_index: Symbol | None = o
         else:
             filter_index, input_index, out_index = list(weight_taps), coords, spatial_out

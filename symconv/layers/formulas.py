@@ -13,9 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sympy import Basic, Expr, Integer, Symbol
+from sympy import Basic, Expr, Integer, Symbol, apart, simplify
 
 from symconv.errors import SpecError, SpecTypeError
+from symconv.layers.cost import (
+    convolution_macs_formula,
+    separable_macs_formula,
+    separable_weight_count_formula,
+)
 from symconv.layers.geometry import conv_output_size, same_output_size, span
 from symconv.layers.spec import ConvSpec
 from symconv.layers.validators import as_int
@@ -105,6 +110,10 @@ def output_size(
     return conv_output_size(width, kernel, stride=step, padding=pads, dilation=spread)
 
 
+#: The number of groups in the formulas of grouped layers.
+GROUPS = Symbol("G", integer=True, positive=True)
+
+
 @dataclass(frozen=True)
 class LayerFormulas:
     """Shapes and weight counts of a convolution layer as formulas.
@@ -137,6 +146,64 @@ class LayerFormulas:
     unshared_weight_count: Expr
     unshared_bias_count: Expr
     dense_weight_count: Expr
+    G: Symbol = GROUPS
+
+    # Groups and cost (symconv.layers.cost) -----------------------------------
+
+    @property
+    def grouped_filter_shape(self) -> tuple[Expr, ...]:
+        """One filter of a layer with ``G`` groups: ``(C_in / G, K, ...)``."""
+        return (self.C_in / self.G, *(self.K,) * self.ndim)
+
+    @property
+    def grouped_weight_count(self) -> Expr:
+        """Weights of a layer with ``G`` groups: ``C_out * C_in / G * K**ndim``."""
+        result: Expr = self.C_out * self.C_in / self.G * self.K**self.ndim
+        return result
+
+    @property
+    def macs(self) -> Expr:
+        """Multiply-accumulates of one forward pass, every tap counted (``G = 1``)."""
+        return convolution_macs_formula(self.output_size, self.K, self.C_in, self.C_out, self.ndim)
+
+    @property
+    def grouped_macs(self) -> Expr:
+        """Multiply-accumulates with ``G`` groups: ``macs / G``."""
+        return convolution_macs_formula(
+            self.output_size, self.K, self.C_in, self.C_out, self.ndim, self.G
+        )
+
+    @property
+    def flops(self) -> Expr:
+        """``2 * macs``."""
+        result: Expr = 2 * self.macs
+        return result
+
+    @property
+    def dense_macs(self) -> Expr:
+        """A fully connected layer's multiply-accumulates: one per weight."""
+        return self.dense_weight_count
+
+    @property
+    def separable_weight_count(self) -> Expr:
+        """A depthwise ``K`` convolution (``G = C_in``) then a pointwise 1x1 one to ``C_out``."""
+        return separable_weight_count_formula(self.K, self.C_in, self.C_out, self.ndim)
+
+    @property
+    def separable_macs(self) -> Expr:
+        """The depthwise-separable block's multiply-accumulates."""
+        return separable_macs_formula(self.output_size, self.K, self.C_in, self.C_out, self.ndim)
+
+    @property
+    def separable_ratio(self) -> Expr:
+        """Depthwise-separable over full convolution, weights and MACs alike.
+
+        >>> layer_formulas(ndim=2).separable_ratio
+        K**(-2) + 1/C_out
+        """
+        ratio = self.separable_weight_count / self.weight_count
+        result: Expr = apart(simplify(ratio), self.C_out)
+        return result
 
     def symbols(self) -> dict[str, Symbol]:
         """The formula symbols by name."""
@@ -148,10 +215,11 @@ class LayerFormulas:
             "s": self.s,
             "p": self.p,
             "d": self.d,
+            "G": self.G,
         }
 
     def evaluate(self, formula: Any, **values: int) -> Any:
-        """Substitute values (unnamed ones default to s=1, p=0, d=1) into a formula or shape.
+        """Substitute values (unnamed ones default to s=1, p=0, d=1, G=1) into a formula or shape.
 
         Raises:
             SymconvError: A value names no symbol of the formulas.
@@ -161,7 +229,7 @@ class LayerFormulas:
             raise SpecError(
                 f"unknown formula symbol(s) {sorted(unknown)}; allowed: {sorted(self.symbols())}"
             )
-        given = {"s": 1, "p": 0, "d": 1, **values}
+        given = {"s": 1, "p": 0, "d": 1, "G": 1, **values}
         substitution = {self.symbols()[name]: value for name, value in given.items()}
         if isinstance(formula, tuple):
             return tuple(self.evaluate(item, **values) for item in formula)

@@ -39,6 +39,8 @@ __all__ = [
     "same_output_size",
     "same_padding",
     "span",
+    "tap_input",
+    "tap_output",
     "transpose_output_size",
     "transpose_taps",
 ]
@@ -240,6 +242,39 @@ def conv_interior(
     first = -(-before // stride)
     last = (size - 1 + before - (kernel - 1) * dilation) // stride
     return range(max(first, 0), max(min(last + 1, count), first, 0))
+
+
+def tap_input(
+    position: Size, tap: Size, *, stride: Size = 1, before: Size = 0, dilation: Size = 1
+) -> Size:
+    """The input position (0-based) that tap ``tap`` of output ``position`` meets.
+
+    ``o*s + j*d - before``; outside ``0 .. W - 1`` it lies in the padding. The
+    general formula of an output element and of a kernel gradient index with it.
+
+    >>> tap_input(2, 1, stride=2, before=1)
+    4
+    >>> from sympy import symbols
+    >>> o, j, s, d, p = symbols("o j s d p")
+    >>> tap_input(o, j, stride=s, before=p, dilation=d)
+    d*j + o*s - p
+    """
+    return _exact(Integer(0) + position * stride + tap * dilation - before)
+
+
+def tap_output(
+    index: Size, tap: Size, *, stride: Size = 1, before: Size = 0, dilation: Size = 1
+) -> Size:
+    """The output position whose tap ``tap`` meets input ``index``: ``(i + before - j*d)/s``.
+
+    The inverse of :func:`tap_input`: a whole number in ``0 .. outputs - 1`` when
+    that output exists, a fraction when the stride skips ``index`` for this tap.
+    The general formula of an input gradient with it.
+
+    >>> tap_output(4, 1, stride=2, before=1), tap_output(3, 1, stride=2, before=1)
+    (2, 3/2)
+    """
+    return _exact((Integer(0) + index + before - tap * dilation) / stride)
 
 
 def transpose_taps(

@@ -103,6 +103,31 @@ def resolve_padding(
     return tuple(resolved), None
 
 
+def channel_groups(groups: object, c_in: int | None, c_out: int | None) -> int:
+    """PyTorch's ``groups``: at least 1, dividing both channel counts.
+
+    >>> channel_groups(3, 3, 6)
+    3
+    >>> channel_groups(2, 3, 6)
+    Traceback (most recent call last):
+    ...
+    symconv.errors.SpecError: groups must divide in_channels 3 and out_channels 6, got groups=2
+    """
+    count = as_int("groups", groups, 1)
+    if count == 1:
+        return count
+    if c_in is None or c_out is None:
+        raise SpecError(
+            f"groups={count} needs channel axes: give in_channels and out_channels, "
+            "both divisible by groups"
+        )
+    if c_in % count or c_out % count:
+        raise SpecError(
+            f"groups must divide in_channels {c_in} and out_channels {c_out}, got groups={count}"
+        )
+    return count
+
+
 class ChannelLayout:
     """Shapes common to every layer spec: spatial sizes, optional channel axes.
 
@@ -197,6 +222,7 @@ class ConvSpec(ChannelLayout):
     input_letter: str = "x"
     kernel_letter: str = "k"
     bias_letter: str = "b"
+    groups: int = 1
 
     @classmethod
     def build(
@@ -216,6 +242,7 @@ class ConvSpec(ChannelLayout):
         input_letter: object = "x",
         kernel_letter: object = "k",
         bias_letter: object = "b",
+        groups: object = 1,
     ) -> ConvSpec:
         """Validate the arguments of :class:`symconv.Conv` and resolve them per axis."""
         sizes = spatial_sizes(input_size)
@@ -230,6 +257,7 @@ class ConvSpec(ChannelLayout):
         mode: Literal["zeros", "circular"] = "circular" if padding_mode == "circular" else "zeros"
 
         c_in, c_out = channel_counts(in_channels, out_channels)
+        group_count = channel_groups(groups, c_in, c_out)
 
         described = f"padding={padding!r}" if rule else "padding"
         for axis in range(ndim):
@@ -270,6 +298,7 @@ class ConvSpec(ChannelLayout):
             flip=flipped,
             bias=flag("bias", bias),
             **letters(input_letter, kernel_letter, bias_letter),
+            groups=group_count,
         )
 
     @property
@@ -288,9 +317,21 @@ class ConvSpec(ChannelLayout):
         )
 
     @property
+    def group_in_channels(self) -> int:
+        """Input channels one filter reads: ``C_in // groups``."""
+        return self.c_in // self.groups
+
+    @property
+    def group_out_channels(self) -> int:
+        """Output channels (filters) of one group: ``C_out // groups``."""
+        return self.c_out // self.groups
+
+    @property
     def filter_shape(self) -> tuple[int, ...]:
-        """Shape of one filter: ``(C_in, *kernel)`` with channels, else the kernel sizes."""
-        return (self.c_in, *self.kernel_size) if self.has_channels else self.kernel_size
+        """Shape of one filter: ``(C_in // groups, *kernel)`` with channels, else the kernel."""
+        if not self.has_channels:
+            return self.kernel_size
+        return (self.group_in_channels, *self.kernel_size)
 
     @property
     def weight_shape(self) -> tuple[int, ...]:

@@ -40,6 +40,7 @@ from sympy import Basic, Integer, Matrix, SparseMatrix, Symbol
 
 from symconv.errors import SpecError, SymconvError
 from symconv.layers.conv import Conv
+from symconv.layers.cost import convolution_macs_count, dense_macs, transpose_macs_count
 from symconv.layers.geometry import (
     Field,
     conv_output_size,
@@ -52,19 +53,23 @@ from symconv.layers.transpose import ConvTranspose
 from symconv.layers.validators import choice, flag, size_or_symbol
 
 __all__ = [
+    "BatchNorm",
     "ConvLayer",
     "Dense",
     "Flatten",
     "Layer",
     "LayerRow",
     "PoolLayer",
+    "ReLU",
     "Stack",
     "TransposeLayer",
+    "batchnorm",
     "conv",
     "conv_transpose",
     "dense",
     "flatten",
     "pool",
+    "relu",
 ]
 
 #: A shape whose entries are whole numbers or SymPy expressions.
@@ -108,17 +113,24 @@ class _Windowed:
     def _params(self) -> tuple[Any, ...]:
         return (self.kernel, self.stride, self.padding, self.dilation)
 
-    def apply(self, shape: Shape) -> tuple[Shape, Any]:
-        """The output shape and the weights of this layer on an input of ``shape``."""
+    def macs_of(self, shape: Shape, result: Shape) -> Any:
+        """Multiply-accumulates from ``shape`` to ``result`` (see :mod:`symconv.layers.cost`)."""
+        return 0
+
+    def apply(self, shape: Shape) -> tuple[Shape, Any, Any]:
+        """The output shape, the weights and the MACs of this layer on an input of ``shape``."""
         channels, sizes = shape[0], shape[1:]
         if _numeric(*shape, *self._params(), self.out_channels_for(channels)):
             layer = self.build(shape)
-            return layer.output_shape, layer.weight_count
+            return layer.output_shape, layer.weight_count, getattr(layer, "macs", 0)
         out = tuple(_plain(n) for n in self.output_sizes(sizes))
         if any(isinstance(n, int) and n < 1 for n in out):
             raise SpecError(f"no output left (sizes {out})")
-        return (self.out_channels_for(channels), *out), _plain(
-            self.weights_of(channels, len(sizes))
+        result = (self.out_channels_for(channels), *out)
+        return (
+            result,
+            _plain(self.weights_of(channels, len(sizes))),
+            _plain(self.macs_of(shape, result)),
         )
 
 
@@ -147,9 +159,37 @@ class _Weighted(_Windowed):
 class ConvLayer(_Weighted):
     """A convolution in a stack (``out_channels`` ``None``: as many as it receives)."""
 
+    groups: Any = 1
+
     @property
     def name(self) -> str:
-        return f"conv {self._label}"
+        groups = f", {self.groups} groups" if self.groups != 1 else ""
+        return f"conv {self._label}{groups}"
+
+    def _params(self) -> tuple[Any, ...]:
+        return (*super()._params(), self.groups)
+
+    def _reads(self, channels: Any) -> Any:
+        """Input channels one filter reads: ``channels / groups``, which must divide."""
+        if self.groups == 1:
+            return channels
+        for name, count in (
+            ("input channels", channels),
+            ("out_channels", self.out_channels_for(channels)),
+        ):
+            ratio = (Integer(0) + count) / self.groups
+            if ratio.is_integer is False:
+                raise SpecError(f"groups={self.groups} must divide the {name} {count}")
+        return (Integer(0) + channels) / self.groups
+
+    def weights_of(self, channels: Any, ndim: int) -> Any:
+        out = self.out_channels_for(channels)
+        return self._reads(channels) * out * self.kernel**ndim + (out if self.bias else 0)
+
+    def macs_of(self, shape: Shape, result: Shape) -> Any:
+        return convolution_macs_count(
+            result, self._reads(shape[0]), self.kernel ** (len(shape) - 1)
+        )
 
     def output_sizes(self, sizes: Shape) -> Shape:
         pads = (self.padding, self.padding)
@@ -165,7 +205,7 @@ class ConvLayer(_Weighted):
             shape[1:], self.kernel, stride=self.stride, padding=self.padding,
             dilation=self.dilation, in_channels=shape[0],
             out_channels=self.out_channels_for(shape[0]), bias=self.bias,
-            kernel_letter=kernel_letter,
+            kernel_letter=kernel_letter, groups=self.groups,
         )  # fmt: skip
 
     def field(self, field: Field) -> Field:
@@ -186,6 +226,9 @@ class TransposeLayer(_Weighted):
 
     def _params(self) -> tuple[Any, ...]:
         return (*super()._params(), self.output_padding)
+
+    def macs_of(self, shape: Shape, result: Shape) -> Any:
+        return transpose_macs_count(shape, result[0], self.kernel ** (len(shape) - 1))
 
     def output_sizes(self, sizes: Shape) -> Shape:
         return tuple(
@@ -251,6 +294,20 @@ class Flatten:
 
 
 @dataclass(frozen=True)
+class BatchNorm:
+    """Batch normalisation: a scale and a shift per channel (gamma, beta), shape kept."""
+
+    name: str = "batch norm"
+
+
+@dataclass(frozen=True)
+class ReLU:
+    """The rectifier ``max(0, x)``, elementwise: shape kept, no weights."""
+
+    name: str = "relu"
+
+
+@dataclass(frozen=True)
 class Dense:
     """A fully connected layer."""
 
@@ -284,11 +341,28 @@ def conv(
     padding: Any = 0,
     dilation: Any = 1,
     bias: bool = False,
+    groups: Any = 1,
 ) -> ConvLayer:
-    """A convolution (``out_channels`` defaults to the input's channels)."""
+    """A convolution (``out_channels`` defaults to the input's channels).
+
+    ``groups`` splits the channels as PyTorch does; ``groups`` equal to the
+    input channels is a depthwise convolution.
+    """
     return ConvLayer(
-        **_windowed(kernel, stride, padding, dilation, out_channels), bias=flag("bias", bias)
+        **_windowed(kernel, stride, padding, dilation, out_channels),
+        bias=flag("bias", bias),
+        groups=_plain(size_or_symbol("groups", groups, 1)),
     )
+
+
+def batchnorm() -> BatchNorm:
+    """Batch normalisation: 2 weights (gamma, beta) per channel, no MACs counted."""
+    return BatchNorm()
+
+
+def relu() -> ReLU:
+    """The rectifier: no weights, no MACs counted."""
+    return ReLU()
 
 
 def pool(kernel: Any, *, stride: Any = None, padding: Any = 0, mode: str = "max") -> PoolLayer:
@@ -333,6 +407,7 @@ class LayerRow:
     shape: tuple[Any, ...]
     weights: Any
     receptive_field: tuple[Any, Any, Any]  # size, jump, start (first spatial axis)
+    macs: Any = 0  # multiply-accumulates of the layer (see symconv.layers.cost)
 
 
 class Stack:
@@ -342,7 +417,11 @@ class Stack:
         SymconvError: A layer does not fit the shape it receives.
     """
 
-    def __init__(self, input_shape: tuple[Any, ...], layers: list[Layer | Flatten | Dense]) -> None:
+    def __init__(
+        self,
+        input_shape: tuple[Any, ...],
+        layers: list[Layer | Flatten | Dense | BatchNorm | ReLU],
+    ) -> None:
         if not isinstance(input_shape, tuple) or len(input_shape) < 1:
             raise SpecError("input_shape must be a tuple (channels, *spatial sizes)")
         self.input_shape = tuple(
@@ -361,7 +440,12 @@ class Stack:
         for number, layer in enumerate(self.layers, start=1):
             where = f"layer {number} ({layer.name})"
             weights: Any = 0
-            if isinstance(layer, Flatten):
+            macs: Any = 0
+            if isinstance(layer, BatchNorm):
+                weights = _plain(2 * shape[0])
+            elif isinstance(layer, ReLU):
+                pass
+            elif isinstance(layer, Flatten):
                 shape = (_plain(reduce(lambda a, b: a * b, shape)),)
                 field, flat = (whole, None, None), True
             elif isinstance(layer, Dense):
@@ -369,18 +453,19 @@ class Stack:
                     raise SymconvError(f"{where}: a dense layer needs a flat input; add flatten()")
                 out = layer.out_features
                 weights = _plain(shape[0] * out + (out if layer.bias else 0))
+                macs = _plain(dense_macs(shape[0], out))
                 shape, field = (out,), (whole, None, None)
             elif isinstance(layer, _Windowed):
                 if flat:
                     raise SymconvError(f"{where}: convolution or pooling after flatten()")
                 try:
-                    shape, weights = layer.apply(shape)
+                    shape, weights, macs = layer.apply(shape)
                 except SymconvError as error:
                     raise type(error)(f"{where}: {error}") from None
                 field = layer.field(field)
             else:
                 raise SpecError(f"{where}: not a layer of a stack, got {layer!r}")
-            rows.append(LayerRow(layer.name, shape, weights, field))
+            rows.append(LayerRow(layer.name, shape, weights, field, macs))
         return rows
 
     @property
@@ -392,6 +477,18 @@ class Stack:
     def weight_count(self) -> Any:
         """Weights of all layers."""
         return _plain(sum((Integer(0) + row.weights for row in self.rows), Integer(0)))
+
+    @property
+    def macs(self) -> Any:
+        """Multiply-accumulates of one forward pass: convolutions, transposed ones, dense.
+
+        Pooling, activations, normalisation and bias adds count 0, so ``2 * macs`` is
+        what PyTorch's flop counter reports for the same network.
+
+        >>> Stack((3, 8, 8), [conv(3, out_channels=4, padding=1), relu(), pool(2)]).macs
+        6912
+        """
+        return _plain(sum((Integer(0) + row.macs for row in self.rows), Integer(0)))
 
     def table(self) -> str:
         """The stack as a text table: layer, output shape, weights, receptive field."""
@@ -437,6 +534,8 @@ class Stack:
                 )
             if isinstance(layer, Flatten):
                 continue
+            if isinstance(layer, BatchNorm | ReLU):
+                raise SymconvError(f"{layer.name} is not a linear map: the stack has no matrix")
             if isinstance(layer, Dense):
                 letter = next(letters)
                 m = Matrix(

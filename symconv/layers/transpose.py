@@ -28,6 +28,7 @@ from sympy import Array, Expr, SparseMatrix
 from symconv.errors import SpecError
 from symconv.layers.base import SymbolicLayer
 from symconv.layers.conv import Conv
+from symconv.layers.cost import transpose_macs
 from symconv.layers.expressions import linear_form, normalize_index
 from symconv.layers.geometry import transpose_output_size, transpose_taps
 from symconv.layers.spec import ChannelLayout
@@ -216,6 +217,23 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
     def filter_shape(self) -> tuple[int, ...]:
         """What one input channel spreads onto the output: ``(C_out, *kernel)`` with channels."""
         return self.spec.filter_shape
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates: ``prod(input_shape) * C_out * prod(kernel)``.
+
+        Every input scatters into one window per output channel, as PyTorch's
+        flop counter counts it.
+
+        >>> ConvTranspose(3, 2, stride=2).macs
+        6
+        """
+        return transpose_macs(self.spec)
+
+    @property
+    def flops(self) -> int:
+        """Floating-point operations of one forward pass: ``2 * macs``."""
+        return 2 * self.macs
 
     @property
     def kernel_symbols(self) -> Array:

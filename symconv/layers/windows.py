@@ -111,15 +111,18 @@ class Connections:
                 tuple(axis_window(spec, axis, p) for axis, p in enumerate(position))
             )
         kernel_count = spec.kernel_count
+        # With groups, output channel o reads only the input channels of its group.
+        reads = spec.group_in_channels
+        first_channel = channel // spec.group_out_channels * reads
         if spec.shared:
-            first_filter = channel * spec.c_in
+            first_filter = channel * reads
         else:
             spatial_flat = self.output_flat(0, position)
-            first_filter = (spatial_flat * spec.c_out + channel) * spec.c_in
+            first_filter = (spatial_flat * spec.c_out + channel) * reads
         taps: Taps = []
-        for c in range(spec.c_in):
+        for c in range(reads):
             weight_base = (first_filter + c) * kernel_count
-            input_base = c * self._spatial_inputs
+            input_base = (first_channel + c) * self._spatial_inputs
             taps.extend((weight_base + k, input_base + x) for k, x in spatial)
         return taps
 

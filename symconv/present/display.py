@@ -45,6 +45,7 @@ __all__ = [
     "notebook_latex",
     "scientific_latex",
     "significant",
+    "sum_latex",
     "text_grid",
     "text_summary",
 ]
@@ -148,6 +149,16 @@ def natural_terms(expr: Expr) -> list[Expr]:
             sorted(_natural_key(s.name) for s in t.free_symbols),
         ),
     )
+
+
+def sum_latex(expr: Expr) -> str:
+    r"""A sum in the order a person writes it.
+
+    >>> from symconv import Conv
+    >>> sum_latex(Conv(9, 3).output_element(0))
+    'k_{1} x_{1} + k_{2} x_{2} + k_{3} x_{3}'
+    """
+    return " + ".join(latex(term) for term in natural_terms(expr)).replace("+ -", "- ")
 
 
 def elided_sum(expr: Expr, *, max_terms: int = 8, tex: bool = False) -> str:
@@ -259,7 +270,11 @@ def _facts(conv: Conv) -> list[tuple[str, str, str]]:
         ("weights, shared", str(shared_count), str(shared_count)),
         ("weights, unshared", str(unshared_count), str(unshared_count)),
         ("weights, dense layer", str(conv.dense_weight_count), str(conv.dense_weight_count)),
+        ("multiply-adds (MACs)", str(conv.macs), str(conv.macs)),
+        ("MACs, dense layer", str(conv.dense_weight_count), str(conv.dense_weight_count)),
     ]
+    if spec.groups > 1:
+        rows.insert(4, ("groups", str(spec.groups), str(spec.groups)))
     return rows
 
 
@@ -310,12 +325,17 @@ def latex_summary(
     return "\n".join(lines)
 
 
-def notebook_latex(conv: Conv, *, max_size: int = 10) -> str:
-    r"""A compact LaTeX summary for notebooks: shapes, weight counts and the (elided) matrix.
+def notebook_latex(conv: Conv, *, max_size: int = 10, max_outputs: int = 3) -> str:
+    r"""A compact LaTeX summary for notebooks: shapes, counts, ``y = M x`` and the first outputs.
+
+    The output and input vectors are elided like the matrix, so each shown entry
+    of ``y`` sits beside the row that computes it.
 
     >>> from symconv import Conv
     >>> text = notebook_latex(Conv(4, 2))
     >>> text.startswith(r"$\displaystyle") and r"\text{2 weights (unshared 6, dense 12)}" in text
+    True
+    >>> r"y_{1} &= k_{1} x_{1} + k_{2} x_{2}" in text
     True
     """
     facts = {label: value for label, value, _ in _facts(conv)}
@@ -328,8 +348,37 @@ def notebook_latex(conv: Conv, *, max_size: int = 10) -> str:
         rf"\texttt{{{_tt(repr(conv))}}}:\ {latex_shape(conv.input_shape)} \to "
         rf"{latex_shape(conv.output_shape)},\ \text{{{counts}}}"
     )
+    rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
     grid = latex_grid(elided_matrix(conv, max_rows=max_size, max_cols=max_size))
-    return rf"$\displaystyle \begin{{array}}{{l}} {head} \\ M = {grid} \end{{array}}$"
+    flat_input = conv.input_symbols.reshape(cols)
+    outputs = [unravel(flat, conv.output_shape) for flat in range(min(rows, max_outputs))]
+    y = _column([None if i is None else _output_name(conv, unravel(i, conv.output_shape),
+                                                     tex=True)
+                 for i in elided_indices(rows, max_size)])  # fmt: skip
+    x = _column(
+        [None if i is None else latex(flat_input[i]) for i in elided_indices(cols, max_size)]
+    )
+    lines = [
+        f"{_output_name(conv, index, tex=True)} &= "
+        + elided_sum(conv.output_element(index), tex=True)
+        for index in outputs
+    ]
+    if rows > max_outputs:
+        lines.append(r"&\;\;\vdots")
+    body = r" \\ ".join(lines)
+    return (
+        rf"$\displaystyle \begin{{array}}{{l}} {head} \\ {y} = {grid} {x} \\ "
+        rf"\begin{{aligned}} {body} \end{{aligned}} \end{{array}}$"
+    )
+
+
+def _column(cells: list[str | None]) -> str:
+    """A column vector; ``None`` is a row of dots."""
+    return (
+        r"\begin{bmatrix} "
+        + r" \\ ".join(r"\vdots" if c is None else c for c in cells)
+        + (r" \end{bmatrix}")
+    )
 
 
 def _tt(text: str) -> str:

@@ -18,16 +18,19 @@ output . * .
 
 from __future__ import annotations
 
+import colorsys
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from sympy import latex
 
 from symconv.errors import SymconvError
 from symconv.layers.expressions import normalize_index
+from symconv.layers.geometry import conv_taps
 from symconv.layers.matrix import convolution_entries
+from symconv.present.describe import LayerFacts, describe
 
 if TYPE_CHECKING:
     from symconv.layers.conv import Conv
@@ -76,13 +79,23 @@ class Figure:
     """What a template draws: cells, captions, and the picture's size in cell units."""
 
     cells: tuple[Cell, ...]
-    captions: tuple[tuple[float, float, str], ...]
+    captions: tuple[tuple[float, float, str, int], ...]
     width: float
     height: float
     arrow: tuple[float, float, float, float] | None = None
     scale: float = CELL
     tones: int = 0
-    legend: tuple[str, ...] = field(default=())
+    layer: LayerFacts | None = None
+
+    @property
+    def palette(self) -> list[tuple[int, int, int]]:
+        """One light colour (RGB) per distinct weight, consecutive weights far apart in hue."""
+        colours = []
+        for n in range(self.tones):
+            hue, saturation = (n * 0.618034) % 1.0, 0.25 + 0.15 * (n % 3)
+            red, green, blue = colorsys.hsv_to_rgb(hue, saturation, 1.0)
+            colours.append((round(255 * red), round(255 * green), round(255 * blue)))
+        return colours
 
     @property
     def width_cm(self) -> float:
@@ -127,15 +140,8 @@ def window_figure(conv: Conv, at: object = None) -> Figure:
             f"the input is too large to draw ({padded_rows} x {padded_cols} cells with padding; "
             f"at most {MAX_CELLS} per side): draw a smaller convolution"
         )
-    stride = (1, spec.stride[0]) if spec.ndim == 1 else spec.stride
-    dilation = (1, spec.dilation[0]) if spec.ndim == 1 else spec.dilation
-    kernel = (1, spec.kernel_size[0]) if spec.ndim == 1 else spec.kernel_size
     at_row, at_col = (0, position[0]) if spec.ndim == 1 else position
-    taps = {
-        (at_row * stride[0] + i * dilation[0], at_col * stride[1] + j * dilation[1]): (i, j)
-        for i in range(kernel[0])
-        for j in range(kernel[1])
-    }
+    taps = _padded_taps(conv, (at_row, at_col))
     labels = padded_cols <= 16
     kernel_symbols = conv.kernel_symbols
     cells = []
@@ -155,7 +161,7 @@ def window_figure(conv: Conv, at: object = None) -> Figure:
                 _, j = taps[(r, c)]
                 if labels and spec.shared and not spec.has_channels and spec.ndim == 1:
                     # The weight each tap carries, written under the input it meets.
-                    weight = kernel[1] - 1 - j if spec.flip else j
+                    weight = spec.kernel_size[0] - 1 - j if spec.flip else j
                     symbol = latex(kernel_symbols[weight])
                     cells.append(Cell(c, -1, f"\\color{{tapcolor}}{symbol}", "note"))
             cells.append(Cell(c, padded_rows - 1 - r, label, style))
@@ -175,17 +181,18 @@ def window_figure(conv: Conv, at: object = None) -> Figure:
                     "target" if target else "output",
                 )
             )
-    caption = _caption(conv)
     below = -1.9 if spec.ndim == 1 else -0.9
-    shaded = " (padding shaded)" if any(map(any, spec.padding)) else ""
+    shaded = any(map(any, spec.padding))
     captions = (
-        (padded_cols / 2, below, "input" + shaded),
-        (offset_x + out_cols / 2, min(offset_y, 0) + below, "output"),
-        ((offset_x + out_cols) / 2, below - 0.9, caption),
+        (padded_cols / 2, below, "input-padded" if shaded else "input", 0),
+        (offset_x + out_cols / 2, min(offset_y, 0) + below, "output", 0),
+        ((offset_x + out_cols) / 2, below - 0.9, "layer", 0),
     )
+    rows_of = [r for r, _ in taps] or [0]
+    cols_of = [c for _, c in taps] or [0]
     window_centre = (
-        at_col * stride[1] + dilation[1] * (kernel[1] - 1) / 2 + 0.5,
-        padded_rows - (at_row * stride[0] + dilation[0] * (kernel[0] - 1) / 2) - 0.5,
+        (min(cols_of) + max(cols_of)) / 2 + 0.5,
+        padded_rows - (min(rows_of) + max(rows_of)) / 2 - 0.5,
     )
     target_centre = (offset_x + at_col + 0.5, offset_y + out_rows - at_row - 0.5)
     return Figure(
@@ -194,6 +201,7 @@ def window_figure(conv: Conv, at: object = None) -> Figure:
         width=offset_x + out_cols,
         height=max(padded_rows, out_rows) + (5.0 if spec.ndim == 1 else 4.0),
         arrow=(window_centre[0], padded_rows + 0.3, target_centre[0], offset_y + out_rows + 0.3),
+        layer=describe(spec),
     )
 
 
@@ -203,26 +211,33 @@ def _input_label(conv: Conv, index: tuple[int, int]) -> str:
     return f"{spec.input_letter}_{{{name}}}"
 
 
-def _caption(conv: Conv) -> str:
+def _padded_taps(conv: Conv, at: tuple[int, int]) -> dict[tuple[int, int], tuple[int, int]]:
+    """Cells of the padded grid that the window at output ``at`` covers, with the tap there.
+
+    The geometry core's taps on the padded input (no padding of its own), so
+    every tap gets its cell, taps in the padding included.
+    """
     spec = conv.spec
-
-    def axes(values: tuple[int, ...]) -> str:
-        return str(values[0]) if len(set(values)) == 1 else str(values)
-
-    parts = [f"kernel {axes(spec.kernel_size)}", f"stride {axes(spec.stride)}"]
-    if set(spec.dilation) != {1}:
-        parts.append(f"dilation {axes(spec.dilation)}")
-    pads = ", ".join(f"({b}, {a})" for b, a in spec.padding)
-    parts.append(f"padding {pads}" + (" circular" if spec.padding_mode == "circular" else ""))
-    if spec.has_channels:
-        parts.append(f"channel 1 of {spec.c_in} shown")
-    return ", ".join(parts)
+    per_axis = [
+        conv_taps(
+            position,
+            size + before + after,
+            kernel,
+            stride=stride,
+            dilation=dilation,
+        )
+        for position, size, (before, after), kernel, stride, dilation in zip(
+            at[2 - spec.ndim :], spec.input_size, spec.padding, spec.kernel_size, spec.stride,
+            spec.dilation, strict=True,
+        )
+    ]  # fmt: skip
+    if spec.ndim == 1:
+        return {(0, cell): (0, tap) for tap, cell in per_axis[0]}
+    return {(r, c): (i, j) for i, r in per_axis[0] for j, c in per_axis[1]}
 
 
 def sparsity_figure(conv: Conv) -> Figure:
     """The matrix pattern: shared weights (one colour per weight) beside unshared ones."""
-    from dataclasses import replace
-
     from symconv.layers.conv import Conv as ConvClass
 
     spec = conv.spec
@@ -234,13 +249,13 @@ def sparsity_figure(conv: Conv) -> Figure:
     shared = ConvClass.from_spec(replace(spec, shared=True, bias=False))
     unshared = ConvClass.from_spec(replace(spec, shared=False, bias=False))
     cells: list[Cell] = []
-    captions = []
+    captions: list[tuple[float, float, str, int]] = []
     labels = cols <= 16
     tones = 0
-    for panel, (layer, title) in enumerate(((shared, "shared"), (unshared, "not shared"))):
+    for panel, (layer, title) in enumerate(((shared, "shared"), (unshared, "unshared"))):
         left = panel * (cols + 2)
         entries = convolution_entries(layer.spec)
-        symbols = sorted({w for w in entries.values()}, key=str)
+        symbols = sorted(set(entries.values()), key=_natural)
         tone_of = {symbol: n for n, symbol in enumerate(symbols)}
         tones = max(tones, len(symbols))
         for r in range(rows):
@@ -250,9 +265,8 @@ def sparsity_figure(conv: Conv) -> Figure:
                     cells.append(Cell(left + c, rows - 1 - r, "", "empty"))
                 else:
                     label = latex(value) if labels else ""
-                    cells.append(Cell(left + c, rows - 1 - r, label, "weight", tone_of[value] % 6))
-        count = layer.weight_count
-        captions.append((left + cols / 2, -0.9, f"{title}: {count} weights"))
+                    cells.append(Cell(left + c, rows - 1 - r, label, "weight", tone_of[value]))
+        captions.append((left + cols / 2, -0.9, title, layer.weight_count))
     return Figure(
         tuple(cells),
         tuple(captions),
@@ -261,6 +275,10 @@ def sparsity_figure(conv: Conv) -> Figure:
         scale=0.45 if cols > 12 else CELL,
         tones=tones,
     )
+
+
+def _natural(symbol: object) -> list[int]:
+    return [int(n) for n in re.findall(r"\d+", str(symbol))]
 
 
 def render_figure(figure: Figure, *, standalone: bool = True) -> str:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
+from symconv.present.latex import grouped
+
 __all__ = ["environment", "template_loader"]
 
 
@@ -32,8 +34,8 @@ def template_loader() -> BaseLoader:
 
 @cache
 def environment() -> Environment:
-    """The Jinja environment for symconv's LaTeX templates."""
-    return Environment(
+    """The Jinja environment for symconv's LaTeX templates (filter ``grouped``: 99\\,883\\,155)."""
+    env = Environment(
         loader=template_loader(),
         block_start_string="<%",
         block_end_string="%>",
@@ -48,3 +50,5 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         autoescape=False,
     )
+    env.filters["grouped"] = grouped
+    return env

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from symconv.errors import SymconvError
+from symconv.present.latex import latex_escape
 from symconv.present.tex import read_toml
-from symconv.sheets.kinds import KINDS, latex_escape
+from symconv.sheets.authoring import latex_field
+from symconv.sheets.kinds import KINDS
 from symconv.sheets.model import Problem, Section, Sheet
 
 __all__ = ["SheetError", "parse_definition", "read_definition"]
@@ -33,6 +35,10 @@ _MAX_PROBLEMS = 26  # lettered (a) to (z)
 
 class SheetError(SymconvError):
     """A sheet definition is malformed or asks for something impossible."""
+
+
+class SheetTextError(SheetError):
+    """A text field cannot be filled in or holds refused LaTeX: no variant can mend it."""
 
 
 def read_definition(path: Path) -> dict[str, Any]:
@@ -121,6 +127,15 @@ def _problem(
         key: _tuple_lists(_substitute(f"{where}, key {key!r}", params.get(key, default), values))
         for key, default in kind.defaults.items()
     }
+    for key in ("question", "answer"):
+        if key in kind.defaults and resolved[key] is not None:
+            if not isinstance(resolved[key], str):
+                raise SheetError(f"{where}: {key} must be text, got {resolved[key]!r}")
+            try:
+                resolved[key], plain = latex_field(f"key {key!r}", resolved[key], values)
+            except SymconvError as error:
+                raise SheetTextError(f"{where}, {error}") from None
+            resolved[f"{key}_source"] = plain
     try:
         derived = kind.derive(resolved)
     except SymconvError as error:
@@ -179,11 +194,11 @@ def parse_definition(
         key: _text(f"sheet {name!r}", definition, key)
         for key in ("title", "course", "author", "date")
     }
-    texts.update({key: value for key, value in (overrides or {}).items() if value is not None})
+    typed = {key: value for key, value in (overrides or {}).items() if value is not None}
 
     defaults = {key: spec["default"] for key, spec in variables.items()}
     if seed is None:
-        return _derive(name, texts, sections, defaults, None)
+        return _derive(name, texts, typed, sections, defaults, None)
     rng = random.Random(seed)
     last_error: SheetError | None = None
     for _ in range(_DRAWS):
@@ -191,7 +206,9 @@ def parse_definition(
         if values == defaults and any(len(_range(spec)) > 1 for spec in variables.values()):
             continue
         try:
-            return _derive(name, texts, sections, values, seed)
+            return _derive(name, texts, typed, sections, values, seed)
+        except SheetTextError:
+            raise
         except SheetError as error:
             last_error = error
     raise SheetError(
@@ -211,6 +228,7 @@ def _range(spec: Mapping[str, Any]) -> list[Any]:
 def _derive(
     name: str,
     texts: Mapping[str, str],
+    typed: Mapping[str, str],
     sections: list[Any],
     values: Mapping[str, Any],
     seed: int | None,
@@ -237,23 +255,36 @@ def _derive(
             )
         built.append(
             Section(
-                _one_line(_text(where, section, "title")),
-                latex_escape(_text(where, section, "intro")),
+                _one_line(where, "title", _text(where, section, "title"), values),
+                _field(where, "intro", _text(where, section, "intro"), values),
                 tuple(parts),
             )
         )
+    head = {
+        key: _one_line(f"sheet {name!r}", key, texts[key], values)
+        for key in ("title", "course", "author", "date")
+    }
+    head.update({key: latex_escape(" ".join(text.split())) for key, text in typed.items()})
     return Sheet(
         name=name,
-        title=_one_line(texts["title"] or name),
+        title=head["title"] or latex_escape(name),
         sections=tuple(built),
         parameters=dict(values),
         seed=seed,
-        course=_one_line(texts["course"]),
-        author=_one_line(texts["author"]),
-        date=_one_line(texts["date"]),
+        course=head["course"],
+        author=head["author"],
+        date=head["date"],
     )
 
 
-def _one_line(text: str) -> str:
-    """A title or name: escaped, its line breaks and blank lines folded into spaces."""
-    return latex_escape(" ".join(text.split()))
+def _field(where: str, key: str, text: str, values: Mapping[str, Any]) -> str:
+    """An author's text field, filled in for this variant and made LaTeX."""
+    try:
+        return latex_field(f"{where}, key {key!r}", text, values)[0]
+    except SymconvError as error:
+        raise SheetTextError(str(error)) from None
+
+
+def _one_line(where: str, key: str, text: str, values: Mapping[str, Any]) -> str:
+    """A title or name: filled in, its line breaks and blank lines folded into spaces."""
+    return _field(where, key, " ".join(text.split()), values)

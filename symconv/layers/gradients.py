@@ -1,0 +1,354 @@
+"""Backpropagation through a convolution: ``dL/dx``, ``dL/dk``, ``dL/db`` from ``g = dL/dy``.
+
+Every tap ``(weight k_w, input x_i)`` of output ``y_r`` contributes ``k_w x_i`` to
+``y_r``, so by the chain rule it contributes ``g_r k_w`` to ``dL/dx_i`` and
+``g_r x_i`` to ``dL/dk_w``; a bias contributes ``g_r`` to ``dL/db``. The
+gradients are therefore built from the very taps of the forward pass, in time
+linear in the matrix's nonzeros, and ``dL/dx = M^T g``.
+
+What a course proves follows: ``dL/dx`` is a transposed convolution of ``g``
+(at stride 1 a full correlation of ``g`` with the flipped kernel, with
+``s - 1`` zeros inserted between the ``g`` at stride ``s``), and ``dL/dk`` is a
+correlation of the input with ``g``.
+
+At stride 2 the index of ``g`` is a whole number for every other tap only:
+
+>>> from symconv.layers.spec import ConvSpec
+>>> grads = Gradients(ConvSpec.build(5, 3, stride=2))
+>>> grads.input
+[g_1*k_1, g_1*k_2, g_1*k_3 + g_2*k_1, g_2*k_2, g_2*k_3]
+>>> grads.formulas.input
+Eq(Derivative(L, x[u]), Sum(g[-j/2 + u/2 + 1]*k[j], (j, 1, 3)))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from sympy import (
+    Add,
+    Array,
+    Derivative,
+    Eq,
+    Expr,
+    Indexed,
+    IndexedBase,
+    KroneckerDelta,
+    Mod,
+    Mul,
+    S,
+    Sum,
+    Symbol,
+    latex,
+)
+
+from symconv.errors import SpecError
+from symconv.layers.expressions import group_index, linear_form, normalize_index
+from symconv.layers.geometry import tap_input, tap_output
+from symconv.layers.spec import ConvSpec
+from symconv.layers.symbols import SymbolTable, ravel, symbol_name, unravel
+from symconv.layers.validators import letter
+from symconv.layers.windows import Connections, axis_windows
+
+__all__ = ["GradientFormula", "GradientFormulas", "Gradients"]
+
+
+def _upstream_letter(spec: ConvSpec, name: object) -> str:
+    chosen = letter("upstream_letter", name)
+    taken = {spec.input_letter, spec.kernel_letter, spec.bias_letter, "y", "L"}
+    if chosen in taken:
+        raise SpecError(
+            f"upstream_letter must differ from the letters in use ({', '.join(sorted(taken))}), "
+            f"got {chosen!r}"
+        )
+    return chosen
+
+
+def _name_order(pair: tuple[Symbol, Symbol]) -> tuple[str, str]:
+    first, second = pair[0].name, pair[1].name
+    return (first, second) if first < second else (second, first)
+
+
+def _sum_of_products(terms: list[tuple[Symbol, Symbol]]) -> Expr:
+    """``linear_form`` of the terms, handed over already in SymPy's canonical order.
+
+    Products of two plain symbols sort in SymPy by their factors' names, so a
+    string sort first leaves the canonical sort a single linear pass.
+    """
+    terms.sort(key=_name_order)
+    return linear_form(terms)
+
+
+class Gradients:
+    """The gradients of one convolution, as SymPy arrays in the upstream symbols ``g``.
+
+    Attributes:
+        upstream: ``g = dL/dy``, shaped like ``output_shape`` (``g_1 ... g_7``).
+        input: ``dL/dx``, shaped like ``input_shape``; equals ``M^T g``.
+        kernel: ``dL/dk``, shaped like ``kernel_symbols``.
+        bias: ``dL/db`` shaped like ``bias_symbols``, or ``None`` without bias.
+    """
+
+    def __init__(
+        self, spec: ConvSpec, symbols: SymbolTable | None = None, upstream_letter: object = "g"
+    ) -> None:
+        self.spec = spec
+        self.upstream_letter = _upstream_letter(spec, upstream_letter)
+        symbols = symbols or SymbolTable(spec)
+        out_shape = spec.output_shape
+        upstream = [
+            Symbol(symbol_name(self.upstream_letter, unravel(n, out_shape)))
+            for n in range(math.prod(out_shape))
+        ]
+        inputs = symbols.inputs()
+        weights = symbols.weights()
+        connections = Connections(spec)
+        to_input: list[list[tuple[Symbol, Symbol]]] = [[] for _ in inputs]
+        to_weight: list[list[tuple[Symbol, Symbol]]] = [[] for _ in weights]
+        to_bias: list[list[Expr]] = [[] for _ in range(math.prod(spec.bias_shape))]
+        windows = [axis_windows(spec, axis) for axis in range(spec.ndim)]
+        for position in connections.positions():
+            spatial = connections.spatial_taps(
+                tuple(w[p] for w, p in zip(windows, position, strict=True))
+            )
+            for channel in range(spec.c_out):
+                g = upstream[connections.output_flat(channel, position)]
+                for weight, column in connections.taps(channel, position, spatial):
+                    to_input[column].append((weights[weight], g))
+                    to_weight[weight].append((g, inputs[column]))
+                if spec.bias:
+                    to_bias[connections.bias(channel, position)].append(g)
+        self.upstream = Array(upstream, out_shape)
+        self.input = Array([_sum_of_products(terms) for terms in to_input], spec.input_shape)
+        self.kernel = Array([_sum_of_products(terms) for terms in to_weight], spec.weight_shape)
+        self.bias: Array | None = (
+            Array([Add(*terms) for terms in to_bias], spec.bias_shape) if spec.bias else None
+        )
+        self._symbols = symbols
+        self._formulas: GradientFormulas | None = None
+
+    def __repr__(self) -> str:
+        return f"Gradients(input={self.input}, kernel={self.kernel}, bias={self.bias})"
+
+    @property
+    def formulas(self) -> GradientFormulas:
+        """The three gradients as general ``Sum`` formulas over 1-based ``Indexed`` terms."""
+        if self._formulas is None:
+            self._formulas = GradientFormulas(self.spec, self._symbols, self.upstream_letter)
+        return self._formulas
+
+
+# General formulas -----------------------------------------------------------
+
+
+def _names(ndim: int, one: str, two: tuple[str, str]) -> tuple[str, ...]:
+    if ndim == 1:
+        return (one,)
+    if ndim == 2:
+        return two
+    return tuple(f"{one}_{a + 1}" for a in range(ndim))
+
+
+def _index(names: Sequence[str]) -> tuple[Symbol, ...]:
+    return tuple(Symbol(n, integer=True, positive=True) for n in names)
+
+
+class GradientFormula:
+    """One gradient as ``Eq(Derivative(L, v[...]), Sum(...))``, evaluable at an index.
+
+    Indexed terms whose index is not a whole number in range stand for zero:
+    padding for ``x``, the zeros between upstream values at stride ``s`` for ``g``.
+    """
+
+    def __init__(
+        self,
+        equation: Eq,
+        lhs_indices: tuple[Symbol, ...],
+        shape: tuple[int, ...],
+        formulas: GradientFormulas,
+    ) -> None:
+        self.equation = equation
+        self.lhs_indices = lhs_indices
+        self.shape = shape
+        self._formulas = formulas
+
+    def __repr__(self) -> str:
+        return repr(self.equation)
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {latex(self.equation)}$"
+
+    def expand(self, index: object) -> Expr:
+        """Evaluate at a 0-based ``index`` into the gradient's array (negatives allowed)."""
+        position = normalize_index(index, self.shape)
+        # A lone bias b (no channel axes) has no index of its own: its array has one entry.
+        indices = position if self.lhs_indices else ()
+        values = {s: i + 1 for s, i in zip(self.lhs_indices, indices, strict=True)}
+        return self._formulas.evaluate(self.equation.rhs.xreplace(values).doit())
+
+
+class GradientFormulas:
+    """``dL/dx``, ``dL/dk`` and ``dL/db`` of one convolution as general formulas.
+
+    >>> from symconv.layers.spec import ConvSpec
+    >>> formulas = GradientFormulas(ConvSpec.build(9, 3))
+    >>> formulas.input
+    Eq(Derivative(L, x[u]), Sum(g[-j + u + 1]*k[j], (j, 1, 3)))
+    >>> formulas.kernel
+    Eq(Derivative(L, k[j]), Sum(g[i]*x[i + j - 1], (i, 1, 7)))
+    """
+
+    def __init__(
+        self, spec: ConvSpec, symbols: SymbolTable | None = None, upstream_letter: str = "g"
+    ) -> None:
+        self.spec = spec
+        self.symbols = symbols or SymbolTable(spec)
+        self.upstream_letter = upstream_letter
+        ndim = spec.ndim
+        self.x = IndexedBase(spec.input_letter)
+        self.k = IndexedBase(spec.kernel_letter)
+        self.b = IndexedBase(spec.bias_letter)
+        self.g = IndexedBase(upstream_letter)
+        loss = Symbol("L")
+        outs = _index(_names(ndim, "i", ("i", "j")))
+        taps = _index(_names(ndim, "j", ("m", "n")))
+        ins = _index(_names(ndim, "u", ("u", "v")))
+        o = Symbol("o", integer=True, positive=True)
+        c = Symbol("c", integer=True, positive=True)
+        channels = spec.has_channels
+        # Position of a tap in the window, for the weight index a tap carries (flip reverses).
+        carried = [spec.kernel_size[a] + 1 - taps[a] if spec.flip else taps[a] for a in range(ndim)]
+
+        def along(a: int) -> dict[str, int]:
+            return {
+                "stride": spec.stride[a],
+                "before": spec.padding[a][0],
+                "dilation": spec.dilation[a],
+            }
+
+        def coordinate(a: int, out: Expr, tap: Expr) -> Expr:
+            # 1-based: the 0-based input that 0-based tap (tap - 1) of output (out - 1) meets.
+            start = tap_input(out - 1, tap - 1, **along(a))
+            if spec.padding_mode == "circular":
+                return Mod(start, spec.input_size[a]) + 1
+            return start + 1
+
+        group_first = (
+            group_index(o, spec.group_out_channels) * spec.group_in_channels
+            if spec.groups > 1
+            else S.Zero
+        )
+        out_limits = [(outs[a], 1, spec.output_size[a]) for a in range(ndim)]
+
+        def weight(spatial: Sequence[Expr], channel: Expr, taps_: Sequence[Expr]) -> Expr:
+            filt = [o, channel, *taps_] if channels else list(taps_)
+            return self.k[tuple(filt if spec.shared else [*spatial, *filt])]
+
+        def upstream(spatial: Sequence[Expr]) -> Expr:
+            return self.g[tuple([o, *spatial] if channels else spatial)]
+
+        # dL/dk: the input correlated with g, over the output positions.
+        input_at = [coordinate(a, outs[a], carried[a]) for a in range(ndim)]
+        x_term = self.x[tuple([group_first + c, *input_at] if channels else input_at)]
+        kernel_body = upstream(outs) * x_term
+        kernel_lhs = weight(outs, c, taps)
+        kernel_rhs = Sum(kernel_body, *out_limits) if spec.shared else kernel_body
+        kernel_indices = (*((o, c) if channels else ()), *taps)
+        if not spec.shared:
+            kernel_indices = (*outs, *kernel_indices)
+        self.kernel = GradientFormula(
+            Eq(Derivative(loss, kernel_lhs, evaluate=False), kernel_rhs),
+            kernel_indices,
+            spec.weight_shape,
+            self,
+        )
+
+        # dL/dx: every output whose window meets input u, through the tap that meets it.
+        tap_limits = [(taps[a], 1, spec.kernel_size[a]) for a in range(ndim)]
+        # Input channel c feeds the filters of its group only (all of them without groups).
+        group_of_c = group_index(c, spec.group_in_channels) if spec.groups > 1 else S.Zero
+        local = c - group_of_c * spec.group_in_channels
+        channel_limits = (
+            [
+                (
+                    o,
+                    group_of_c * spec.group_out_channels + 1,
+                    (group_of_c + 1) * spec.group_out_channels,
+                )
+            ]
+            if channels
+            else []
+        )
+        channel_in = local if spec.groups > 1 else c
+        if spec.padding_mode == "circular":
+            delta: Expr = Mul(
+                *(KroneckerDelta(coordinate(a, outs[a], taps[a]), ins[a]) for a in range(ndim))
+            )
+            body = weight(outs, channel_in, carried) * upstream(outs) * delta
+            input_rhs: Expr = Sum(body, *channel_limits, *out_limits, *tap_limits)
+        else:
+            reached = [tap_output(ins[a] - 1, taps[a] - 1, **along(a)) + 1 for a in range(ndim)]
+            body = weight(reached, channel_in, carried) * upstream(reached)
+            input_rhs = Sum(body, *channel_limits, *tap_limits)
+        input_lhs = self.x[tuple([c, *ins] if channels else ins)]
+        self.input = GradientFormula(
+            Eq(Derivative(loss, input_lhs, evaluate=False), input_rhs),
+            (*((c,) if channels else ()), *ins),
+            spec.input_shape,
+            self,
+        )
+
+        # dL/db: the upstream of every output the bias is added to.
+        self.bias: GradientFormula | None = None
+        if spec.bias:
+            if spec.shared:
+                lhs: Expr = self.b[o] if channels else Symbol(spec.bias_letter)
+                bias_rhs: Expr = Sum(upstream(outs), *out_limits)
+                bias_indices: tuple[Symbol, ...] = (o,) if channels else ()
+            else:
+                bias_indices = (o, *outs) if channels else outs
+                lhs = self.b[bias_indices]
+                bias_rhs = upstream(outs)
+            self.bias = GradientFormula(
+                Eq(Derivative(loss, lhs, evaluate=False), bias_rhs),
+                bias_indices,
+                spec.bias_shape if not (spec.shared and not channels) else (1,),
+                self,
+            )
+
+    def __repr__(self) -> str:
+        return f"GradientFormulas(input={self.input!r}, kernel={self.kernel!r})"
+
+    def evaluate(self, expanded: Expr) -> Expr:
+        """Replace the ``Indexed`` terms of an evaluated formula by the layer's symbols.
+
+        An index that is not a whole number in range stands for zero.
+        """
+        spec = self.spec
+        shapes = {
+            self.x: spec.input_shape,
+            self.k: spec.weight_shape,
+            self.b: spec.bias_shape,
+            self.g: spec.output_shape,
+        }
+        replacements: dict[Expr, Expr] = {}
+        for term in expanded.atoms(Indexed):
+            shape = shapes[term.base]
+            position = [i - 1 for i in term.indices]
+            if not all(i.is_Integer and 0 <= i < n for i, n in zip(position, shape, strict=True)):
+                replacements[term] = S.Zero
+                continue
+            flat = ravel([int(i) for i in position], shape)
+            if term.base == self.x:
+                replacements[term] = self.symbols.input(flat)
+            elif term.base == self.k:
+                replacements[term] = self.symbols.weight(flat)
+            elif term.base == self.b:
+                replacements[term] = self.symbols.bias(flat)
+            else:
+                replacements[term] = Symbol(
+                    symbol_name(self.upstream_letter, unravel(flat, spec.output_shape))
+                )
+        result: Expr = expanded.xreplace(replacements)
+        return result

@@ -1,0 +1,173 @@
+r"""Matrices for a page: whole when they fit, else a band around the diagonal.
+
+A convolution's matrix is sparse, and its weights sit along a band. When it is
+too large to print, the rows kept are the first and the last few, and the
+columns kept are the ones where those rows hold weights (with a single column
+of dots wherever a run of columns is left out). So every row shown shows its
+weights, and the note under the matrix can say exactly what is left out.
+
+:func:`matrix_views` offers several versions, largest first; the sheet template
+measures them and prints the first that fits the line.
+
+>>> from symconv import Conv
+>>> views = matrix_views(*conv_rows(Conv(20, 3)))
+>>> [(len(v.hidden_rows), len(v.hidden_cols)) for v in views]
+[(1, 1), (1, 1), (1, 1)]
+>>> views[0].hidden_rows, views[0].hidden_cols
+(((5, 14),), ((7, 14),))
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sympy import Expr, S
+
+from symconv.present.display import Cell, latex_grid
+
+if TYPE_CHECKING:
+    from symconv.layers.conv import Conv
+
+__all__ = ["MatrixView", "conv_rows", "matrix_views", "sympy_rows"]
+
+#: Largest matrix offered whole (rows, columns); LaTeX still checks that it fits the line.
+FULL_ROWS, FULL_COLS = 16, 40
+#: Rows kept when a matrix is elided, and the column budgets tried in turn.
+BAND_ROWS = 8
+BAND_COLS = (20, 14, 10, 7)
+
+RowEntries = Callable[[int], Mapping[int, Expr]]
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    """One way of printing a matrix.
+
+    Attributes:
+        latex: The ``bmatrix``.
+        hidden_rows: Rows left out, as 1-based inclusive ``(first, last)`` runs.
+        hidden_cols: Columns left out, likewise.
+        rows_whole: Every row shown shows all its nonzero entries (the columns
+            left out hold zeros in the rows shown).
+    """
+
+    latex: str
+    hidden_rows: tuple[tuple[int, int], ...]
+    hidden_cols: tuple[tuple[int, int], ...]
+    rows_whole: bool
+
+    @property
+    def whole(self) -> bool:
+        return not self.hidden_rows and not self.hidden_cols
+
+
+def conv_rows(conv: Conv) -> tuple[int, int, RowEntries]:
+    """A convolution's matrix size and its rows, derived one at a time."""
+    rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
+    return rows, cols, conv.matrix_row
+
+
+def sympy_rows(matrix: Any) -> tuple[int, int, RowEntries]:
+    """A SymPy matrix's size and its rows."""
+    entries: dict[int, dict[int, Expr]] = {}
+    for (r, c), value in matrix.todok().items():
+        entries.setdefault(r, {})[c] = value
+    return matrix.rows, matrix.cols, lambda row: entries.get(row, {})
+
+
+def _runs(hidden: list[int]) -> tuple[tuple[int, int], ...]:
+    """1-based ``(first, last)`` runs of 0-based indices."""
+    runs: list[tuple[int, int]] = []
+    for index in sorted(hidden):
+        if runs and runs[-1][1] == index:
+            runs[-1] = (runs[-1][0], index + 1)
+        else:
+            runs.append((index + 1, index + 1))
+    return tuple(runs)
+
+
+def _with_gaps(kept: list[int], count: int) -> list[int | None]:
+    """``kept`` in order with ``None`` for each left-out run; a lone missing index is kept."""
+    picks: list[int | None] = []
+    previous = -1
+    for index in [*sorted(set(kept)), count]:
+        gap = index - previous - 1
+        if gap == 1:
+            picks.append(previous + 1)
+        elif gap > 1:
+            picks.append(None)
+        if index < count:
+            picks.append(index)
+        previous = index
+    return picks
+
+
+def _grid(
+    row_picks: list[int | None], col_picks: list[int | None], entries: RowEntries
+) -> list[list[Cell]]:
+    grid: list[list[Cell]] = []
+    for row in row_picks:
+        if row is None:
+            grid.append(["vdots" if c is not None else "ddots" for c in col_picks])
+            continue
+        values = entries(row)
+        grid.append([values.get(c, S.Zero) if c is not None else "cdots" for c in col_picks])
+    return grid
+
+
+def _row_choices(rows: int) -> list[list[int]]:
+    """Rows to try, most first: both ends of the matrix, then its first rows alone."""
+    if rows <= BAND_ROWS:
+        choices = [list(range(rows))]
+        most = rows - 1
+    else:
+        choices, most = [], BAND_ROWS
+    for shown in range(most, 1, -1):
+        head = (shown + 1) // 2
+        choices.append([*range(head), *range(rows - (shown - head), rows)])
+    choices += [list(range(shown)) for shown in range(min(rows, BAND_ROWS) - 1, 0, -1)]
+    # Showing the last rows too is worth two more rows from the top.
+    return sorted(choices, key=lambda shown: len(shown) + 2 * (shown[-1] == rows - 1), reverse=True)
+
+
+def _band(rows: int, cols: int, entries: RowEntries, max_cols: int) -> MatrixView:
+    """Rows from both ends (or the first rows) with the columns where they hold weights."""
+    for row_list in _row_choices(rows):
+        support = sorted({c for r in row_list for c in entries(r)}) or [0]
+        col_picks = _with_gaps(support, cols)
+        if len(col_picks) <= max_cols:
+            rows_whole = True
+            break
+    else:  # one row alone is wider than the line: keep both ends of its weights
+        row_list = [0]
+        support = sorted(entries(0)) or [0]
+        half = max_cols // 2
+        col_picks = _with_gaps([*support[: max_cols - half - 1], *support[-half:]], cols)
+        rows_whole = False
+    row_picks = _with_gaps(row_list, rows)
+    shown_rows, shown_cols = set(row_list), set(col_picks)
+    return MatrixView(
+        latex_grid(_grid(row_picks, col_picks, entries)),
+        _runs([r for r in range(rows) if r not in shown_rows]),
+        _runs([c for c in range(cols) if c not in shown_cols]),
+        rows_whole,
+    )
+
+
+def matrix_views(rows: int, cols: int, entries: RowEntries) -> list[MatrixView]:
+    """Ways to print a matrix, largest first: whole (when not huge), then bands.
+
+    The sheet prints the first that fits its line; the last is narrow enough for any.
+    """
+    views: list[MatrixView] = []
+    if rows <= FULL_ROWS and cols <= FULL_COLS:
+        views.append(MatrixView(latex_grid(_grid(list(range(rows)), list(range(cols)), entries)),
+                                (), (), True))  # fmt: skip
+    for budget in BAND_COLS:
+        view = _band(rows, cols, entries, budget)
+        if all(view.latex != other.latex for other in views):
+            views.append(view)
+    return views

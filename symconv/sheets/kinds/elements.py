@@ -1,0 +1,90 @@
+"""Output dimension, first and last element, and (``element = N``) any element of a convolution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from symconv.errors import SymconvError
+from symconv.layers.conv import Conv
+from symconv.present.display import latex_shape, sum_latex
+from symconv.present.figures import window_figure
+from symconv.sheets.kinds.base import (
+    CONV_DEFAULTS,
+    Derived,
+    Kind,
+    answer,
+    common,
+    conv_from,
+    flag,
+    shape_value,
+    size_working,
+)
+
+
+def _name(index: tuple[int, ...]) -> str:
+    return "y_{" + ",".join(str(i + 1) for i in index) + "}"
+
+
+def chosen_element(value: Any, shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    """``element = N`` (1-based, as printed) or ``[i, j]``: the 0-based output index."""
+    if value is None:
+        return None
+    values = [value] if isinstance(value, int) else list(value) if isinstance(value, tuple) else []
+    if not values or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
+        raise SymconvError(
+            f"key 'element' must be a whole number (1-based, as printed: y_N) or one per "
+            f"axis such as [2, 2], got {value!r}"
+        )
+    if len(values) != len(shape):
+        raise SymconvError(
+            f"key 'element' must give {len(shape)} number{'s' if len(shape) > 1 else ''} "
+            f"(one per output axis), got {value!r}"
+        )
+    for axis, (v, n) in enumerate(zip(values, shape, strict=True)):
+        if not 1 <= v <= n:
+            where = f" on axis {axis + 1}" if len(shape) > 1 else ""
+            raise SymconvError(f"key 'element' must be from 1 to {n}{where}, got {v}")
+    return tuple(v - 1 for v in values)
+
+
+def figure_of(params: dict[str, Any], conv: Conv) -> Any:
+    """The window figure a problem asked for with ``figure = true``, else ``None``."""
+    return window_figure(conv) if flag(params, "figure") else None
+
+
+def derive(params: dict[str, Any]) -> Derived:
+    conv = conv_from(params)
+    last = tuple(n - 1 for n in conv.output_shape)
+    chosen = chosen_element(params["element"], conv.output_shape)
+    first_expr = conv.output_element((0,) * len(last))
+    last_expr = conv.output_element(last)
+    values = {
+        **common(conv),
+        "question": params["question"],
+        "figure": figure_of(params, conv),
+        "size": latex_shape(conv.output_shape),
+        "size_working": size_working(conv.spec),
+        "first_name": _name((0,) * len(last)),
+        "last_name": _name(last),
+        "element_name": _name(chosen) if chosen is not None else None,
+    }
+    answers = [
+        answer("size", "output dimension", shape_value(conv.output_shape),
+               latex_shape(conv.output_shape)),
+        answer("first", "first element", first_expr, sum_latex(first_expr)),
+        answer("last", "last element", last_expr, sum_latex(last_expr)),
+    ]  # fmt: skip
+    if chosen is not None:
+        expr = conv.output_element(chosen)
+        answers.append(answer("element", f"element {_name(chosen)}", expr, sum_latex(expr)))
+    return Derived(values, tuple(answers))
+
+
+KIND = Kind(
+    "elements",
+    "output dimension, first and last element (element = N asks for one more)",
+    {**CONV_DEFAULTS, "element": None},
+    ("input", "kernel"),
+    derive,
+    3.5,
+)
