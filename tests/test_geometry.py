@@ -205,7 +205,7 @@ def measured_field(layers, size: int) -> tuple[int, Fraction, Fraction]:
     # Only an interior output measures the field: no window of any layer cut by an edge.
     assume(len(near) == 3 and all(len(r) for r in near))
     assume(len({int(r[-1] - r[0]) for r in near}) == 1)
-    assume(all(0 < r[0] and r[-1] < size - 1 for r in near))
+    assume(all(r[0] > 0 and r[-1] < size - 1 for r in near))
     lo, hi = rows[middle][0], rows[middle][-1]
     centre = Fraction(int(lo + hi), 2)
     jump = Fraction(int(rows[middle + 1][0] + rows[middle + 1][-1]), 2) - centre
