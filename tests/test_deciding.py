@@ -69,6 +69,10 @@ FAR_OR_AT_ONE_POINT = {
     "10^20": (BASE + r" + \lfloor W/10^{20} \rfloor", SIZE),
     "10^90": (BASE + r" + \lfloor W/10^{90} \rfloor", SIZE),
     "W p beyond 10^40": (BASE + r" + \lfloor W p/10^{40} \rfloor", SIZE),
+    "one point of every symbol": (
+        BASE + r" + \lfloor 1/((W-499)^2 + (s-12)^2 + (p-7)^2 + (K-5)^2 + 1) \rfloor",
+        SIZE,
+    ),
     "one point of two symbols": (
         BASE + r" + \lfloor 1/((W - 499)^2 + (p - 997)^2 + 1) \rfloor",
         SIZE,

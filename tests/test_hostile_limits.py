@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,6 +83,13 @@ CASES: dict[str, tuple[str, Any]] = {
     "a sum of 10000 terms": (r"\sum_{j=1}^{10000} k_j x_j", ELEMENT),
     "a sum too long": (r"\sum_{j=1}^{1000000} k_j x_j", ELEMENT),
     "digit groups 5000 long": (" ".join(["999"] * 5000), COUNT),
+    "1000 floors": (" + ".join(f"floor(W/{i})" for i in range(1, 1000)), SIZE),
+    "700 ceilings": (" + ".join(f"ceiling((W+{i})/(s+{i}))" for i in range(1, 700)), SIZE),
+    "a sum of long sums": (
+        r"\sum_{j=1}^{2000} (" + " + ".join(f"k_{i} x_{i}" for i in range(300)) + ")",
+        ELEMENT,
+    ),
+    "a sum of sums": (r"\sum_{i=1}^{2000} \sum_{j=1}^{2000} k_i x_j", ELEMENT),
 }
 
 
@@ -135,18 +143,29 @@ def measured(work: Callable[[], tuple[bool, str]], wall: float = WALL) -> Measur
     return results.get(timeout=10)  # type: ignore[no-any-return]
 
 
-def _checked(answer: str, expected: Any) -> Callable[[], tuple[bool, str]]:
+def _checked(answer: str, expected: Any, *, thread: bool = False) -> Callable[[], tuple[bool, str]]:
+    """The check as work for a child; ``thread``: in a thread of its own, where no alarm
+    can ring and the budgets and clock checks alone must keep the limit."""
+
     def work() -> tuple[bool, str]:
         verdict = check(answer, expected, time_limit=LIMIT)
         return verdict.ok, verdict.message
 
-    return work
+    def in_a_thread() -> tuple[bool, str]:
+        result: list[tuple[bool, str]] = []
+        worker = threading.Thread(target=lambda: result.append(work()))
+        worker.start()
+        worker.join()
+        return result[0]
+
+    return in_a_thread if thread else work
 
 
+@pytest.mark.parametrize("thread", [False, True], ids=["main thread", "other thread"])
 @pytest.mark.parametrize("case", CASES)
-def test_a_hostile_answer_stays_within_the_limits(case: str):
+def test_a_hostile_answer_stays_within_the_limits(case: str, thread: bool):
     answer, expected = CASES[case]
-    result = measured(_checked(answer, expected))
+    result = measured(_checked(answer, expected, thread=thread))
     assert result.ok == (case in RIGHT), result.message
     assert result.seconds < WALL, f"{result.seconds:.2f} s: {result.message[:200]}"
     assert result.memory < MEMORY, f"{result.memory >> 20} MB"

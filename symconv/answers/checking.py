@@ -19,13 +19,13 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from sympy import Basic, Expr, Integer, MatrixBase, Max, Min, Mod, Rational, Symbol
+from sympy import Basic, Expr, Integer, MatrixBase, Rational, Symbol
 
 from symconv.answers import feedback
 from symconv.answers.deciding import Undecidable, decide
-from symconv.answers.evaluation import integer_functions
+from symconv.answers.evaluation import INTEGER_FUNCTIONS, check_prime, integer_functions
 from symconv.answers.lexing import AnswerSyntaxError
-from symconv.answers.limits import Deadline, Interrupted, OutOfTime, alarm
+from symconv.answers.limits import Deadline, Interrupted, OutOfTime, alarm, current_deadline
 from symconv.answers.reading import read_expression
 from symconv.answers.values import (
     Formula,
@@ -72,11 +72,14 @@ def check(answer: Any, expected: Any, *, time_limit: float = TIME_LIMIT) -> Verd
     """
     deadline = Deadline(time_limit)
     expected = _expected(getattr(expected, "value", expected))  # a sheet's Answer
+    token = current_deadline.set(deadline)  # reading checks the clock too
     try:
-        with alarm(time_limit + ALARM_GRACE):
+        with alarm(time_limit + ALARM_GRACE), check_prime():
             return _check(answer, expected, deadline)
     except (OutOfTime, Interrupted):
         return undecided(f"the check took longer than {time_limit:g} s")
+    finally:
+        current_deadline.reset(token)
 
 
 def _check(
@@ -98,6 +101,8 @@ def _check(
         return wrong(str(error))
     except Undecidable:
         return undecided("the formulas cannot be evaluated exactly on their domain")
+    except (OutOfTime, Interrupted):
+        raise
     except Exception as error:  # RecursionError and MemoryError included
         # Whatever SymPy raises on a strange answer is a verdict, never an escape.
         return undecided(f"the check failed on this answer ({type(error).__name__})")
@@ -263,7 +268,8 @@ def _differing(given: MatrixBase, expected: MatrixBase, deadline: Deadline) -> l
 
 
 def renamed(expr: Expr, mapping: dict[Basic, Basic]) -> Expr:
-    """``expr.xreplace(mapping)``, keeping max, min and Mod unevaluated as they were read."""
+    """``expr.xreplace(mapping)``, keeping floor, ceiling, max, min and Mod as they were
+    read: SymPy's evaluation of each queries assumptions for milliseconds."""
     if not mapping or not isinstance(expr, Basic):
         return expr
     if expr in mapping:
@@ -273,7 +279,7 @@ def renamed(expr: Expr, mapping: dict[Basic, Basic]) -> Expr:
     args = [renamed(arg, mapping) for arg in expr.args]
     if all(new is old for new, old in zip(args, expr.args, strict=True)):
         return expr
-    if isinstance(expr, Max | Min | Mod):
+    if isinstance(expr, INTEGER_FUNCTIONS):
         return expr.func(*args, evaluate=False)
     return expr.func(*args)
 

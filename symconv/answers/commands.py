@@ -104,6 +104,8 @@ def _left_function(parser: Parser, function: Any, closing: tuple[str, ...], toke
 
 
 _INDEX_PART = re.compile(r"[A-Za-z]+|\d+|[+-]")
+#: Parts (symbols, numbers, operations) a written-out sum may have at most.
+MAX_SUM_NODES = 50_000
 
 
 def _sum(parser: Parser, token: Token) -> Expr:
@@ -125,7 +127,20 @@ def _sum(parser: Parser, token: Token) -> Expr:
     if int(high) - int(low) + 1 > MAX_TERMS:
         raise parser.error(f"a sum of more than {MAX_TERMS} terms", token)
     body = parser.operand(parser.product(), token)
+    count = int(high) - int(low) + 1
+    if count * _nodes(body, MAX_SUM_NODES) > MAX_SUM_NODES:
+        raise parser.error(f"a sum that writes out to over {MAX_SUM_NODES} parts", token)
     return Add(*(_substituted(body, index.text, value) for value in range(int(low), int(high) + 1)))
+
+
+def _nodes(expr: Expr, limit: int) -> int:
+    """The nodes of ``expr``, counted up to just past ``limit``."""
+    count, stack = 0, [expr]
+    while stack and count <= limit:
+        node = stack.pop()
+        count += 1
+        stack.extend(node.args)
+    return count
 
 
 def _substituted(body: Expr, index: str, value: int) -> Expr:

@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sympy import Add, Expr, Max, Min, Mod, Mul, Number, Pow, Symbol, expand
+from sympy import Add, Expr, Mul, Number, Pow, Symbol, expand
 
 from symconv.answers.domain import GRID_POINTS, Domain, constants_of
 from symconv.answers.evaluation import (
+    INTEGER_FUNCTIONS,
     Skip,
     exact,
     is_rational_function,
@@ -47,9 +48,9 @@ MAX_MODULAR_DEGREE = 10**20
 #: Points times symbols visited at most looking for a small counterexample of a
 #: wrong polynomial.
 COUNTEREXAMPLE_COST = 100_000
-#: Max, min and Mod in a difference that an expansion may rebuild (each costs SymPy
-#: milliseconds to a second).
-MAX_REBUILT = 6
+#: Floors, ceilings, max, min and Mod in a difference that an expansion may rebuild
+#: (each costs SymPy milliseconds to a second).
+MAX_REBUILT = 8
 #: Points of the small grid visited before the formulas' own constants.
 SMALL_GRID_POINTS = 400
 #: Points of the search beyond the grid for integer formulas.
@@ -159,7 +160,7 @@ def _expansions_agree(given: Expr, expected: Expr, deadline: Deadline) -> bool:
     difference = given - expected
     if terms_bound(difference) > MAX_TERMS or degree_bound(difference) > 64:
         return False
-    costly = difference.atoms(Max, Min, Mod)
+    costly = difference.atoms(*INTEGER_FUNCTIONS)
     if len(costly) > MAX_REBUILT or any(len(node.args) > 4 for node in costly):
         return False  # SymPy compares arguments and divides polynomials as it rebuilds them
     deadline.tick()
@@ -224,13 +225,14 @@ def _first_difference(
 def _search(given: Expr, expected: Expr, domain: Domain, deadline: Deadline) -> Decision:
     """The start of the small grid (for a readable counterexample), the formulas' own
     constants and magnitudes one symbol at a time, their constants two symbols at a
-    time, the rest of the grid, then random points drawn afresh."""
+    time and then all at once, the rest of the grid, then random points drawn afresh."""
     compared = 0
     grid = domain.grid()
     stages = (
         (grid, SMALL_GRID_POINTS),
         (domain.special(), GRID_POINTS),
         (domain.pairs(), GRID_POINTS),
+        (domain.combinations(), GRID_POINTS),
         (grid, GRID_POINTS - SMALL_GRID_POINTS),
         (domain.probes(random.SystemRandom()), PROBES),
     )

@@ -106,6 +106,7 @@ class Domain:
             if _parts(size)[0] != "C"  # channels have no kernel
         ]
         self.special_values = _special_values(constants)
+        self.constants = [c for c in constants if 2 <= abs(c) <= LARGEST][-MAX_NEIGHBOURS:]
         self.neighbours = sorted(
             {c + step for c in constants if 2 <= abs(c) <= LARGEST for step in (-1, 0, 1)}
         )[:MAX_NEIGHBOURS]
@@ -188,6 +189,23 @@ class Domain:
                 point = dict(base)
                 point[first], point[second] = Fraction(a), Fraction(b)
                 yield self.repaired(point)
+
+    def combinations(self) -> Iterator[dict[Symbol, Fraction]]:
+        """The formulas' own constants on every symbol at once, in every combination
+        (a difference at one point of three or more symbols), the others smallest."""
+        base = self._base()
+        for chosen in itertools.product([None, *self.constants], repeat=len(self.symbols)):
+            point = dict(base)
+            for symbol, value in zip(self.symbols, chosen, strict=True):
+                if value is not None:
+                    point[symbol] = Fraction(value)
+            yield self.repaired(point)
+
+    def _base(self) -> dict[Symbol, Fraction]:
+        return {
+            s: Fraction(max(self.lowest(s), 1 if self.roles[s] != "padding" else 0))
+            for s in self.symbols
+        }
 
     def probes(self, rng: random.Random) -> Iterator[dict[Symbol, Fraction]]:
         """Random points mixing the special values with sizes of every magnitude."""

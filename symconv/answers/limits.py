@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 __all__ = [
     "MAX_ARGUMENTS",
@@ -27,6 +28,8 @@ __all__ = [
     "Interrupted",
     "OutOfTime",
     "alarm",
+    "current_deadline",
+    "tick",
 ]
 
 #: Characters of an answer that are read at most; longer text is refused first.
@@ -63,6 +66,18 @@ class Deadline:
     def left(self) -> float:
         """Seconds left (negative once passed)."""
         return self.end - time.monotonic()
+
+
+#: The deadline of the check running in this thread, for stages (reading) that are
+#: not handed one.
+current_deadline: ContextVar[Deadline | None] = ContextVar("current_deadline", default=None)
+
+
+def tick() -> None:
+    """Raise :class:`OutOfTime` if the check running in this thread is past its deadline."""
+    deadline = current_deadline.get()
+    if deadline is not None:
+        deadline.tick()
 
 
 class Interrupted(BaseException):

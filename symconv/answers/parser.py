@@ -38,9 +38,20 @@ from sympy import (
 
 from symconv.answers import commands
 from symconv.answers.lexing import AnswerSyntaxError, Token, tokens
-from symconv.answers.limits import MAX_ARGUMENTS, MAX_DEGREE, MAX_DEPTH, MAX_DIGITS, MAX_LENGTH
+from symconv.answers.limits import (
+    MAX_ARGUMENTS,
+    MAX_DEGREE,
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_LENGTH,
+    tick,
+)
 
 __all__ = ["FUNCTIONS", "Equation", "Parser"]
+
+#: Floors and ceilings SymPy simplifies as it builds them, per answer; the rest are
+#: kept as written.
+MAX_EVALUATED = 16
 
 FUNCTIONS = {
     "floor": floor, "ceil": ceiling, "ceiling": ceiling, "Mod": Mod, "mod": Mod,
@@ -99,6 +110,8 @@ class Parser:
         self.tokens = tokens(text)
         self.index = 0
         self.depth = 0
+        self.functions = 0  # floors, ceilings, max, min and Mod built so far
+        self.atoms = 0
         # A backslash or brace means LaTeX, where letters side by side are a product.
         self.latex = "\\" in text or "{" in text
 
@@ -216,13 +229,10 @@ class Parser:
                 self.advance()
                 left = self.multiply(factors, token)
                 divisor = self.nonzero(self.operand(self.signed(), token), token)
-                function = floor if token.text == "//" else Mod
-                self.bounded(function, [left, divisor], token)
-                factors = [
-                    floor(left / divisor)
-                    if function is floor
-                    else Mod(left, divisor, evaluate=False)
-                ]
+                if token.text == "//":
+                    factors = [self.apply(floor, [left * Pow(divisor, -1)], token)]
+                else:
+                    factors = [self.apply(Mod, [left, divisor], token)]
             elif self.starts_factor():
                 before = self.previous
                 if token.kind == "number" and before is not None and before.kind == "number":
@@ -297,6 +307,9 @@ class Parser:
 
     def atom(self) -> Any:
         self.enter()
+        self.atoms += 1
+        if self.atoms % 64 == 0:
+            tick()  # building SymPy objects costs; the check's clock covers reading
         try:
             return self._atom()
         finally:
@@ -432,11 +445,12 @@ class Parser:
 
     def apply(self, function: Any, arguments: list[Expr], token: Token) -> Expr:
         self.bounded(function, arguments, token)
+        self.functions += 1
         try:
-            if function in (Max, Min, Mod):
-                # SymPy compares every pair of arguments of max and min, and divides
-                # polynomials in Mod, as it builds them: kept as written, they are
-                # decided by evaluation instead.
+            if function in (Max, Min, Mod) or self.functions > MAX_EVALUATED:
+                # SymPy compares every pair of arguments of max and min, divides
+                # polynomials in Mod, and queries assumptions for each floor as it
+                # builds them: kept as written, they are decided by evaluation instead.
                 return function(*arguments, evaluate=False)
             return function(*arguments)
         except (TypeError, ValueError):
