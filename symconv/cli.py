@@ -303,7 +303,7 @@ def _output_format(output: str | None, requested: str, flags: dict[str, str]) ->
     what, ending = _FORMATS[requested]
     if named == requested:
         return
-    if named is None:
+    if named is None or (named != "tex" and named not in flags):
         endings = " or ".join(_FORMATS[fmt][1] for fmt in ("tex", *flags))
         raise SymconvError(
             f"-o {output!r}: the file name must end in {endings}, the format written "
@@ -332,15 +332,32 @@ def _sheet_output(args: argparse.Namespace, stem: str) -> Path:
 
 
 def _write(path: Path, latex_source: str, pdf: bool) -> None:
-    from symconv.present.tex import compile_pdf, write_atomic
+    from symconv.present.tex import write_atomic
 
-    write_atomic(path, compile_pdf(latex_source) if pdf else latex_source)
+    write_atomic(path, _pdf(latex_source) if pdf else latex_source)
+
+
+def _pdf(latex_source: str) -> bytes:
+    """Compile, and say in one line when something runs past the margin."""
+    from symconv.present.tex import compile_document
+
+    compiled = compile_document(latex_source)
+    if compiled.overfull:
+        widest, line = max(compiled.overfull, key=lambda box: box[0])
+        where = f" (line {line} of the LaTeX source)" if line else ""
+        more = len(compiled.overfull) - 1
+        print(
+            f"symconv: warning: the PDF has {len(compiled.overfull)} line"
+            f"{'s' if more else ''} running past the margin, the widest by {widest:g} pt{where}",
+            file=sys.stderr,
+        )
+    return compiled.pdf
 
 
 def _sheet(args: argparse.Namespace) -> int:
     if args.answer_template:
         return _answer_template(args)
-    from symconv.present.tex import compile_pdf, write_atomic
+    from symconv.present.tex import write_atomic
     from symconv.sheets import build_sheet, render_sheets, sheet_names
 
     if args.list:
@@ -363,7 +380,7 @@ def _sheet(args: argparse.Namespace) -> int:
             (handouts, render_sheets(sheets, solutions=False)),
             (key, render_sheets(sheets, solutions=True)),
         ]
-        outputs = [(path, compile_pdf(text) if args.pdf else text) for path, text in sources]
+        outputs = [(path, _pdf(text) if args.pdf else text) for path, text in sources]
         for path, data in outputs:
             write_atomic(path, data)
         print(f"wrote {handouts} ({args.variants} variants) and its key {key}", file=sys.stderr)
@@ -498,7 +515,7 @@ def _answer_template(args: argparse.Namespace) -> int:
 
 def _figure(args: argparse.Namespace) -> int:
     from symconv.present.figures import render_figure, sparsity_figure, window_figure
-    from symconv.present.tex import compile_pdf, pdf_to_png, write_atomic
+    from symconv.present.tex import pdf_to_png, write_atomic
 
     if args.png and args.pdf:
         raise SymconvError("--png and --pdf ask for two formats; give one")
@@ -509,7 +526,7 @@ def _figure(args: argparse.Namespace) -> int:
     figure = sparsity_figure(conv) if args.kind == "matrix" else window_figure(conv, at)
     source = render_figure(figure)
     if args.png or args.pdf:
-        pdf = compile_pdf(source)
+        pdf = _pdf(source)
         data: str | bytes = pdf_to_png(pdf, dpi=args.dpi) if args.png else pdf
         suffix = ".png" if args.png else ".pdf"
     else:

@@ -9,6 +9,7 @@ the library derives.
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
@@ -404,3 +405,106 @@ def test_derive_refuses_to_print_elements_too_large_for_a_terminal(
     assert main(["derive", "--input", size, "--kernel", size]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "too many to print" in err
+
+
+# --------------------------------------------------------------------------
+# The output format follows the request, or the command is refused
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["sheet", "-o", "out.pdf"], "--pdf"),
+        (["sheet", "--pdf", "-o", "out.tex"], "--pdf"),
+        (["sheet", "--handout", "-o", "out.png"], "out.png"),
+        (["sheet", "--variants", "2", "-o", "cls.pdf"], "--pdf"),
+        (["sheet", "--variants", "2", "--pdf", "-o", "cls.tex"], "--pdf"),
+        (["sheet", "-o", "sheet"], ".tex or .pdf"),
+        (["figure", "--input", "5", "--kernel", "3", "--png", "-o", "w.pdf"], "--png"),
+        (["figure", "--input", "5", "--kernel", "3", "--pdf", "-o", "w.png"], "--png"),
+        (["figure", "--input", "5", "--kernel", "3", "-o", "w.pdf"], "--pdf"),
+        (["figure", "--input", "5", "--kernel", "3", "--png", "--pdf", "-o", "w.png"], "one"),
+    ],
+)
+def test_an_output_name_of_another_format_is_refused_leaving_no_file(
+    argv, named, capsys, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(argv, capsys)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and named in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("seed", ["-1", "1.5", "seven"])
+def test_seed_is_a_whole_number_from_zero(seed, capsys):
+    status, out, err = run(["sheet", "--seed", seed], capsys)
+    assert status == 2 and out == "" and "from 0" in err and err.count("\n") == 1
+
+
+def test_seed_zero_is_a_variant(capsys):
+    status, out, _ = run(["sheet", "--seed", "0", "--handout"], capsys)
+    assert status == 0 and "Variant 0" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "typo", "meant"),
+    [
+        (["derive", "--inptu", "9"], "--inptu", "--input"),
+        (["derive", "--input", "9", "--kernle", "3"], "--kernle", "--kernel"),
+        (["sheet", "--hadnout"], "--hadnout", "--handout"),
+        (["figure", "--input", "5", "--kernel", "3", "--stirde", "2"], "--stirde", "--stride"),
+        (["check", "answers.toml", "--jsno"], "--jsno", "--json"),
+    ],
+)
+def test_a_mistyped_option_is_named_with_the_closest_valid_one(argv, typo, meant, capsys):
+    status, out, err = run(argv, capsys)
+    assert status == 2 and out == ""
+    assert f"unknown option {typo}; did you mean {meant}?" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "option", "parameter"),
+    [
+        (["--input", "0", "--kernel", "3"], "--input", "input_size"),
+        (["--input", "3", "--kernel", "5"], "--kernel", "kernel_size"),
+        (["--input", "9", "--kernel", "3", "--stride", "0"], "--stride", "stride="),
+        (["--input", "9", "--kernel", "3", "--in-channels", "0"], "--in-channels", "in_channels"),
+        (["--input", "9", "--kernel", "3", "--input-letter", "1 2"], "--input-letter", "letter"),
+    ],
+)
+def test_errors_speak_of_options_not_python_parameters(argv, option, parameter, capsys):
+    status, out, err = run(["derive", *argv], capsys)
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert option in err
+    assert not re.search(r"\b(input_size|kernel_size|in_channels|input_letter)\b", err)
+
+
+@pytest.mark.parametrize(
+    ("argv", "conv"),
+    [
+        (["--input", "6", "6", "--kernel", "3", "--stride", "2"], Conv((6, 6), 3, stride=2)),
+        (
+            ["--input", "5", "5", "--kernel", "3", "--stride", "2", "--padding", "1"],
+            Conv((5, 5), 3, stride=2, padding=1),
+        ),
+        (["--input", "40", "--kernel", "5", "--dilation", "2"], Conv(40, 5, dilation=2)),
+    ],
+    ids=["6x6 stride 2", "5x5 stride 2 padding 1", "dilated 1-D"],
+)
+def test_an_elided_matrix_shows_every_shown_rows_weights(argv, conv, capsys):
+    out = derive([*argv, "--latex"], capsys)
+    body = re.search(r"M = \\begin\{bmatrix\} (.*?) \\end\{bmatrix\}", out)
+    assert body
+    rows = {
+        tuple(latex(entries[c]) for c in sorted(entries))
+        for entries in (conv.matrix_row(r) for r in range(math.prod(conv.output_shape)))
+    }
+    for row in body[1].split(r" \\ "):
+        cells = row.split(" & ")
+        if r"\vdots" in cells:
+            continue
+        weights = tuple(c for c in cells if c not in ("0", r"\cdots", r"\ddots"))
+        assert weights, f"a row shown as all zeros: {row}"
+        assert weights in rows, f"a row shown without all its weights: {row}"

@@ -207,9 +207,13 @@ def test_reading_is_linear_in_the_length_of_the_answer():
         times = []
         for count in (300, 1200):
             text = " + ".join(f"k_{i} x_{i}" for i in range(count))
-            start = time.perf_counter()
-            read_expression(text)
-            times.append(time.perf_counter() - start)
+            # CPU time, best of three: another process on the machine slows neither.
+            runs = []
+            for _ in range(3):
+                start = time.process_time()
+                read_expression(text)
+                runs.append(time.process_time() - start)
+            times.append(min(runs))
         return False, f"{times[0]:.4f} {times[1]:.4f}"
 
     result = measured(work)

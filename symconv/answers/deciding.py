@@ -5,7 +5,8 @@ decided at random points modulo a random 127-bit prime, both drawn afresh on eve
 two different ones agree at such a point with probability at most their degree
 divided by the prime (Schwartz-Zippel), and three points are tried, so a wrong
 "equal" has a chance far below 1e-12. Formulas with floor, ceiling, ``Mod``,
-``max`` or ``min`` are proved equal when their expansions agree term by term;
+``max`` or ``min`` are proved equal when their expansions agree term by term
+(a ceiling of a whole-number fraction first written as a floor);
 otherwise they are searched: a small grid of their domain, their own constants
 and neighbours, and sizes of every magnitude. Agreement there is evidence, not
 proof, and :class:`Decision` says so.
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sympy import Add, Expr, Mul, Number, Pow, Symbol, expand
+from sympy import Add, Expr, Mul, Number, Pow, Symbol, ceiling, expand, floor
 
 from symconv.answers.domain import GRID_POINTS, Domain, constants_of
 from symconv.answers.evaluation import (
@@ -165,11 +166,30 @@ def _expansions_agree(given: Expr, expected: Expr, deadline: Deadline) -> bool:
         return False  # SymPy compares arguments and divides polynomials as it rebuilds them
     deadline.tick()
     canonical = difference.replace(
+        lambda node: isinstance(node, ceiling), _ceiling_as_floor
+    ).replace(
         lambda node: node.is_Function and bool(node.args),
         lambda node: node.func(*(expand(arg) for arg in node.args)),
     )
     deadline.tick()
     return bool(expand(canonical) == 0)
+
+
+def _ceiling_as_floor(node: Expr) -> Expr:
+    """``ceiling(N/D)`` as ``floor((N + D - 1)/D)`` when ``N`` and ``D > 0`` are whole numbers.
+
+    Both forms of a size formula then meet: ``ceiling((W - K + 1)/s)`` becomes
+    ``floor((W - K + s)/s)``, which SymPy writes ``floor((W - K)/s) + 1``.
+
+    >>> from sympy import symbols
+    >>> W, s = symbols("W s", integer=True, positive=True)
+    >>> _ceiling_as_floor(ceiling((W + 1) / s))
+    floor(W/s) + 1
+    """
+    numerator, denominator = node.args[0].as_numer_denom()
+    if not (numerator.is_integer and denominator.is_integer and denominator.is_positive):
+        return node
+    return floor(expand((numerator + denominator - 1) / denominator))
 
 
 def _differs(

@@ -37,6 +37,7 @@ from sympy import (
 )
 
 from symconv.layers.containers import gc_paused
+from symconv.layers.geometry import tap_input
 from symconv.layers.patterns import window_patterns
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, ravel
@@ -328,10 +329,12 @@ class ElementFormula:
         coords = []
         weight_taps = []
         for a in range(ndim):
-            start = (
-                spec.stride[a] * (self.output_indices[a] - 1)
-                + spec.dilation[a] * (tap_idx[a] - 1)
-                - spec.padding[a][0]
+            start = tap_input(
+                self.output_indices[a] - 1,
+                tap_idx[a] - 1,
+                stride=spec.stride[a],
+                before=spec.padding[a][0],
+                dilation=spec.dilation[a],
             )
             if spec.padding_mode == "circular":
                 coords.append(Mod(start, spec.input_size[a]) + 1)

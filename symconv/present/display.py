@@ -1,16 +1,16 @@
 """Matrices and summaries of a convolution for people: terminal text and LaTeX.
 
-Large matrices are elided the way they are written by hand, with the first and
-last rows and columns kept and dots between them. Only the rows shown are
+Large matrices are elided the way they are written by hand: the first and last
+rows, with the columns where those rows hold weights, and dots between them (a
+band along the diagonal, so no row shown looks empty). Only the rows shown are
 derived, so showing a layer of millions of rows costs a few windows.
 
 >>> from symconv import Conv
->>> print(text_grid(elided_matrix(Conv(9, 3), max_rows=4, max_cols=5)))
-k₁  k₂  …  0   0   0
-0   k₁  …  0   0   0
-⋮   ⋮   ⋱  ⋮   ⋮   ⋮
-0   0   …  k₂  k₃  0
-0   0   …  k₁  k₂  k₃
+>>> print(text_grid(elided_matrix(Conv(9, 3), max_rows=4, max_cols=8)))
+k₁  k₂  k₃  0   …  0   0   0
+0   k₁  k₂  k₃  …  0   0   0
+⋮   ⋮   ⋮   ⋮   ⋱  ⋮   ⋮   ⋮
+0   0   0   0   …  k₁  k₂  k₃
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING
 
-from sympy import Expr, S, latex, pretty
+from sympy import Expr, latex, pretty
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from symconv.layers.symbols import unravel
+from symconv.present.matrices import Cell, Dots, band_picks, conv_rows, grid, latex_grid
 
 if TYPE_CHECKING:
     from symconv.layers.conv import Conv
@@ -50,9 +51,6 @@ __all__ = [
     "text_summary",
 ]
 
-#: Where an elided matrix leaves entries out: across, down, or both.
-Dots: TypeAlias = Literal["cdots", "vdots", "ddots"]
-Cell: TypeAlias = Expr | Dots
 
 _TEXT_DOTS = {"cdots": "…", "vdots": "⋮", "ddots": "⋱"}
 
@@ -70,18 +68,23 @@ def elided_indices(count: int, limit: int) -> list[int | None]:
     return [*range(head), None, *range(count - tail, count)]
 
 
+def matrix_picks(
+    conv: Conv, *, max_rows: int = 12, max_cols: int = 12
+) -> tuple[list[int | None], list[int | None]]:
+    """Rows and columns of the matrix to show: all, or a band whose rows show their weights."""
+    row_picks, col_picks, _ = band_picks(*conv_rows(conv), max_rows, max_cols)
+    return row_picks, col_picks
+
+
 def elided_matrix(conv: Conv, *, max_rows: int = 12, max_cols: int = 12) -> list[list[Cell]]:
-    """The convolution matrix as rows of cells, elided beyond ``max_rows`` x ``max_cols``."""
-    rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
-    col_picks = elided_indices(cols, max_cols)
-    grid: list[list[Cell]] = []
-    for row in elided_indices(rows, max_rows):
-        if row is None:
-            grid.append(["vdots" if c is not None else "ddots" for c in col_picks])
-            continue
-        entries = conv.matrix_row(row)
-        grid.append([entries.get(c, S.Zero) if c is not None else "cdots" for c in col_picks])
-    return grid
+    """The convolution matrix as rows of cells, elided to a band beyond ``max_rows`` x ``max_cols``.
+
+    >>> from symconv import Conv
+    >>> [len(row) for row in elided_matrix(Conv((6, 6), 3, stride=2), max_rows=3, max_cols=12)]
+    [12, 12]
+    """
+    row_picks, col_picks = matrix_picks(conv, max_rows=max_rows, max_cols=max_cols)
+    return grid(row_picks, col_picks, conv.matrix_row)
 
 
 def _hand_order(expr: Expr) -> list[Expr]:
@@ -198,19 +201,6 @@ def text_grid(grid: Sequence[Sequence[Cell]]) -> str:
     )
 
 
-def latex_grid(grid: Sequence[Sequence[Cell]], environment: str = "bmatrix") -> str:
-    r"""A LaTeX matrix; elided entries become ``\cdots``, ``\vdots``, ``\ddots``.
-
-    >>> from symconv import Conv
-    >>> latex_grid(elided_matrix(Conv(3, 2)))
-    '\\begin{bmatrix} k_{1} & k_{2} & 0 \\\\ 0 & k_{1} & k_{2} \\end{bmatrix}'
-    """
-    body = r" \\ ".join(
-        " & ".join(f"\\{c}" if isinstance(c, str) else latex(c) for c in row) for row in grid
-    )
-    return f"\\begin{{{environment}}} {body} \\end{{{environment}}}"
-
-
 def latex_shape(shape: Sequence[int]) -> str:
     r"""A tensor shape as written on paper: ``3 \times 256 \times 256``.
 
@@ -288,8 +278,8 @@ def text_summary(
     lines += [f"  {label.ljust(width)}  {value}" for label, value, _ in facts]
     rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
     lines += ["", f"Matrix M ({rows} x {cols}), y = M x on row-major flattening:", ""]
-    grid = text_grid(elided_matrix(conv, max_rows=max_rows, max_cols=max_cols))
-    lines += ["  " + line for line in grid.splitlines()]
+    shown = text_grid(elided_matrix(conv, max_rows=max_rows, max_cols=max_cols))
+    lines += ["  " + line for line in shown.splitlines()]
     if conv.spec.bias:
         lines += ["", "  (bias added after the matrix: y = M x + b)"]
     lines += ["", "Outputs:", ""]
@@ -312,8 +302,8 @@ def latex_summary(
     lines = [f"% {conv!r}", r"\begin{align*}"]
     lines += [rf"  \text{{{label}}} &: {value} \\" for label, _, value in facts]
     lines += [r"\end{align*}", r"\["]
-    grid = latex_grid(elided_matrix(conv, max_rows=max_rows, max_cols=max_cols))
-    lines += [f"  M = {grid}", r"\]", r"\begin{align*}"]
+    shown = latex_grid(elided_matrix(conv, max_rows=max_rows, max_cols=max_cols))
+    lines += [f"  M = {shown}", r"\]", r"\begin{align*}"]
     for index in _shown_outputs(conv, max_outputs):
         if index is None:
             lines.append(r"  &\;\;\vdots \\")
@@ -349,15 +339,17 @@ def notebook_latex(conv: Conv, *, max_size: int = 10, max_outputs: int = 3) -> s
         rf"{latex_shape(conv.output_shape)},\ \text{{{counts}}}"
     )
     rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
-    grid = latex_grid(elided_matrix(conv, max_rows=max_size, max_cols=max_size))
+    row_picks, col_picks = matrix_picks(conv, max_rows=max_size, max_cols=max_size)
+    matrix = latex_grid(grid(row_picks, col_picks, conv.matrix_row))
     flat_input = conv.input_symbols.reshape(cols)
     outputs = [unravel(flat, conv.output_shape) for flat in range(min(rows, max_outputs))]
-    y = _column([None if i is None else _output_name(conv, unravel(i, conv.output_shape),
-                                                     tex=True)
-                 for i in elided_indices(rows, max_size)])  # fmt: skip
-    x = _column(
-        [None if i is None else latex(flat_input[i]) for i in elided_indices(cols, max_size)]
+    y = _column(
+        [
+            None if i is None else _output_name(conv, unravel(i, conv.output_shape), tex=True)
+            for i in row_picks
+        ]
     )
+    x = _column([None if i is None else latex(flat_input[i]) for i in col_picks])
     lines = [
         f"{_output_name(conv, index, tex=True)} &= "
         + elided_sum(conv.output_element(index), tex=True)
@@ -367,7 +359,7 @@ def notebook_latex(conv: Conv, *, max_size: int = 10, max_outputs: int = 3) -> s
         lines.append(r"&\;\;\vdots")
     body = r" \\ ".join(lines)
     return (
-        rf"$\displaystyle \begin{{array}}{{l}} {head} \\ {y} = {grid} {x} \\ "
+        rf"$\displaystyle \begin{{array}}{{l}} {head} \\ {y} = {matrix} {x} \\ "
         rf"\begin{{aligned}} {body} \end{{aligned}} \end{{array}}$"
     )
 

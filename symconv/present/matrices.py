@@ -20,18 +20,27 @@ measures them and prints the first that fits the line.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from sympy import Expr, S
-
-from symconv.present.display import Cell, latex_grid
+from sympy import Expr, S, latex
 
 if TYPE_CHECKING:
     from symconv.layers.conv import Conv
 
-__all__ = ["MatrixView", "conv_rows", "matrix_views", "sympy_rows"]
+__all__ = [
+    "Cell",
+    "Dots",
+    "MatrixView",
+    "band_picks",
+    "conv_rows",
+    "grid",
+    "latex_grid",
+    "matrix_views",
+    "sympy_rows",
+]
 
 #: Largest matrix offered whole (rows, columns); LaTeX still checks that it fits the line.
 FULL_ROWS, FULL_COLS = 16, 40
@@ -40,6 +49,25 @@ BAND_ROWS = 8
 BAND_COLS = (20, 14, 10, 7)
 
 RowEntries = Callable[[int], Mapping[int, Expr]]
+#: Where an elided matrix leaves entries out: across, down, or both.
+Dots: TypeAlias = Literal["cdots", "vdots", "ddots"]
+Cell: TypeAlias = Expr | Dots
+#: Rows (or columns) shown, in order; ``None`` stands for a run left out.
+Picks: TypeAlias = list[int | None]
+
+
+def latex_grid(cells: Sequence[Sequence[Cell]], environment: str = "bmatrix") -> str:
+    r"""A LaTeX matrix; elided entries become ``\cdots``, ``\vdots``, ``\ddots``.
+
+    >>> from sympy import symbols
+    >>> a, b = symbols("a b")
+    >>> latex_grid([[a, "cdots"], ["vdots", b]])
+    '\\begin{bmatrix} a & \\cdots \\\\ \\vdots & b \\end{bmatrix}'
+    """
+    body = r" \\ ".join(
+        " & ".join(f"\\{c}" if isinstance(c, str) else latex(c) for c in row) for row in cells
+    )
+    return f"\\begin{{{environment}}} {body} \\end{{{environment}}}"
 
 
 @dataclass(frozen=True)
@@ -105,37 +133,51 @@ def _with_gaps(kept: list[int], count: int) -> list[int | None]:
     return picks
 
 
-def _grid(
-    row_picks: list[int | None], col_picks: list[int | None], entries: RowEntries
-) -> list[list[Cell]]:
-    grid: list[list[Cell]] = []
+def grid(row_picks: Picks, col_picks: Picks, entries: RowEntries) -> list[list[Cell]]:
+    """The cells at the rows and columns picked, with dots where runs are left out."""
+    cells: list[list[Cell]] = []
     for row in row_picks:
         if row is None:
-            grid.append(["vdots" if c is not None else "ddots" for c in col_picks])
+            cells.append(["vdots" if c is not None else "ddots" for c in col_picks])
             continue
         values = entries(row)
-        grid.append([values.get(c, S.Zero) if c is not None else "cdots" for c in col_picks])
-    return grid
+        cells.append([values.get(c, S.Zero) if c is not None else "cdots" for c in col_picks])
+    return cells
 
 
-def _row_choices(rows: int) -> list[list[int]]:
+def _row_choices(rows: int, band_rows: int) -> list[list[int]]:
     """Rows to try, most first: both ends of the matrix, then its first rows alone."""
-    if rows <= BAND_ROWS:
+    if rows <= band_rows:
         choices = [list(range(rows))]
         most = rows - 1
     else:
-        choices, most = [], BAND_ROWS
+        choices, most = [], band_rows
     for shown in range(most, 1, -1):
         head = (shown + 1) // 2
         choices.append([*range(head), *range(rows - (shown - head), rows)])
-    choices += [list(range(shown)) for shown in range(min(rows, BAND_ROWS) - 1, 0, -1)]
+    choices += [list(range(shown)) for shown in range(min(rows, band_rows) - 1, 0, -1)]
     # Showing the last rows too is worth two more rows from the top.
     return sorted(choices, key=lambda shown: len(shown) + 2 * (shown[-1] == rows - 1), reverse=True)
 
 
-def _band(rows: int, cols: int, entries: RowEntries, max_cols: int) -> MatrixView:
-    """Rows from both ends (or the first rows) with the columns where they hold weights."""
-    for row_list in _row_choices(rows):
+def band_picks(
+    rows: int, cols: int, entries: RowEntries, max_rows: int, max_cols: int
+) -> tuple[Picks, Picks, bool]:
+    """Rows and columns to show: all when they fit, else a band along the diagonal.
+
+    Rows from both ends (or the first rows alone), at most ``max_rows``, with the
+    columns where they hold weights, at most ``max_cols`` (runs left out count
+    one). Also says whether every row shown shows all its weights.
+
+    >>> from symconv import Conv
+    >>> band_picks(*conv_rows(Conv((6, 6), 3, stride=2)), max_rows=4, max_cols=12)[1]
+    [0, 1, 2, None, 6, 7, 8, None, 12, 13, 14, None]
+    """
+    if rows <= max_rows and cols <= max_cols:
+        return list(range(rows)), list(range(cols)), True
+    for chosen in _row_choices(rows, max_rows):
+        row_picks = _with_gaps(chosen, rows)  # a lone row between two shown is shown too
+        row_list = [r for r in row_picks if r is not None]
         support = sorted({c for r in row_list for c in entries(r)}) or [0]
         col_picks = _with_gaps(support, cols)
         if len(col_picks) <= max_cols:
@@ -143,14 +185,20 @@ def _band(rows: int, cols: int, entries: RowEntries, max_cols: int) -> MatrixVie
             break
     else:  # one row alone is wider than the line: keep both ends of its weights
         row_list = [0]
+        row_picks = _with_gaps(row_list, rows)
         support = sorted(entries(0)) or [0]
         half = max_cols // 2
         col_picks = _with_gaps([*support[: max_cols - half - 1], *support[-half:]], cols)
         rows_whole = False
-    row_picks = _with_gaps(row_list, rows)
-    shown_rows, shown_cols = set(row_list), set(col_picks)
+    return row_picks, col_picks, rows_whole
+
+
+def _band(rows: int, cols: int, entries: RowEntries, max_cols: int) -> MatrixView:
+    """The band within ``max_cols`` columns, as a view."""
+    row_picks, col_picks, rows_whole = band_picks(rows, cols, entries, BAND_ROWS, max_cols)
+    shown_rows, shown_cols = set(row_picks), set(col_picks)
     return MatrixView(
-        latex_grid(_grid(row_picks, col_picks, entries)),
+        latex_grid(grid(row_picks, col_picks, entries)),
         _runs([r for r in range(rows) if r not in shown_rows]),
         _runs([c for c in range(cols) if c not in shown_cols]),
         rows_whole,
@@ -162,9 +210,10 @@ def matrix_views(rows: int, cols: int, entries: RowEntries) -> list[MatrixView]:
 
     The sheet prints the first that fits its line; the last is narrow enough for any.
     """
+    entries = cache(entries)  # each row is derived once, however many versions show it
     views: list[MatrixView] = []
     if rows <= FULL_ROWS and cols <= FULL_COLS:
-        views.append(MatrixView(latex_grid(_grid(list(range(rows)), list(range(cols)), entries)),
+        views.append(MatrixView(latex_grid(grid(list(range(rows)), list(range(cols)), entries)),
                                 (), (), True))  # fmt: skip
     for budget in BAND_COLS:
         view = _band(rows, cols, entries, budget)

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,11 @@ from symconv.errors import SymconvError
 
 __all__ = [
     "TEX_INSTALL",
+    "Compiled",
     "TexError",
+    "compile_document",
     "compile_pdf",
+    "overfull_boxes",
     "pdf_to_png",
     "read_toml",
     "write_atomic",
@@ -116,12 +120,59 @@ def _first_error(log: str) -> str:
     return "see the TeX log"
 
 
+#: Overfull boxes up to this width are invisible on paper and not reported.
+OVERFULL_TOLERANCE_PT = 1.0
+_OVERFULL = re.compile(
+    r"^Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too (?:wide|high)\)([^\n]*)", re.MULTILINE
+)
+_LINE = re.compile(r"lines? (\d+)")
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A compiled document and what TeX said about its layout.
+
+    Attributes:
+        pdf: The PDF's bytes.
+        overfull: ``(points, source line)`` of each box wider than the page allows
+            by more than :data:`OVERFULL_TOLERANCE_PT` (line ``None`` when TeX gave none).
+    """
+
+    pdf: bytes
+    overfull: tuple[tuple[float, int | None], ...]
+
+
+def overfull_boxes(log: str) -> tuple[tuple[float, int | None], ...]:
+    r"""The overfull boxes of a TeX log beyond the tolerance, as ``(points, source line)``.
+
+    >>> overfull_boxes(r"Overfull \hbox (33.5pt too wide) in paragraph at lines 120--121")
+    ((33.5, 120),)
+    >>> overfull_boxes(r"Overfull \hbox (0.4pt too wide) detected at line 9")
+    ()
+    """
+    boxes = []
+    for match in _OVERFULL.finditer(log):
+        line = _LINE.search(match.group(2))
+        if float(match.group(1)) > OVERFULL_TOLERANCE_PT:
+            boxes.append((float(match.group(1)), int(line.group(1)) if line else None))
+    return tuple(boxes)
+
+
 def compile_pdf(source: str) -> bytes:
     """Compile LaTeX ``source`` and return the PDF's bytes.
 
     Raises:
         TexError: No TeX engine is installed (the message gives the install
             command), or compiling failed (the message gives TeX's first error).
+    """
+    return compile_document(source).pdf
+
+
+def compile_document(source: str) -> Compiled:
+    """Compile LaTeX ``source``: the PDF and the boxes that run past the margins.
+
+    Raises:
+        TexError: As :func:`compile_pdf`.
     """
     latexmk, pdflatex = shutil.which("latexmk"), shutil.which("pdflatex")
     if pdflatex is None:
@@ -143,7 +194,9 @@ def compile_pdf(source: str) -> bytes:
                 log = Path(folder, "sheet.log")
                 text = log.read_text(errors="replace") if log.exists() else result.stdout
                 raise TexError(f"LaTeX failed: {_first_error(text)}")
-        return Path(folder, "sheet.pdf").read_bytes()
+        log = Path(folder, "sheet.log")
+        overfull = overfull_boxes(log.read_text(errors="replace")) if log.exists() else ()
+        return Compiled(Path(folder, "sheet.pdf").read_bytes(), overfull)
 
 
 def pdf_to_png(pdf: bytes, *, dpi: int = 150) -> bytes:

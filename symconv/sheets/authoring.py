@@ -54,7 +54,9 @@ class _Sandbox(SandboxedEnvironment):
 
 @cache
 def _sandbox() -> _Sandbox:
-    return _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    sandbox = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    sandbox.globals.clear()  # only the sheet's variables: no range, cycler, lipsum, ...
+    return sandbox
 
 
 def fill(text: str, values: Mapping[str, Any]) -> str:

@@ -2,9 +2,11 @@
 
 A definition names its variables (with a default and the range a variant may
 draw from), then its sections and problems. A problem's value ``"$n"`` refers to
-variable ``n``. Drawing is rejection sampling with ``random.Random(seed)``: a
-draw that makes any problem impossible (a kernel larger than its input, say) is
-drawn again, so every variant is sound.
+variable ``n``; a text field (title, intro, question, answer) takes
+``{{ n - k + 1 }}`` and ``$...$`` math (:mod:`symconv.sheets.authoring`).
+Drawing is rejection sampling with ``random.Random(seed)``: a draw that makes
+any problem impossible (a kernel larger than its input, say) is drawn again, so
+every variant is sound; a text that cannot be filled in is refused at once.
 """
 
 from __future__ import annotations
@@ -138,10 +140,8 @@ def _problem(
             resolved[f"{key}_source"] = plain
     try:
         derived = kind.derive(resolved)
-    except SymconvError as error:
-        raise SheetError(f"{where}: {error}") from None
-    except TypeError as error:
-        raise SheetError(f"{where}: {error}") from None
+    except (SymconvError, TypeError) as error:
+        raise SheetError(f"{where}: {_in_keys(str(error))}") from None
     space = table.get("space", kind.space)
     if isinstance(space, bool) or not isinstance(space, int | float) or not 0 <= space <= 25:
         raise SheetError(f"{where}: space must be a number of centimetres from 0 to 25")
@@ -162,6 +162,16 @@ def _points(where: str, points: Any, kind: str) -> Fraction | None:
     return Fraction(str(points))
 
 
+#: The layers' parameter names, said as the keys of a sheet that set them.
+_KEY_NAMES = {"input_size": "input", "kernel_size": "kernel", "padding_mode": "circular"}
+_PARAMETER = re.compile(r"(?<![\w-])(" + "|".join(_KEY_NAMES) + r")(?![\w-])")
+
+
+def _in_keys(message: str) -> str:
+    """A layer's message with ``input_size`` said as the sheet's key ``input``, and so on."""
+    return _PARAMETER.sub(lambda match: _KEY_NAMES[match.group(1)], message)
+
+
 def _text(where: str, table: Mapping[str, Any], key: str, default: str = "") -> str:
     value = table.get(key, default)
     if not isinstance(value, str):
@@ -179,7 +189,7 @@ def parse_definition(
     """Derive a :class:`Sheet` from a parsed definition, for the default or a seeded variant.
 
     ``overrides`` replaces ``title``, ``course``, ``author`` or ``date`` (text a
-    user typed; it is escaped for LaTeX here, like every text of the definition).
+    user typed on the command line: printed as typed, escaped for LaTeX here).
 
     Raises:
         SheetError: The definition is malformed or a problem is impossible; the
