@@ -580,3 +580,16 @@ def test_a_student_that_is_not_text_is_marked_with_a_note(tmp_path: Path):
     report = mark_file(path)
     assert (report.all_right, report.student, report.name) == (True, "", "n")
     assert report.notes == ("student should be text in quotes, got 3",)
+
+
+def test_a_flood_of_unknown_entries_is_counted_not_listed(tmp_path: Path, capsys):
+    path = answer_file(tmp_path / "f.toml", DEFAULT)
+    with path.open("a", encoding="utf-8") as out:
+        out.write("[junk]\n" + "".join(f'k{n} = "{"x" * 200}"\n' for n in range(1000)))
+    report = mark_file(path)
+    assert len(report.ignored) == 1000
+    status, out, _ = run(["check", str(path)], capsys)
+    assert status == 0
+    listed = [line for line in out.splitlines() if line.strip().startswith("ignored:")]
+    assert len(listed) == 21 and listed[-1].strip() == "ignored: 980 more entries"
+    assert max(len(line) for line in listed) < 100

@@ -75,6 +75,8 @@ Status = Literal["right", "wrong", "missing", "unreadable", "undecided", "not ma
 _HEADER_KEYS = {"sheet", "seed", "student"}
 #: Answer files larger than this are refused unread (a class's files are a few kB).
 MAX_ANSWER_FILE_BYTES = 1_000_000
+#: Entries the sheet does not ask for that a report lists one by one before counting the rest.
+MAX_IGNORED_SHOWN = 20
 
 
 class AnswerFileError(SymconvError):
@@ -221,7 +223,10 @@ class Report:
             detail = f"  {one_line(first)}" if mark.status != "right" and first else ""
             points = f"{points_text(mark.earned)}/{points_text(mark.points)}" if mark.marked else ""
             lines.append(f"  {where}  {mark.status:10} {points:>5}{detail}".rstrip())
-        lines.extend(f"  ignored: {one_line(item)}" for item in self.ignored)
+        shown = self.ignored[:MAX_IGNORED_SHOWN]
+        lines.extend(f"  ignored: {one_line(item)[:80]}" for item in shown)
+        if len(self.ignored) > len(shown):
+            lines.append(f"  ignored: {len(self.ignored) - len(shown)} more entries")
         lines.extend(f"  note: {one_line(item)}" for item in self.notes)
         lines.append(
             f"  score {points_text(self.score)}/{points_text(self.total)} "
