@@ -243,9 +243,9 @@ MAX_PRINTED_TAPS = 1_000_000
 
 
 def _derive(args: argparse.Namespace) -> int:
-    from sympy import latex, pretty
+    from sympy import latex
 
-    from symconv.present.display import latex_summary, text_summary
+    from symconv.present.display import latex_summary, pretty, text_summary
     from symconv.present.figures import text_matrix_pattern, text_window
 
     conv = conv_from_args(args)

@@ -22,8 +22,10 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from sympy import Expr, latex, pretty
+from sympy import Basic, Expr, latex
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.pretty.pretty import PrettyPrinter
+from sympy.printing.pretty.stringpict import prettyForm
 from sympy.printing.str import StrPrinter
 
 from symconv.layers.symbols import unravel
@@ -31,6 +33,32 @@ from symconv.present.matrices import Cell, Dots, band_picks, conv_rows, grid, la
 
 if TYPE_CHECKING:
     from symconv.layers.conv import Conv
+
+
+class _PlainProductPrinter(PrettyPrinter):  # type: ignore[misc]
+    """SymPy's pretty printer, but a product of symbols and whole numbers is printed
+    without loading ``sympy.physics.units`` (which SymPy's ``_print_Mul`` imports on
+    its first call, a tenth of a second of ``symconv derive``); the result is the same.
+    """
+
+    def _print_Mul(self, product: Expr) -> prettyForm:
+        if all(arg.is_Symbol or arg.is_Indexed or arg.is_Integer for arg in product.args):
+            plain = self.order in ("old", "none")
+            factors = list(product.args) if plain else product.as_ordered_factors()
+            return prettyForm.__mul__(*[self._print(factor) for factor in factors])
+        return super()._print_Mul(product)
+
+
+def pretty(expr: Basic, **settings: object) -> str:
+    """``sympy.pretty``: the same text, a tenth of a second sooner the first time.
+
+    >>> from sympy import symbols
+    >>> k, x = symbols("k_1 x_1")
+    >>> pretty(2 * k * x - x)
+    '2⋅k₁⋅x₁ - x₁'
+    """
+    return str(_PlainProductPrinter(settings).doprint(expr))
+
 
 __all__ = [
     "Dots",
