@@ -260,9 +260,10 @@ def test_public_names_resolve_lazily() -> None:
 
 
 def test_cli_default_sheet_is_the_sheets() -> None:
-    from symconv import cli, sheets
+    from symconv import sheets
+    from symconv.cli import options
 
-    assert cli.DEFAULT_SHEET == sheets.DEFAULT_SHEET
+    assert options.DEFAULT_SHEET == sheets.DEFAULT_SHEET
 
 
 @pytest.mark.parametrize(("size", "kernel", "options"), CASES, ids=IDS)

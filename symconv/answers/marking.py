@@ -34,11 +34,7 @@ its reason, and the other students are marked all the same.
 
 from __future__ import annotations
 
-import errno
-import os
 import re
-import stat
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -47,6 +43,12 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from symconv.answers.answer_files import (
+    MAX_ANSWER_FILE_BYTES,
+    AnswerFileError,
+    answer_files,
+    read_answer_file,
+)
 from symconv.answers.checking import check
 from symconv.answers.verdict import Verdict
 from symconv.errors import SymconvError
@@ -54,6 +56,7 @@ from symconv.sheets import DEFAULT_SHEET, build_sheet
 from symconv.sheets.model import Problem, Sheet
 
 __all__ = [
+    "MAX_ANSWER_FILE_BYTES",
     "AnswerFileError",
     "ClassMarks",
     "Mark",
@@ -73,19 +76,8 @@ __all__ = [
 
 Status = Literal["right", "wrong", "missing", "unreadable", "undecided", "not marked"]
 _HEADER_KEYS = {"sheet", "seed", "student"}
-#: Answer files larger than this are refused unread (a class's files are a few kB).
-MAX_ANSWER_FILE_BYTES = 1_000_000
 #: Entries the sheet does not ask for that a report lists one by one before counting the rest.
 MAX_IGNORED_SHOWN = 20
-
-
-class AnswerFileError(SymconvError):
-    """An answer file cannot be marked; ``reason`` says why, without the file's name."""
-
-    def __init__(self, source: str, reason: str) -> None:
-        super().__init__(f"answer file {source!r}: {reason}")
-        self.source = source
-        self.reason = reason
 
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -447,68 +439,6 @@ def mark_answers(
     )
 
 
-def _unreadable(path: Path) -> str | None:
-    """Why ``path`` is not a file to read, in a few words; ``None`` if it is one."""
-    try:
-        info = path.stat()
-    except OSError as problem:
-        if problem.errno == errno.ELOOP:
-            return "a symbolic link loop"
-        if path.is_symlink():
-            return f"a dangling symbolic link (to {os.readlink(path)!r})"
-        if problem.errno == errno.ENOENT:
-            return "no such file"
-        return f"cannot be read: {problem.strerror}"
-    if stat.S_ISDIR(info.st_mode):
-        return "a folder, not a file"
-    if not stat.S_ISREG(info.st_mode):
-        return "not a regular file (a pipe, socket or device)"
-    if info.st_size > MAX_ANSWER_FILE_BYTES:
-        return f"too large ({info.st_size:,} bytes; at most {MAX_ANSWER_FILE_BYTES:,})"
-    return None
-
-
-def _toml_reason(problem: tomllib.TOMLDecodeError) -> str:
-    """tomllib's message with where first: ``not valid TOML at line 2, column 5: ...``."""
-    message = str(problem)
-    head, _, where = message.rpartition(" (at ")
-    if head and where.endswith(")"):
-        return f"not valid TOML at {where[:-1]}: {head}"
-    return f"not valid TOML: {message}"
-
-
-def read_answer_file(path: Path) -> dict[str, Any]:
-    """The tables of an answer file; a TOML float stays the text it was written as
-    (``9.9883e10`` keeps its five significant digits), nothing in it is executed.
-
-    Raises:
-        AnswerFileError: The file cannot be read, is not UTF-8 or not valid TOML;
-            its ``reason`` says which in a few words (a folder, a symbolic link
-            loop, a dangling link, not valid TOML at line N...).
-    """
-    source = str(path)
-    reason = _unreadable(path)
-    if reason is not None:
-        raise AnswerFileError(source, reason)
-    try:
-        data = path.read_bytes()
-    except OSError as problem:
-        raise AnswerFileError(source, f"cannot be read: {problem.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as problem:
-        line = data.count(b"\n", 0, problem.start) + 1
-        raise AnswerFileError(
-            source, f"not UTF-8 text (byte 0x{data[problem.start]:02x} on line {line})"
-        ) from None
-    try:
-        return tomllib.loads(text, parse_float=str)
-    except tomllib.TOMLDecodeError as problem:
-        raise AnswerFileError(source, _toml_reason(problem)) from None
-    except RecursionError:
-        raise AnswerFileError(source, "not readable TOML: nested too deeply") from None
-
-
 def mark_file(path: Path, *, sheet: str | Path | None = None, seed: int | None = None) -> Report:
     """Mark one answer file against the instructor's ``sheet`` (default: the built-in one).
 
@@ -517,22 +447,6 @@ def mark_file(path: Path, *, sheet: str | Path | None = None, seed: int | None =
         SymconvError: The sheet or its variant cannot be built.
     """
     return mark_answers(read_answer_file(path), sheet=sheet, seed=seed, source=str(path))
-
-
-def answer_files(folder: Path) -> list[Path]:
-    """The ``*.toml`` entries of a folder, sorted, whatever they turn out to be
-    (a folder or a dangling link named ``x.toml`` is reported, not skipped).
-
-    Raises:
-        SymconvError: The folder cannot be listed or holds no ``*.toml``.
-    """
-    try:
-        files = sorted(folder.glob("*.toml"))
-    except OSError as problem:
-        raise SymconvError(f"cannot list {str(folder)!r}: {problem.strerror}") from None
-    if not files:
-        raise SymconvError(f"no answer files (*.toml) in {str(folder)!r}")
-    return files
 
 
 def mark_files(

@@ -1,0 +1,317 @@
+"""What each command does once its options are read: derive, sheet, check, figure."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from symconv.cli.options import DEFAULT_SHEET, conv_from_args
+from symconv.errors import SymconvError
+
+if TYPE_CHECKING:
+    from symconv.answers.marking import ClassMarks
+
+
+MAX_PRINTED_TAPS = 1_000_000
+
+
+def run_derive(args: argparse.Namespace) -> int:
+    from sympy import latex
+
+    from symconv.present.display import latex_summary, pretty, text_summary
+    from symconv.present.figures import text_matrix_pattern, text_window
+
+    conv = conv_from_args(args)
+    spec = conv.spec
+    taps = spec.c_in * math.prod(
+        min(k, w) for k, w in zip(spec.kernel_size, spec.input_size, strict=True)
+    )
+    if taps > MAX_PRINTED_TAPS:
+        raise SymconvError(
+            f"each output element sums up to {taps:,} products, too many to print "
+            f"(at most {MAX_PRINTED_TAPS:,}); the shapes and counts are "
+            f"input {conv.input_shape}, output {conv.output_shape}, "
+            f"{conv.weight_count:,} weights"
+        )
+    if args.at and not args.show:
+        raise SymconvError("--at chooses where --show draws the window; add --show")
+    if args.show:
+        window = text_window(conv, tuple(args.at) if args.at else None)
+        pattern = text_matrix_pattern(conv)
+        print(f"{conv!r}\n{window}\n\n{pattern}")
+        return 0
+    if args.backward:
+        if args.element is not None or args.show:
+            raise SymconvError("--backward prints the gradients; leave out --element and --show")
+        from symconv.present.backward import latex_backward, text_backward
+
+        backward = latex_backward if args.latex else text_backward
+        print(backward(conv, max_entries=args.max_outputs))
+        return 0
+    if args.element is not None:
+        element = conv.output_element(tuple(args.element))
+        print(latex(element) if args.latex else pretty(element, wrap_line=False))
+        return 0
+    summary = latex_summary if args.latex else text_summary
+    print(
+        summary(conv, max_rows=args.max_rows, max_cols=args.max_cols, max_outputs=args.max_outputs)
+    )
+    return 0
+
+
+#: What each output format is called and the file names it takes.
+_FORMATS = {"tex": ("LaTeX", ".tex"), "pdf": ("a PDF", ".pdf"), "png": ("a PNG image", ".png")}
+
+
+def _output_format(output: str | None, requested: str, flags: dict[str, str]) -> None:
+    """Refuse an output file whose name says another format than the one requested.
+
+    ``requested`` is the format the options ask for (``"tex"`` without a flag);
+    ``flags`` maps each format to the option that asks for it.
+    """
+    if output is None:
+        return
+    suffix = Path(output).suffix.lower()
+    named = next((fmt for fmt, (_, ending) in _FORMATS.items() if ending == suffix), None)
+    what, ending = _FORMATS[requested]
+    if named == requested:
+        return
+    if named is None or (named != "tex" and named not in flags):
+        endings = " or ".join(_FORMATS[fmt][1] for fmt in ("tex", *flags))
+        raise SymconvError(
+            f"-o {output!r}: the file name must end in {endings}, the format written "
+            f"(here {what}, {ending})"
+        )
+    asked = (
+        f"with {flags[requested]}"
+        if requested in flags
+        else "without " + " or ".join(flags.values())
+    )
+    if named in flags and requested in flags:
+        fix = f"use {flags[named]} instead of {flags[requested]}"
+    elif named in flags:
+        fix = f"add {flags[named]}"
+    else:
+        fix = f"leave out {flags[requested]}"
+    raise SymconvError(
+        f"-o {output!r} names {_FORMATS[named][0]}, but {asked} the command writes "
+        f"{what}: {fix}, or name a {ending} file"
+    )
+
+
+def _sheet_output(args: argparse.Namespace, stem: str) -> Path:
+    suffix = ".pdf" if args.pdf else ".tex"
+    return Path(args.output) if args.output else Path(f"{stem}{suffix}")
+
+
+def _write(path: Path, latex_source: str, pdf: bool) -> None:
+    from symconv.present.tex import write_atomic
+
+    write_atomic(path, _pdf(latex_source) if pdf else latex_source)
+
+
+def _pdf(latex_source: str) -> bytes:
+    """Compile, and say in one line when something runs past the margin."""
+    from symconv.present.tex import compile_document
+
+    compiled = compile_document(latex_source)
+    if compiled.overfull:
+        widest, line = max(compiled.overfull, key=lambda box: box[0])
+        where = f" (line {line} of the LaTeX source)" if line else ""
+        more = len(compiled.overfull) - 1
+        print(
+            f"symconv: warning: the PDF has {len(compiled.overfull)} line"
+            f"{'s' if more else ''} running past the margin, the widest by {widest:g} pt{where}",
+            file=sys.stderr,
+        )
+    return compiled.pdf
+
+
+def run_sheet(args: argparse.Namespace) -> int:
+    if args.answer_template:
+        return _answer_template(args)
+    from symconv.present.tex import write_atomic
+    from symconv.sheets import build_sheet, render_sheets, sheet_names
+
+    if args.list:
+        for name in sheet_names():
+            print(f"{name:20}  {build_sheet(name).title}")
+        return 0
+    _output_format(args.output, "pdf" if args.pdf else "tex", {"pdf": "--pdf"})
+    name = args.name or DEFAULT_SHEET
+    texts = {"title": args.title, "course": args.course, "author": args.author, "date": args.date}
+    if args.variants is not None and args.handout:
+        raise SymconvError("--variants writes the handouts and their key; leave out --handout")
+    if args.variants is not None:
+        first = 1 if args.seed is None else args.seed
+        sheets = [build_sheet(name, seed=first + n, **texts) for n in range(args.variants)]
+        stem = Path(name).stem if str(name).endswith(".toml") else name
+        handouts = _sheet_output(args, f"{stem}-class")
+        key = handouts.with_name(f"{handouts.stem}-key{handouts.suffix}")
+        # Build both documents before writing either, so a failure leaves no file behind.
+        sources = [
+            (handouts, render_sheets(sheets, solutions=False)),
+            (key, render_sheets(sheets, solutions=True)),
+        ]
+        outputs = [(path, _pdf(text) if args.pdf else text) for path, text in sources]
+        for path, data in outputs:
+            write_atomic(path, data)
+        print(f"wrote {handouts} ({args.variants} variants) and its key {key}", file=sys.stderr)
+        return 0
+    sheet = build_sheet(name, seed=args.seed, **texts)
+    source = render_sheets([sheet], solutions=not args.handout)
+    if args.output is None and not args.pdf:
+        sys.stdout.write(source)
+        return 0
+    stem = (
+        sheet.name
+        + ("-handout" if args.handout else "")
+        + (f"-seed{args.seed}" if args.seed is not None else "")
+    )
+    path = _sheet_output(args, stem)
+    _write(path, source, args.pdf)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _check_output(args: argparse.Namespace) -> Path | None:
+    """The ``-o`` file, its folder checked before any marking is done."""
+    if args.output is None:
+        return None
+    path = Path(args.output)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise SymconvError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    if path.is_dir():
+        raise SymconvError(f"cannot write {str(path)!r}: it is a folder")
+    return path
+
+
+def _check_format(args: argparse.Namespace, marks: ClassMarks, folder: bool) -> str:
+    """The marks in the format asked for."""
+    from symconv.answers.reports import (
+        class_text,
+        gradescope_results,
+        gradescope_unmarked,
+        marks_csv,
+        marks_json,
+    )
+
+    if args.gradescope:
+        if marks.reports:
+            return json.dumps(gradescope_results(marks.reports[0]), indent=2) + "\n"
+        return json.dumps(gradescope_unmarked(marks.unmarked[0], marks.sheet), indent=2) + "\n"
+    if args.csv:
+        return marks_csv(marks)
+    if args.json:
+        if folder:
+            return marks_json(marks)
+        return json.dumps(marks.reports[0].as_dict(), indent=2) + "\n"
+    if folder:
+        return class_text(marks)
+    return marks.reports[0].text() + "\n"
+
+
+def _answer_files(folder: Path, sheet: str | None) -> list[Path]:
+    """The folder's answer files, less the instructor's sheet file if it lies there."""
+    from symconv.answers.marking import answer_files
+
+    files = answer_files(folder)
+    if sheet is None or not sheet.endswith(".toml") or not Path(sheet).is_file():
+        return files
+    kept = [file for file in files if not (file.is_file() and file.samefile(sheet))]
+    if not kept:
+        raise SymconvError(f"no answer files (*.toml) in {str(folder)!r} besides the sheet")
+    return kept
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from symconv.answers.marking import mark_files
+    from symconv.present.tex import write_atomic
+
+    path = Path(args.answers)
+    output = _check_output(args)
+    folder = path.is_dir()
+    if folder and args.gradescope:
+        raise SymconvError(
+            f"--gradescope marks one submission, an answer file; {str(path)!r} is a folder"
+        )
+    files = _answer_files(path, args.sheet) if folder else [path]
+    marks = mark_files(files, sheet=args.sheet, seed=args.seed)
+    if not marks.reports and not folder and not args.gradescope:
+        raise SymconvError(marks.unmarked[0].text())
+    text = _check_format(args, marks, folder)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+        print(f"wrote {output}", file=sys.stderr)
+    if not marks.reports:
+        if folder:
+            print(
+                f"symconv: error: none of the {len(marks.unmarked)} answer files in "
+                f"{str(path)!r} could be marked",
+                file=sys.stderr,
+            )
+        else:
+            print(f"symconv: error: {marks.unmarked[0].text()}", file=sys.stderr)
+        return 2
+    return 0 if marks.all_right else 1
+
+
+def _answer_template(args: argparse.Namespace) -> int:
+    """``symconv sheet --answer-template``: the empty answer file of a sheet."""
+    clashes = [
+        option
+        for option, given in (
+            ("--handout", args.handout),
+            ("--pdf", args.pdf),
+            ("--variants", args.variants is not None),
+            ("--list", args.list),
+        )
+        if given
+    ]
+    if clashes:
+        raise SymconvError(f"--answer-template writes a TOML answer file; leave out {clashes[0]}")
+    from symconv.answers.answer_template import answer_template
+    from symconv.present.tex import write_atomic
+    from symconv.sheets import build_sheet
+
+    text = answer_template(build_sheet(args.name or DEFAULT_SHEET, seed=args.seed))
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    write_atomic(Path(args.output), text)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def run_figure(args: argparse.Namespace) -> int:
+    from symconv.present.figures import render_figure, sparsity_figure, window_figure
+    from symconv.present.tex import pdf_to_png, write_atomic
+
+    if args.png and args.pdf:
+        raise SymconvError("--png and --pdf ask for two formats; give one")
+    requested = "png" if args.png else "pdf" if args.pdf else "tex"
+    _output_format(args.output, requested, {"pdf": "--pdf", "png": "--png"})
+    conv = conv_from_args(args)
+    at = tuple(args.at) if args.at else None
+    figure = sparsity_figure(conv) if args.kind == "matrix" else window_figure(conv, at)
+    source = render_figure(figure)
+    if args.png or args.pdf:
+        pdf = _pdf(source)
+        data: str | bytes = pdf_to_png(pdf, dpi=args.dpi) if args.png else pdf
+        suffix = ".png" if args.png else ".pdf"
+    else:
+        data, suffix = source, ".tex"
+    if args.output is None and isinstance(data, str):
+        sys.stdout.write(data)
+        return 0
+    path = Path(args.output) if args.output else Path(f"convolution-{args.kind}{suffix}")
+    write_atomic(path, data)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0

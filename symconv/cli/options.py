@@ -1,0 +1,230 @@
+"""Options shared by the commands: the parser class, option types, the convolution's options, and
+mistyped options named with the closest valid one."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from symconv.layers.conv import Conv
+
+
+# Each command imports what it uses, so ``symconv derive`` starts without the
+# checker, the sheets or Jinja. The name of the default sheet is repeated here
+# (a test keeps it equal to ``symconv.sheets.DEFAULT_SHEET``) for the help texts.
+DEFAULT_SHEET = "weight-sharing"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line plus a hint, like the other failures."""
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _padding(token: str) -> Any:
+    """One --padding token: a word, an amount, or BEFORE:AFTER."""
+    word = token.strip().lower()
+    if word in ("valid", "same", "full"):
+        return word
+    try:
+        if ":" in token:
+            before, after = token.split(":", 1)
+            return (int(before), int(after))
+        return int(token)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid padding {token!r}: give an amount (1), BEFORE:AFTER (0:1), "
+            "or one of valid, same, full"
+        ) from None
+
+
+def add_conv_options(parser: argparse.ArgumentParser) -> None:
+    shape = parser.add_argument_group("the convolution (mirrors symconv.Conv)")
+    shape.add_argument(
+        "--input",
+        "-i",
+        type=int,
+        nargs="+",
+        required=True,
+        metavar="N",
+        help="input size, one number per spatial axis: 9, or 6 6 for a 6x6 image",
+    )
+    shape.add_argument(
+        "--kernel",
+        "-k",
+        type=int,
+        nargs="+",
+        required=True,
+        metavar="K",
+        help="kernel size: one number for every axis, or one per axis",
+    )
+    shape.add_argument(
+        "--stride",
+        "-s",
+        type=int,
+        nargs="+",
+        default=[1],
+        metavar="S",
+        help="stride, one number or one per axis (default: 1)",
+    )
+    shape.add_argument(
+        "--dilation",
+        "-d",
+        type=int,
+        nargs="+",
+        default=[1],
+        metavar="D",
+        help="dilation, one number or one per axis (default: 1)",
+    )
+    shape.add_argument(
+        "--padding",
+        "-p",
+        type=_padding,
+        nargs="+",
+        default=[0],
+        metavar="P",
+        help="valid, same, full, an amount per side, or BEFORE:AFTER; "
+        "one value or one per axis (default: 0)",
+    )
+    shape.add_argument("--in-channels", type=int, metavar="C", help="input channels")
+    shape.add_argument("--out-channels", type=int, metavar="C", help="output channels (filters)")
+    shape.add_argument("--circular", action="store_true", help="circular padding (wraps around)")
+    shape.add_argument(
+        "--unshared",
+        action="store_true",
+        help="locally connected: a separate kernel at every output position",
+    )
+    shape.add_argument(
+        "--flip",
+        action="store_true",
+        help="true convolution (kernel reversed), as numpy.convolve; default: cross-correlation",
+    )
+    shape.add_argument("--bias", action="store_true", help="add a bias per output channel")
+    shape.add_argument(
+        "--groups",
+        type=int,
+        default=1,
+        metavar="G",
+        help="split the channels into G groups, as PyTorch (G = in channels: depthwise)",
+    )
+    shape.add_argument(
+        "--kernel-letter", default="k", metavar="L", help="kernel letter (default: k)"
+    )
+    shape.add_argument("--input-letter", default="x", metavar="L", help="input letter (default: x)")
+
+
+def positive(token: str) -> int:
+    try:
+        value = int(token)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {token!r}")
+    return value
+
+
+def seed_number(token: str) -> int:
+    """A --seed: a whole number from 0."""
+    try:
+        value = int(token)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0, got {token!r}")
+    return value
+
+
+def _one_or_tuple(values: list[Any]) -> Any:
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def conv_from_args(args: argparse.Namespace) -> Conv:
+    """The :class:`Conv` that the convolution options describe."""
+    from symconv.layers.conv import Conv
+
+    if len(args.padding) == 1 and isinstance(args.padding[0], tuple):
+        padding: Any = (args.padding[0],) * len(args.input)
+    else:
+        padding = _one_or_tuple(args.padding)
+    return Conv(
+        _one_or_tuple(args.input),
+        _one_or_tuple(args.kernel),
+        stride=_one_or_tuple(args.stride),
+        padding=padding,
+        dilation=_one_or_tuple(args.dilation),
+        in_channels=args.in_channels,
+        out_channels=args.out_channels,
+        padding_mode="circular" if args.circular else "zeros",
+        shared=not args.unshared,
+        flip=args.flip,
+        bias=args.bias,
+        groups=args.groups,
+        kernel_letter=args.kernel_letter,
+        input_letter=args.input_letter,
+    )
+
+
+#: Products in one output element beyond which the terminal is spared the element.
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _long_options(parser: argparse.ArgumentParser) -> list[str]:
+    return [
+        name for action in parser._actions for name in action.option_strings if name[:2] == "--"
+    ]
+
+
+def mistyped_option(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """``unknown option --inptu; did you mean --input?`` for the first option no command knows.
+
+    Checked before argparse parses, which would otherwise report a missing
+    required option and never name the typo.
+    """
+    commands = _subcommands(parser)
+    command = next((token for token in argv if token in commands), None)
+    known = _long_options(parser) + (_long_options(commands[command]) if command else [])
+    for token in argv:
+        if token == "--":
+            break
+        if not token.startswith("--"):
+            continue
+        name = token.split("=", 1)[0]
+        if name in known or any(option.startswith(name) for option in known):
+            continue  # exact, or an unambiguous abbreviation argparse accepts
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        where = f"symconv {command}" if command else "symconv"
+        return f"{where}: error: unknown option {name}{hint} (see '{where} --help')"
+    return None
+
+
+#: Python parameter names in the layers' messages, and the options that set them.
+_OPTION_NAMES = {
+    "input_size": "--input",
+    "kernel_size": "--kernel",
+    "stride": "--stride",
+    "dilation": "--dilation",
+    "padding": "--padding",
+    "in_channels": "--in-channels",
+    "out_channels": "--out-channels",
+    "input_letter": "--input-letter",
+    "kernel_letter": "--kernel-letter",
+    "padding_mode": "--circular",
+}
+_PARAMETER = re.compile(r"(?<![\w-])(" + "|".join(_OPTION_NAMES) + r")(\[\d+\])?(?![\w-])")
+
+
+def in_options(message: str) -> str:
+    """A layer's message with its parameter names said as the options that set them."""
+    return _PARAMETER.sub(lambda match: _OPTION_NAMES[match.group(1)], message)
