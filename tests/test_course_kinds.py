@@ -182,3 +182,37 @@ def test_feedback_on_gradients_names_the_slip() -> None:
     missing = Add(*terms[1:])
     verdict = check(str(missing), expected)
     assert not verdict.ok and f"missing {terms[0]}" in verdict.message
+
+
+@pytest.mark.parametrize("padding", [1, 2])
+def test_macs_without_the_padding_are_wrong_with_a_hint(tmp_path: Path, padding: int) -> None:
+    sheet_file = tmp_path / "cost.toml"
+    sheet_file.write_text(
+        'title = "Cost"\n[[section]]\ntitle = "Cost"\n  [[section.problem]]\n  kind = "cost"\n'
+        f"  image = 12\n  channels = 3\n  kernel = 5\n  filters = 4\n  padding = {padding}\n",
+        encoding="utf-8",
+    )
+    sheet = build_sheet(str(sheet_file))
+    conv = Conv((12, 12), 5, padding=padding, in_channels=3, out_channels=4)
+    # The slip, computed here from the windows: taps that land inside the input.
+    inside = (
+        sum(1 for o in range(conv.output_shape[1]) for j in range(5) if 0 <= o + j - padding < 12)
+        ** 2
+        * 3
+        * 4
+    )
+    assert inside < conv.macs
+    problem = sheet.problems()[0].id
+    report = mark_answers(
+        {problem: {"macs": str(inside), "flops": str(conv.macs)}}, sheet=str(sheet_file)
+    )
+    marks = {mark.key: mark for mark in report.marks}
+    assert marks["macs"].status == "wrong"
+    assert "padding included" in marks["macs"].message
+    assert marks["flops"].status == "wrong"
+    assert "twice" in marks["flops"].message
+    right = mark_answers({problem: {"macs": str(conv.macs)}}, sheet=str(sheet_file))
+    assert {m.key: m.status for m in right.marks}["macs"] == "right"
+    # A wrong answer that is no known slip gets no such hint.
+    other = mark_answers({problem: {"macs": str(conv.macs + 1)}}, sheet=str(sheet_file))
+    assert "padding" not in {m.key: m for m in other.marks}["macs"].message

@@ -23,6 +23,7 @@ from symconv.answers.limits import Deadline, OutOfTime
 from symconv.present.display import formula_text, natural_terms
 
 __all__ = [
+    "SLIP_HINTS",
     "at_point",
     "digits_hint",
     "dims",
@@ -32,6 +33,19 @@ __all__ = [
     "show",
     "text",
 ]
+
+
+#: What a known slip (named by the sheet that foresaw it) says to the student.
+SLIP_HINTS = {
+    "padding_left_out": (
+        "It looks like the taps on the zero padding were left out: every tap of every "
+        "window counts, padding included."
+    ),
+    "flops_as_macs": (
+        "That is the number of multiply-adds; a FLOP count is twice it "
+        "(a multiplication and an addition each)."
+    ),
+}
 
 
 def shape_text(shape: Sequence[int]) -> str:

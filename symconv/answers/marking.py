@@ -50,10 +50,11 @@ from symconv.answers.answer_files import (
     read_answer_file,
 )
 from symconv.answers.checking import check
+from symconv.answers.feedback import SLIP_HINTS
 from symconv.answers.verdict import Verdict
 from symconv.errors import SymconvError
 from symconv.sheets import DEFAULT_SHEET, build_sheet
-from symconv.sheets.model import Problem, Sheet
+from symconv.sheets.model import Answer, Problem, Sheet
 
 __all__ = [
     "MAX_ANSWER_FILE_BYTES",
@@ -283,6 +284,11 @@ def _check(answer: Any, expected: Any) -> Verdict:
         return check(answer, expected)
 
 
+def _slips_made(given: Any, answer: Answer) -> list[str]:
+    """The hints of the known slips (foreseen by the sheet) that the answer equals."""
+    return [SLIP_HINTS[name] for name, wrong in answer.slips if _check(given, wrong).ok]
+
+
 @lru_cache(maxsize=4096)
 def _remembered(answer: str, expected: Any) -> Verdict:
     return check(answer, expected)
@@ -418,14 +424,11 @@ def mark_answers(
                     if not verdict.decided
                     else "wrong"
                 )
+                message = verdict.message
+                if status == "wrong":
+                    message = " ".join([message, *_slips_made(given[answer.key], answer)])
                 marks.append(
-                    Mark(
-                        *where,
-                        status,
-                        verdict.message,
-                        verdict.counterexample,
-                        points[answer.key],
-                    )
+                    Mark(*where, status, message, verdict.counterexample, points[answer.key])
                 )
     ignored = [
         f"{question} {key}" if isinstance(table, dict) else question

@@ -22,6 +22,7 @@ from typing import Any
 
 from sympy import Expr, simplify
 
+from symconv.layers.geometry import conv_taps
 from symconv.layers.spec import ChannelLayout, ConvSpec
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "convolution_macs_count",
     "convolution_macs_formula",
     "dense_macs",
+    "macs_inside_input",
     "separable_macs_formula",
     "separable_weight_count_formula",
     "transpose_macs",
@@ -62,6 +64,35 @@ def convolution_macs(spec: ConvSpec) -> int:
     count: int = convolution_macs_count(
         spec.output_shape, spec.group_in_channels, spec.kernel_count
     )
+    return count
+
+
+def macs_inside_input(spec: ConvSpec) -> int:
+    """The multiply-adds whose tap meets the input, padding left out (a common slip).
+
+    Per axis, the taps of every window that land inside the input (the geometry
+    core's :func:`~symconv.layers.geometry.conv_taps`), multiplied across axes,
+    by the output channels and by the input channels one filter reads. Equal to
+    :func:`convolution_macs` without padding; never more.
+
+    >>> spec = ConvSpec.build(9, 3, padding="same")
+    >>> convolution_macs(spec), macs_inside_input(spec)
+    (27, 25)
+    """
+    per_axis = [
+        sum(
+            len(
+                conv_taps(
+                    position, spec.input_size[axis], spec.kernel_size[axis],
+                    stride=spec.stride[axis], before=spec.padding[axis][0],
+                    dilation=spec.dilation[axis], circular=spec.padding_mode == "circular",
+                )
+            )
+            for position in range(spec.output_size[axis])
+        )
+        for axis in range(spec.ndim)
+    ]  # fmt: skip
+    count: int = _product(per_axis) * spec.c_out * spec.group_in_channels
     return count
 
 

@@ -23,12 +23,15 @@ class Answer:
         label: What it is, for people ("first element").
         value: The SymPy object, int or tuple that was derived.
         latex: ``value`` in LaTeX, as it appears on the sheet.
+        slips: Known wrong values by the name of the slip that gives them
+            (``("padding_left_out", 25)``), so that marking can say what went wrong.
     """
 
     key: str
     label: str
     value: Any
     latex: str
+    slips: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

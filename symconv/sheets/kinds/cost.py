@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 from sympy import Integer, Mul, latex
 
+from symconv.layers.cost import macs_inside_input
 from symconv.present.describe import describe
 from symconv.present.display import latex_shape, scientific_latex
 from symconv.sheets.kinds.base import Derived, Kind, answer, size_working
@@ -19,9 +21,15 @@ def _product(factors: list[int]) -> str:
     return str(latex(Mul(*(Integer(f) for f in factors), evaluate=False), mul_symbol="dot"))
 
 
+def _slips(*slips: tuple[str, int], value: int) -> tuple[tuple[str, int], ...]:
+    """The known slips whose wrong value differs from the right one."""
+    return tuple((name, wrong) for name, wrong in slips if wrong != value)
+
+
 def derive(params: dict[str, Any]) -> Derived:
     conv = image_conv(params, groups=params["groups"])
     spec = conv.spec
+    inside = macs_inside_input(spec)
     per_output = [spec.group_in_channels, *spec.kernel_size]
     values = {
         "question": params["question"],
@@ -43,8 +51,16 @@ def derive(params: dict[str, Any]) -> Derived:
     answers = (
         answer("output_shape", "output tensor shape", conv.output_shape,
                latex_shape(conv.output_shape)),
-        answer("macs", "multiply-adds of the layer", conv.macs, str(conv.macs)),
-        answer("flops", "floating-point operations", conv.flops, str(conv.flops)),
+        replace(
+            answer("macs", "multiply-adds of the layer", conv.macs, str(conv.macs)),
+            slips=_slips(("padding_left_out", inside), value=conv.macs),
+        ),
+        replace(
+            answer("flops", "floating-point operations", conv.flops, str(conv.flops)),
+            slips=_slips(
+                ("padding_left_out", 2 * inside), ("flops_as_macs", conv.macs), value=conv.flops
+            ),
+        ),
         answer("dense_macs", "multiply-adds of the dense layer", conv.dense_weight_count,
                str(conv.dense_weight_count)),
     )  # fmt: skip
