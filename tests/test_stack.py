@@ -128,6 +128,7 @@ def test_table_lists_every_layer() -> None:
     table = stack.table()
     assert all(row.name in table for row in stack.rows)
     assert str(stack.rows[-1].weights) in table
+    assert "MACs" in table and str(stack.rows[1].macs) in table
     assert r"\begin{tabular}" in stack_latex_table(stack)
 
 

@@ -176,13 +176,14 @@ class Stack:
         return plain_number(sum((Integer(0) + row.macs for row in self.rows), Integer(0)))
 
     def table(self) -> str:
-        """The stack as a text table: layer, output shape, weights, receptive field."""
-        header = ("layer", "output shape", "weights", "field", "jump", "start")
+        """The stack as a text table: layer, output shape, weights, MACs, receptive field."""
+        header = ("layer", "output shape", "weights", "MACs", "field", "jump", "start")
         body = [
             (
                 row.name,
                 " x ".join(str(n) for n in row.shape),
                 str(row.weights),
+                str(row.macs),
                 *(
                     "all" if v is None and i == 0 else "" if v is None else str(v)
                     for i, v in enumerate(row.receptive_field)
