@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
+import sympy
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sympy import Matrix
@@ -127,3 +129,29 @@ def test_output_size_follows_pytorch_formula() -> None:
 def test_bad_arguments_name_the_parameter(kwargs: dict, names: str) -> None:
     with pytest.raises(SymconvError, match=names):
         ConvTranspose(3, 2, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("size", "kernel", "options"),
+    [
+        (2, 1, {"stride": 3}),  # outputs no input reaches: rows of zeros
+        (5, 3, {}),
+        ((3, 2), 2, {"stride": 2, "in_channels": 2, "out_channels": 3}),
+        (4, 3, {"stride": 2, "padding": 1, "output_padding": 1, "dilation": 2}),
+    ],
+)
+def test_the_matrix_equals_the_public_constructor(size, kernel, options) -> None:
+    layer = ConvTranspose(size, kernel, **options)
+    entries: dict[tuple[int, int], object] = {}
+    for row in range(math.prod(layer.output_shape)):
+        element = layer.output().reshape(math.prod(layer.output_shape))[row]
+        for column, x in enumerate(layer.input_symbols.reshape(math.prod(layer.input_shape))):
+            coefficient = sympy.expand(element).coeff(x)
+            if coefficient != 0:
+                entries[(row, column)] = coefficient
+    public = sympy.SparseMatrix(
+        math.prod(layer.output_shape), math.prod(layer.input_shape), entries
+    )
+    built = layer.matrix()
+    assert built == public and built.shape == public.shape
+    assert type(built) is type(public)

@@ -27,6 +27,7 @@ from sympy import Array, Expr, SparseMatrix
 
 from symconv.errors import SpecError
 from symconv.layers.base import SymbolicLayer
+from symconv.layers.containers import empty_rows, gc_paused, sparse_matrix
 from symconv.layers.conv import Conv
 from symconv.layers.cost import transpose_macs
 from symconv.layers.expressions import linear_form, normalize_index
@@ -330,11 +331,15 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
 
     def matrix(self) -> SparseMatrix:
         """The matrix ``M`` with ``y = M x`` on row-major flattening (bias left out)."""
-        entries: dict[tuple[int, int], Expr] = {}
+        shape = (math.prod(self.output_shape), math.prod(self.input_shape))
+        rows = empty_rows(shape)
         symbols = self._symbols
-        for row, index in enumerate(itertools.product(*map(range, self.output_shape))):
-            for weight, column in self._taps(index):
-                key = (row, column)
-                symbol = symbols.weight(weight)
-                entries[key] = entries[key] + symbol if key in entries else symbol
-        return SparseMatrix(math.prod(self.output_shape), math.prod(self.input_shape), entries)
+        with gc_paused():
+            for row, index in enumerate(itertools.product(*map(range, self.output_shape))):
+                entries: dict[int, Expr] = {}
+                for weight, column in self._taps(index):
+                    symbol = symbols.weight(weight)
+                    entries[column] = entries[column] + symbol if column in entries else symbol
+                if entries:  # an output no input reaches is a row of zeros
+                    rows[row] = entries
+        return sparse_matrix(rows, shape)
