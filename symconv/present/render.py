@@ -14,7 +14,15 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from jinja2 import BaseLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2 import (
+    BaseLoader,
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+)
 
 from symconv.present.latex import grouped
 
@@ -33,6 +41,16 @@ def template_loader() -> BaseLoader:
 
 
 @cache
+def _bytecode_cache() -> BytecodeCache | None:
+    """Compiled templates kept between runs (Jinja's own cache, in a private folder of
+    the temporary directory, keyed by each template's source), so that a command does
+    not compile twenty templates every time; none where that folder cannot be made."""
+    try:
+        return FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
 def environment() -> Environment:
     """The Jinja environment for symconv's LaTeX templates (filter ``grouped``: 99\\,883\\,155)."""
     env = Environment(
@@ -49,6 +67,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
         undefined=StrictUndefined,
         autoescape=False,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["grouped"] = grouped
     return env
