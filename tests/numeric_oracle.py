@@ -1,4 +1,5 @@
-"""An independent numeric convolution for the tests of groups, cost, im2col and gradients.
+"""An independent numeric convolution for the property tests (test_oracle, groups, cost,
+im2col, gradients): the one copy of the contract's padding and size arithmetic.
 
 Written from the public contract (API.md) and PyTorch's documented rules, it
 knows nothing of symconv's internals: padding is resolved from the contract's
@@ -30,19 +31,29 @@ def span(kernel: int, dilation: int) -> int:
     return dilation * (kernel - 1) + 1
 
 
-def axis_padding(padding: Any, size: int, kernel: int, stride: int, dilation: int, flip: bool):
-    """``(before, after)`` on one axis, from the contract's rules."""
+def oracle_axis_padding(
+    padding: Any, size: int, kernel: int, stride: int, dilation: int, flip: bool
+) -> tuple[int, int]:
+    """``(before, after)`` of one axis for an int, a pair or a padding name."""
     if padding == "valid":
         return (0, 0)
     if padding == "full":
         return (dilation * (kernel - 1),) * 2
     if padding == "same":
-        total = max((-(-size // stride) - 1) * stride + span(kernel, dilation) - size, 0)
+        outputs = -(-size // stride)  # ceil(W / s)
+        total = max((outputs - 1) * stride + span(kernel, dilation) - size, 0)
         small, large = total // 2, total - total // 2
+        # The odd extra zero goes after for cross-correlation, before for flip=True.
         return (large, small) if flip else (small, large)
     if isinstance(padding, int):
         return (padding, padding)
-    return tuple(padding)
+    before, after = padding
+    return (before, after)
+
+
+def oracle_output_length(size: int, kernel: int, stride: int, dilation: int, pads) -> int:
+    """How many windows of span ``d*(K-1)+1`` fit in the padded axis at step ``s``."""
+    return (size + pads[0] + pads[1] - span(kernel, dilation)) // stride + 1
 
 
 @dataclass(frozen=True)
@@ -78,8 +89,8 @@ class Case:
     @property
     def spatial_out(self) -> tuple[int, ...]:
         return tuple(
-            (n + b + a - span(k, d)) // s + 1
-            for n, k, s, d, (b, a) in zip(
+            oracle_output_length(*args)
+            for args in zip(
                 self.sizes, self.kernel, self.stride, self.dilation, self.pads, strict=True
             )
         )
@@ -232,11 +243,11 @@ def specs(
     for axis in range(ndim):
         k = draw(st.integers(1, 3))
         per_axis = padding[axis] if isinstance(padding, tuple) else padding
-        pair = axis_padding(per_axis, sizes[axis], k, stride[axis], dilation[axis], flip)
+        pair = oracle_axis_padding(per_axis, sizes[axis], k, stride[axis], dilation[axis], flip)
         # Shrink the kernel until its window fits the padded input.
         while k > 1 and span(k, dilation[axis]) > sizes[axis] + sum(pair):
             k -= 1
-            pair = axis_padding(per_axis, sizes[axis], k, stride[axis], dilation[axis], flip)
+            pair = oracle_axis_padding(per_axis, sizes[axis], k, stride[axis], dilation[axis], flip)
         kernel.append(k)
         pads.append(pair)
     if circular and any(max(pair) > n for pair, n in zip(pads, sizes, strict=True)):

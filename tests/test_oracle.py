@@ -23,6 +23,7 @@ import scipy.signal
 import sympy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from numeric_oracle import oracle_axis_padding, oracle_output_length, span
 
 import symconv
 from symconv import Conv, SymconvError
@@ -43,31 +44,6 @@ NAMED_PADDINGS = ("valid", "same", "full")
 # --------------------------------------------------------------------------
 
 
-def span(kernel: int, dilation: int) -> int:
-    """Input positions covered by one dilated window: ``d*(K - 1) + 1``."""
-    return dilation * (kernel - 1) + 1
-
-
-def oracle_axis_padding(
-    padding: Any, size: int, kernel: int, stride: int, dilation: int, flip: bool
-) -> tuple[int, int]:
-    """``(before, after)`` of one axis for an int, a pair or a padding name."""
-    if padding == "valid":
-        return (0, 0)
-    if padding == "full":
-        return (dilation * (kernel - 1),) * 2
-    if padding == "same":
-        outputs = -(-size // stride)  # ceil(W / s)
-        total = max((outputs - 1) * stride + span(kernel, dilation) - size, 0)
-        small, large = total // 2, total - total // 2
-        # The odd extra zero goes after for cross-correlation, before for flip=True.
-        return (large, small) if flip else (small, large)
-    if isinstance(padding, int):
-        return (padding, padding)
-    before, after = padding
-    return (before, after)
-
-
 def oracle_padding(
     padding: Any,
     sizes: tuple[int, ...],
@@ -82,11 +58,6 @@ def oracle_padding(
         oracle_axis_padding(p, *args, flip)
         for p, *args in zip(per_axis, sizes, kernel, stride, dilation, strict=True)
     )
-
-
-def oracle_output_length(size: int, kernel: int, stride: int, dilation: int, pads) -> int:
-    """How many windows of span ``d*(K-1)+1`` fit in the padded axis at step ``s``."""
-    return (size + pads[0] + pads[1] - span(kernel, dilation)) // stride + 1
 
 
 def oracle_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, case: Case) -> np.ndarray:
