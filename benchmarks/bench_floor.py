@@ -135,13 +135,7 @@ def floor_matrix(case: Case) -> SparseMatrix:
             c_in, c_out = case.channels
             H, W = case.size
             oh, ow = H - K + 1, W - K + 1
-            k = [
-                Symbol(f"k_{o},{c},{a},{b}")
-                for o in range(1, c_out + 1)
-                for c in range(1, c_in + 1)
-                for a in range(1, K + 1)
-                for b in range(1, K + 1)
-            ]
+            k = _filter_symbols(c_in, c_out, K)
             offsets = [(c * H + a) * W + b for c in range(c_in) for a in range(K) for b in range(K)]
             columns = [[i * W + j + f for f in offsets] for i in range(oh) for j in range(ow)]
             taps = len(offsets)
@@ -155,6 +149,17 @@ def floor_matrix(case: Case) -> SparseMatrix:
         return SparseMatrix._fromrep(DomainMatrix.from_rep(SDM(rows, shape, EXRAW)))
 
     return _paused(build)
+
+
+def _filter_symbols(c_in: int, c_out: int, K: int) -> list[Symbol]:
+    """The 2-D floors' weights ``k_o,c,a,b``, made afresh (inside the timed build)."""
+    return [
+        Symbol(f"k_{o},{c},{a},{b}")
+        for o in range(1, c_out + 1)
+        for c in range(1, c_in + 1)
+        for a in range(1, K + 1)
+        for b in range(1, K + 1)
+    ]
 
 
 def floor_output(case: Case) -> Array:
@@ -176,13 +181,7 @@ def floor_output(case: Case) -> Array:
         c_in, c_out = case.channels
         H, W = case.size
         oh, ow = H - K + 1, W - K + 1
-        k = [
-            Symbol(f"k_{o},{c},{a},{b}")
-            for o in range(1, c_out + 1)
-            for c in range(1, c_in + 1)
-            for a in range(1, K + 1)
-            for b in range(1, K + 1)
-        ]
+        k = _filter_symbols(c_in, c_out, K)
         x = [
             Symbol(f"x_{c},{i},{j}")
             for c in range(1, c_in + 1)
