@@ -135,7 +135,7 @@ def run_sheet(args: argparse.Namespace) -> int:
     if args.answer_template:
         return _answer_template(args)
     from symconv.present.tex import write_atomic
-    from symconv.sheets import build_sheet, render_sheets, sheet_names
+    from symconv.sheets import build_sheet, build_sheets, render_sheets, sheet_names
 
     if args.list:
         for name in sheet_names():
@@ -148,7 +148,7 @@ def run_sheet(args: argparse.Namespace) -> int:
         raise SymconvError("--variants writes the handouts and their key; leave out --handout")
     if args.variants is not None:
         first = 1 if args.seed is None else args.seed
-        sheets = [build_sheet(name, seed=first + n, **texts) for n in range(args.variants)]
+        sheets = build_sheets(name, range(first, first + args.variants), **texts)
         stem = Path(name).stem if str(name).endswith(".toml") else name
         handouts = _sheet_output(args, f"{stem}-class")
         key = handouts.with_name(f"{handouts.stem}-key{handouts.suffix}")

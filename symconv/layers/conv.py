@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sympy import Array, Expr, SparseMatrix
 
 from symconv.layers.base import SymbolicLayer
 from symconv.layers.cost import convolution_macs
 from symconv.layers.expressions import ElementFormula, Outputs, normalize_index
-from symconv.layers.gradients import Gradients
 from symconv.layers.im2col import patch_matrix
 from symconv.layers.matrix import convolution_matrix, matrix_row
 from symconv.layers.spec import ConvSpec
+
+if TYPE_CHECKING:
+    from symconv.layers.gradients import Gradients
 
 __all__ = ["Conv"]
 
@@ -303,6 +305,8 @@ class Conv(SymbolicLayer[ConvSpec]):
         >>> grads.kernel
         [g_1*x_1 + g_2*x_2 + g_3*x_3, g_1*x_2 + g_2*x_3 + g_3*x_4]
         """
+        from symconv.layers.gradients import Gradients  # loaded by the first backward pass
+
         gradients: Gradients = self._cached(
             f"backward {upstream_letter!r}",
             lambda: Gradients(self.spec, self._symbols, upstream_letter),

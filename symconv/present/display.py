@@ -29,6 +29,7 @@ from sympy.printing.pretty.stringpict import prettyForm
 from sympy.printing.str import StrPrinter
 
 from symconv.layers.symbols import unravel
+from symconv.present.latex import term_latex
 from symconv.present.matrices import Cell, Dots, band_picks, conv_rows, grid, latex_grid
 
 if TYPE_CHECKING:
@@ -189,7 +190,7 @@ def sum_latex(expr: Expr) -> str:
     >>> sum_latex(Conv(9, 3).output_element(0))
     'k_{1} x_{1} + k_{2} x_{2} + k_{3} x_{3}'
     """
-    return " + ".join(latex(term) for term in natural_terms(expr)).replace("+ -", "- ")
+    return " + ".join(term_latex(term) for term in natural_terms(expr)).replace("+ -", "- ")
 
 
 def elided_sum(expr: Expr, *, max_terms: int = 8, tex: bool = False) -> str:
@@ -201,7 +202,7 @@ def elided_sum(expr: Expr, *, max_terms: int = 8, tex: bool = False) -> str:
     """
 
     def show(term: Expr) -> str:
-        return str(latex(term) if tex else pretty(term, wrap_line=False))
+        return term_latex(term) if tex else pretty(term, wrap_line=False)
 
     terms = natural_terms(expr)
     if len(terms) <= max_terms:
@@ -377,7 +378,7 @@ def notebook_latex(conv: Conv, *, max_size: int = 10, max_outputs: int = 3) -> s
             for i in row_picks
         ]
     )
-    x = _column([None if i is None else latex(flat_input[i]) for i in col_picks])
+    x = _column([None if i is None else term_latex(flat_input[i]) for i in col_picks])
     lines = [
         f"{_output_name(conv, index, tex=True)} &= "
         + elided_sum(conv.output_element(index), tex=True)

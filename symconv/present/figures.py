@@ -24,13 +24,12 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from sympy import latex
-
 from symconv.errors import SymconvError
 from symconv.layers.expressions import normalize_index
 from symconv.layers.geometry import conv_taps
 from symconv.layers.matrix import convolution_entries
 from symconv.present.describe import LayerFacts, describe
+from symconv.present.latex import term_latex
 
 if TYPE_CHECKING:
     from symconv.layers.conv import Conv
@@ -162,7 +161,7 @@ def window_figure(conv: Conv, at: object = None) -> Figure:
                 if labels and spec.shared and not spec.has_channels and spec.ndim == 1:
                     # The weight each tap carries, written under the input it meets.
                     weight = spec.kernel_size[0] - 1 - j if spec.flip else j
-                    symbol = latex(kernel_symbols[weight])
+                    symbol = term_latex(kernel_symbols[weight])
                     cells.append(Cell(c, -1, f"\\color{{tapcolor}}{symbol}", "note"))
             cells.append(Cell(c, padded_rows - 1 - r, label, style))
     gap = 2.0
@@ -264,7 +263,7 @@ def sparsity_figure(conv: Conv) -> Figure:
                 if value is None:
                     cells.append(Cell(left + c, rows - 1 - r, "", "empty"))
                 else:
-                    label = latex(value) if labels else ""
+                    label = term_latex(value) if labels else ""
                     cells.append(Cell(left + c, rows - 1 - r, label, "weight", tone_of[value]))
         captions.append((left + cols / 2, -0.9, title, layer.weight_count))
     return Figure(

@@ -22,10 +22,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from sympy import Expr, S, latex
+from sympy import Expr, S
+
+from symconv.present.latex import term_latex
 
 if TYPE_CHECKING:
     from symconv.layers.conv import Conv
@@ -56,13 +58,6 @@ Cell: TypeAlias = Expr | Dots
 Picks: TypeAlias = list[int | None]
 
 
-@lru_cache(maxsize=65536)
-def _entry_latex(entry: Expr) -> str:
-    """SymPy's LaTeX of one matrix entry; a class set prints the same symbols thousands
-    of times, so each is printed once."""
-    return str(latex(entry))
-
-
 def latex_grid(cells: Sequence[Sequence[Cell]], environment: str = "bmatrix") -> str:
     r"""A LaTeX matrix; elided entries become ``\cdots``, ``\vdots``, ``\ddots``.
 
@@ -72,8 +67,7 @@ def latex_grid(cells: Sequence[Sequence[Cell]], environment: str = "bmatrix") ->
     '\\begin{bmatrix} a & \\cdots \\\\ \\vdots & b \\end{bmatrix}'
     """
     body = r" \\ ".join(
-        " & ".join(f"\\{c}" if isinstance(c, str) else _entry_latex(c) for c in row)
-        for row in cells
+        " & ".join(f"\\{c}" if isinstance(c, str) else term_latex(c) for c in row) for row in cells
     )
     return f"\\begin{{{environment}}} {body} \\end{{{environment}}}"
 

@@ -12,6 +12,7 @@ instructor's own file works the same way. :func:`build_sheet` derives a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
     "Sheet",
     "SheetError",
     "build_sheet",
+    "build_sheets",
     "render_sheet",
     "render_sheets",
     "sheet_names",
@@ -79,16 +81,36 @@ def build_sheet(
         SheetError: Unknown sheet, unreadable or malformed file, or an impossible
             problem; the message says which.
     """
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise SheetError(f"seed must be an integer, got {seed!r}")
+    texts = {"title": title, "course": course, "author": author, "date": date}
+    return build_sheets(name, [seed], **texts)[0]
+
+
+def build_sheets(
+    name: str | Path = DEFAULT_SHEET,
+    seeds: Sequence[int | None] = (None,),
+    *,
+    title: str | None = None,
+    course: str | None = None,
+    author: str | None = None,
+    date: str | None = None,
+) -> list[Sheet]:
+    """One sheet per seed (a class set), the definition read and checked once.
+
+    >>> [sheet.seed for sheet in build_sheets(seeds=[1, 2, 3])]
+    [1, 2, 3]
+
+    Raises:
+        SheetError: As :func:`build_sheet`, for the first seed that fails.
+    """
+    for seed in seeds:
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise SheetError(f"seed must be an integer, got {seed!r}")
     sheet_name, definition = _definition(name)
     overrides = {"title": title, "course": course, "author": author, "date": date}
-    return parse_definition(
-        definition,
-        name=sheet_name,
-        seed=seed,
-        overrides={key: value for key, value in overrides.items() if value is not None},
-    )
+    typed = {key: value for key, value in overrides.items() if value is not None}
+    return [
+        parse_definition(definition, name=sheet_name, seed=seed, overrides=typed) for seed in seeds
+    ]
 
 
 def render_sheets(sheets: list[Sheet], *, solutions: bool = True) -> str:

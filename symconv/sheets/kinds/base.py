@@ -19,6 +19,7 @@ from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable
 from symconv.present.describe import describe
 from symconv.present.display import elided_indices
+from symconv.present.latex import term_latex
 from symconv.sheets.model import Answer
 
 __all__ = [
@@ -153,7 +154,9 @@ def size_working(spec: ConvSpec) -> str:
 
 def _vector(count: int, symbol_at: Callable[[int], Any], limit: int = 6) -> str:
     """A column vector written as a transposed row, elided, naming only what it shows."""
-    cells = [r"\cdots" if i is None else latex(symbol_at(i)) for i in elided_indices(count, limit)]
+    cells = [
+        r"\cdots" if i is None else term_latex(symbol_at(i)) for i in elided_indices(count, limit)
+    ]
     return r"\begin{bmatrix} " + " & ".join(cells) + r" \end{bmatrix}^T"
 
 
