@@ -31,8 +31,7 @@ the garbage collector run first (untimed); time is process CPU time
 equal to its floor's (the matrices with ``==``, the outputs element by element
 with ``==`` and ``srepr``). Peak memory per nonzero of ``matrix()`` is measured
 apart with ``tracemalloc`` (which slows the call, so it is not timed).
-Start-up: whole processes (wall time), ``python -c "import sympy"`` against the
-commands, interleaved, median of several runs.
+Start-up is timed by ``bench_startup.py``.
 """
 
 from __future__ import annotations
@@ -44,9 +43,7 @@ import math
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -301,46 +298,6 @@ def bench_case(case: Case, quick: bool, memory: bool) -> CaseResult:
     )
 
 
-# Start-up -----------------------------------------------------------------
-
-
-def startup(runs: int) -> list[tuple[str, float]]:
-    """Median wall time of whole processes, interleaved; ``import sympy`` first."""
-    with tempfile.TemporaryDirectory() as folder:
-        tex = str(Path(folder) / "sheet.tex")
-        symconv = [sys.executable, "-m", "symconv"]
-        layer = "--input 256 256 --kernel 5 --stride 2 --in-channels 3 --out-channels 32"
-        commands = {
-            'python -c "import sympy"': [sys.executable, "-c", "import sympy"],
-            "symconv derive --input 9 --kernel 3": [
-                *symconv,
-                *["derive", "--input", "9", "--kernel", "3"],
-            ],
-            f"symconv derive {layer}": [*symconv, "derive", *layer.split()],
-            "symconv sheet -o sheet.tex": [*symconv, "sheet", "-o", tex],
-            "symconv sheet --variants 30 -o class.tex": [
-                *symconv,
-                *["sheet", "--variants", "30", "-o"],
-                str(Path(folder) / "class.tex"),
-            ],
-        }
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-
-        def run(command: list[str]) -> float:
-            start = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True, env=env)
-            return time.perf_counter() - start
-
-        for command in commands.values():  # warm the file cache
-            run(command)
-        times: dict[str, list[float]] = {name: [] for name in commands}
-        for n in range(runs):
-            progress(f"start-up round {n + 1} of {runs}")
-            for name, command in commands.items():
-                times[name].append(run(command))
-    return [(name, statistics.median(values)) for name, values in times.items()]
-
-
 # Reporting ----------------------------------------------------------------
 
 
@@ -451,18 +408,9 @@ def memory_table(results: Sequence[CaseResult]) -> str:
     return table(header, rows)
 
 
-def startup_table(rows: Sequence[tuple[str, float]]) -> str:
-    baseline = rows[0][1]
-    return table(
-        ["command", "median s", "x `import sympy`"],
-        [[f"`{name}`", f"{seconds:.3f}", f"{seconds / baseline:.2f}"] for name, seconds in rows],
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs")
-    parser.add_argument("--no-startup", action="store_true", help="leave out the start-up timings")
     options = parser.parse_args(argv)
     sizes = (10**3, 10**4) if options.quick else (10**3, 10**4, 10**5, 10**6)
     cases = [Case(n) for n in sizes] + [Case((32, 32), 3, (3, 16))]
@@ -485,7 +433,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 floor_bytes=peak_bytes(lambda case=case: floor_matrix(case)),
             )
         )
-    launches = [] if options.no_startup else startup(3 if options.quick else 7)
 
     print("# symconv against the floor\n")
     print(machine())
@@ -495,9 +442,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(growth_table(results))
     print("\n## Memory: peak traced bytes per nonzero while building `matrix()`\n")
     print(memory_table(results))
-    if launches:
-        print("\n## Start-up: whole processes (wall s, median, interleaved)\n")
-        print(startup_table(launches))
     ok = all(r.equal for r in results)
     print("\nAll results equal to their floors'." if ok else "\n**SOME RESULTS DIFFER.**")
     return 0 if ok else 1

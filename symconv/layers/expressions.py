@@ -370,7 +370,8 @@ class ElementFormula:
         if spec.bias:
             bias_index = ([o] if spec.has_channels else []) if spec.shared else out_index
             rhs = rhs + (self.b[tuple(bias_index)] if bias_index else Symbol(spec.bias_letter))
-        self.equation = Eq(self.y[tuple(out_index)], rhs)
+        # Never decidable, so built without asking SymPy to decide it (the same object).
+        self.equation = Eq(self.y[tuple(out_index)], rhs, evaluate=False)
 
     def __repr__(self) -> str:
         return repr(self.equation)

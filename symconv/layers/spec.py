@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from symconv.errors import SpecError
@@ -301,7 +302,7 @@ class ConvSpec(ChannelLayout):
             groups=group_count,
         )
 
-    @property
+    @cached_property
     def output_size(self) -> tuple[int, ...]:
         """Spatial output sizes: ``floor((W + before + after - d*(K-1) - 1)/s) + 1`` per axis."""
         return tuple(
