@@ -26,8 +26,9 @@ How it is timed
 ---------------
 Every case runs the floor and symconv alternately (interleaved, so machine load
 hits both alike), each call on a fresh ``Conv`` with SymPy's cache cleared and
-the garbage collector run first (untimed); time is process CPU time
-(``time.process_time``), the median of several runs. Each result is checked
+the garbage collector run first (untimed), and the young-generation collection
+that the new objects cost timed for both (see ``cpu_time``); time is process
+CPU time (``time.process_time``), the median of several runs. Each result is checked
 equal to its floor's (the matrices with ``==``, the outputs element by element
 with ``==`` and ``srepr``). Peak memory per nonzero of ``matrix()`` is measured
 apart with ``tracemalloc`` (which slows the call, so it is not timed).
@@ -207,11 +208,19 @@ def floor_output(case: Case) -> Array:
 
 
 def cpu_time(call: Callable[[], Any]) -> tuple[float, Any]:
-    """CPU seconds of ``call()``, SymPy's cache cleared and garbage collected first."""
+    """CPU seconds of ``call()``, SymPy's cache cleared and garbage collected first.
+
+    Both sides build with the collector paused and leave hundreds of thousands
+    of new objects behind; Python traverses them in a young-generation
+    collection at its next allocation once the collector is back on. symconv
+    turns it back on inside the call, a floor just after, so that collection is
+    timed for both (``gc.collect(0)`` at the end), not for one only.
+    """
     clear_cache()
     gc.collect()
     start = time.process_time()
     result = call()
+    gc.collect(0)
     return time.process_time() - start, result
 
 
