@@ -14,12 +14,13 @@ import itertools
 import math
 import subprocess
 import sys
+import tracemalloc
 from typing import Any
 
 import pytest
 from sympy import Add, Mul, SparseMatrix, Symbol, srepr
 
-from symconv import Conv
+from symconv import Conv, ConvTranspose
 from symconv.layers import containers
 from symconv.layers.containers import gc_paused, make_symbols, sparse_matrix
 from symconv.layers.expressions import linear_form
@@ -125,6 +126,63 @@ def test_rows_ascending_without_empty_rows(size: Any, kernel: Any, options: Any)
     assert all(rows.values())
     flat = {(i, j): v for i, row in rows.items() for j, v in row.items()}
     assert flat == convolution_entries(conv.spec)
+
+
+# 1-D layers whose rows take their columns from a stream of the rows' own numbers
+# (one or many output channels), from a shared list (groups), or as a border's own.
+SHARED_NUMBERS = [
+    (600, 3, {}),
+    (600, 4, {"stride": 3, "dilation": 2, "padding": 5}),
+    (300, 3, {"padding": "full"}),  # more rows than columns
+    (280, 3, {"stride": 2, "padding": "same"}),  # more columns than rows
+    (400, 3, {"in_channels": 1, "out_channels": 3, "padding": 1}),
+    (300, 3, {"in_channels": 2, "out_channels": 4, "groups": 2}),
+    (500, 1, {"in_channels": 1, "out_channels": 2}),
+]
+
+
+@pytest.mark.parametrize(("size", "kernel", "options"), SHARED_NUMBERS)
+def test_large_matrix_stores_each_number_once(size: Any, kernel: Any, options: Any) -> None:
+    conv = Conv(size, kernel, **options)
+    shape = (math.prod(conv.output_shape), math.prod(conv.input_shape))
+    got = conv.matrix()
+    assert got == SparseMatrix(*shape, convolution_entries(conv.spec))
+    rows = got._rep.rep
+    numbers = [*rows, *(column for row in rows.values() for column in row)]
+    large = [number for number in numbers if number > 256]  # smaller ints are cached
+    # A border output (one whose window meets the padding) makes its own few
+    # numbers: at most ``span`` such outputs a side, each of ``kernel`` taps.
+    span = options.get("dilation", 1) * (kernel - 1) + 1
+    assert len({id(number) for number in large}) - len(set(large)) <= 2 * span * kernel
+
+
+@pytest.mark.parametrize(
+    ("size", "kernel", "options"),
+    [(400, 3, {"stride": 2}), (300, 4, {"padding": 2, "dilation": 2}), ((20, 20), 3, {})],
+)
+def test_transposed_matrix_stores_each_number_once(size: Any, kernel: Any, options: Any) -> None:
+    layer = ConvTranspose(size, kernel, **options)
+    got = layer.matrix()
+    assert got == layer.forward_conv().matrix().T
+    rows = got._rep.rep
+    large = [n for n in [*rows, *(c for row in rows.values() for c in row)] if n > 256]
+    assert len({id(number) for number in large}) == len(set(large))
+
+
+def test_1d_matrix_peak_is_the_matrix_itself() -> None:
+    """No list as long as the layer is alive while the rows are built."""
+    conv = Conv(20_000, 3)
+    conv.matrix()  # first-call costs: symbols, caches
+    conv = Conv(20_000, 3)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        matrix = conv.matrix()
+        retained, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    nonzeros = sum(map(len, matrix._rep.rep.values()))
+    assert peak - retained < nonzeros  # under a byte per nonzero; a list costs 8 a column
 
 
 def test_matrix_without_sympy_internals(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -89,11 +89,9 @@ def _fill_rows(rows: Rows, spec: ConvSpec, symbols: SymbolTable) -> None:
     group_inputs = spec.c_in // groups * math.prod(spec.input_size)
     filter_size = spec.c_in // groups * math.prod(spec.kernel_size)
     row_count = c_out * spatial_outputs
-    # One int object per number, shared by every row that reads that column and
-    # by the row of that number: a large matrix stores no int twice.
-    numbers = list(range(max(row_count, math.prod(spec.input_shape))))
     slots = cast(dict[int, Any], rows)
-    slots.update(zip(itertools.islice(numbers, row_count), itertools.repeat(None)))
+    slots.update(zip(range(row_count), itertools.repeat(None)))  # rows in ascending order
+    numbers = _Numbers(rows, row_count, math.prod(spec.input_shape))
     empty = False
     with gc_paused():
         for pattern in window_patterns(spec):
@@ -127,16 +125,64 @@ def _fill_rows(rows: Rows, spec: ConvSpec, symbols: SymbolTable) -> None:
                 del rows[number]
 
 
-def _columns(pattern: Pattern, offset: int, positions: list[int]) -> Iterator[Sequence[int]]:
+class _Numbers:
+    """The int objects of the row and column numbers, each made once.
+
+    A number above 256 is an object of its own (32 bytes) unless the same
+    object is reused, and the matrix holds each number as a row and in up to
+    ``kernel`` rows as a column. The rows' own numbers (the keys of ``rows``,
+    in ascending order) are reused for the columns and the numbers past the
+    last row are made once per pattern, so that a large matrix stores almost
+    no int twice (a border output makes its own few).
+    """
+
+    def __init__(self, rows: Rows, row_count: int, column_count: int) -> None:
+        self._rows = rows
+        self._row_count = row_count
+        self._column_count = column_count
+        self._table: list[int] | None = None
+
+    def stream(self) -> Iterator[int]:
+        """Every number, ascending, read from the rows without a list of them."""
+        return itertools.chain(self._rows, range(self._row_count, self._column_count))
+
+    def table(self) -> list[int]:
+        """Every number as a list, for patterns whose rows are read out of order."""
+        if self._table is None:
+            self._table = list(self.stream())
+        return self._table
+
+
+def _columns(pattern: Pattern, offset: int, numbers: _Numbers) -> Iterator[Sequence[int]]:
     """The columns of each output of ``pattern``, its inputs moved by ``offset``."""
     inputs = pattern.inputs
+    shifts = pattern.shifts
     step = inputs[1] - inputs[0] if len(inputs) > 1 else 1
     if step > 0 and all(b - a == step for a, b in itertools.pairwise(inputs)):
         first, stop = inputs[0] + offset, inputs[-1] + offset + 1
-        return (positions[shift + first : shift + stop : step] for shift in pattern.shifts)
+        if isinstance(shifts, range) and shifts.step > 0 and not offset:
+            # A 1-D layer: tap t reads every shifts.step-th number from its own
+            # start. Readers of one stream (tee keeps only the few numbers between
+            # the first reader and the last) need no list as long as the layer,
+            # which would sit beside the finished rows at the peak, 8 bytes a
+            # number. Not for a later group: its stream would walk every row first.
+            readers = itertools.tee(numbers.stream(), len(inputs))
+            starts = range(shifts.start + first, shifts.start + stop, step)
+            end = len(shifts) * shifts.step
+            return zip(
+                *(
+                    itertools.islice(reader, start, start + end, shifts.step)
+                    for reader, start in zip(readers, starts, strict=True)
+                ),
+                strict=True,
+            )
+        if len(shifts) == 1:  # a border output: its few numbers need not be shared
+            return iter([range(shifts[0] + first, shifts[0] + stop, step)])
+        positions = numbers.table()
+        return (positions[shift + first : shift + stop : step] for shift in shifts)
     if offset:
         inputs = tuple(x + offset for x in inputs)
-    return (list(map(shift.__add__, inputs)) for shift in pattern.shifts)
+    return (list(map(shift.__add__, inputs)) for shift in shifts)
 
 
 def _add_wrapped(
