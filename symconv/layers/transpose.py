@@ -334,12 +334,21 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
         shape = (math.prod(self.output_shape), math.prod(self.input_shape))
         rows = empty_rows(shape)
         symbols = self._symbols
+        # One int object per number (a number above 256 is 32 bytes of its own),
+        # shared by its row and every row that holds it as a column. A tuple:
+        # ``product`` takes a whole one as it is, where it copies a range.
+        numbers = tuple(range(max(shape)))
+        number = numbers.__getitem__
+        axes = [numbers[:size] for size in self.output_shape]
         with gc_paused():
-            for row, index in enumerate(itertools.product(*map(range, self.output_shape))):
+            for row, index in enumerate(itertools.product(*axes)):
                 entries: dict[int, Expr] = {}
                 for weight, column in self._taps(index):
                     symbol = symbols.weight(weight)
-                    entries[column] = entries[column] + symbol if column in entries else symbol
+                    if column in entries:
+                        entries[column] = entries[column] + symbol
+                    else:
+                        entries[number(column)] = symbol
                 if entries:  # an output no input reaches is a row of zeros
-                    rows[row] = entries
+                    rows[number(row)] = entries
         return sparse_matrix(rows, shape)
