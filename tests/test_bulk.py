@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import itertools
 import math
-import subprocess
 import sys
 import tracemalloc
 from typing import Any
@@ -274,32 +273,6 @@ def test_conv_interior_by_brute_force(
     ]
     interior = conv_interior(count, size, kernel, stride=stride, before=before, dilation=dilation)
     assert list(interior) == whole
-
-
-def _modules_after(code: str) -> set[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sys.modules))"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return set(result.stdout.split())
-
-
-def test_import_symconv_is_light() -> None:
-    modules = _modules_after("import symconv")
-    assert "sympy" not in modules
-    assert "symconv.answers" not in modules
-
-
-def test_derive_imports_neither_checker_nor_sheets() -> None:
-    modules = _modules_after(
-        "import contextlib, io\nfrom symconv.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    main(['derive', '--input', '9', '--kernel', '3'])"
-    )
-    assert "symconv.layers.conv" in modules
-    assert not {"symconv.answers", "symconv.sheets", "jinja2"} & modules
 
 
 def test_public_names_resolve_lazily() -> None:

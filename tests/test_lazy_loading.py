@@ -29,6 +29,22 @@ def _modules_after(code: str) -> set[str]:
     return set(result.stdout.split())
 
 
+def test_import_symconv_is_light() -> None:
+    modules = _modules_after("import symconv")
+    assert "sympy" not in modules
+    assert "symconv.answers" not in modules
+
+
+def test_derive_imports_neither_checker_nor_sheets() -> None:
+    modules = _modules_after(
+        "import contextlib, io\nfrom symconv.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['derive', '--input', '9', '--kernel', '3'])"
+    )
+    assert "symconv.layers.conv" in modules
+    assert not {"symconv.answers", "symconv.sheets", "jinja2"} & modules
+
+
 def test_every_kind_is_reachable_by_its_name() -> None:
     assert len(KINDS) == len(set(KINDS)) == 15
     for name in KINDS:
