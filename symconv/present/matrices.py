@@ -95,9 +95,9 @@ class MatrixView:
 
 
 def conv_rows(conv: Conv) -> tuple[int, int, RowEntries]:
-    """A convolution's matrix size and its rows, derived one at a time."""
+    """A convolution's matrix size and its rows, each derived once, when first asked for."""
     rows, cols = math.prod(conv.output_shape), math.prod(conv.input_shape)
-    return rows, cols, conv.matrix_row
+    return rows, cols, cache(conv.matrix_row)
 
 
 def sympy_rows(matrix: Any) -> tuple[int, int, RowEntries]:
