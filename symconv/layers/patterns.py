@@ -9,6 +9,13 @@ per border position, and in several dimensions the products of those. A
 outputs of a large layer be built with a handful of Python operations per
 nonzero instead of a window computation per output.
 
+The gradients read the same taps the other way round: for each input
+position, the outputs and taps that meet it (:func:`reaching_taps`), and for
+each kernel tap, the outputs and inputs it meets (:func:`kernel_sweeps`), the
+outputs listed in the order SymPy sorts their upstream symbols
+(:func:`name_order`). That order is not kept by a shift (``g_9`` sorts after
+``g_10``), so these are built per axis and combined, not per pattern.
+
 >>> from symconv.layers.spec import ConvSpec
 >>> for pattern in window_patterns(ConvSpec.build(5, 3, padding=1)):
 ...     print(pattern.kernel, pattern.inputs, list(pattern.outputs), list(pattern.shifts))
@@ -28,7 +35,14 @@ from symconv.layers.geometry import conv_interior
 from symconv.layers.spec import ConvSpec
 from symconv.layers.windows import Window, axis_window
 
-__all__ = ["Pattern", "window_patterns"]
+__all__ = [
+    "Pattern",
+    "kernel_sweeps",
+    "name_order",
+    "reaching_taps",
+    "spatial_name_order",
+    "window_patterns",
+]
 
 
 @dataclass(frozen=True)
@@ -123,3 +137,130 @@ def window_patterns(spec: ConvSpec) -> list[Pattern]:
         inputs = tuple(c * spatial_inputs + x for c in range(group_channels) for _, x in taps)
         patterns.append(Pattern(kernel, inputs, outputs, shifts))
     return patterns
+
+
+# Gradients: the same taps seen from the input and from the kernel ---------------
+
+#: ``(first, second)`` flat positions of the taps that meet one input or one weight.
+TapPairs = list[tuple[int, int]]
+
+
+def name_order(count: int) -> list[int]:
+    """Positions ``0 .. count - 1`` in the order SymPy sorts symbols indexed by them.
+
+    SymPy orders plain symbols by name, and a name holds the 1-based index as
+    text: ``g_10`` comes before ``g_2``. In a multi-index (``g_2,10``) the comma
+    sorts before every digit, so names sort as the tuples of their axes' orders.
+
+    >>> name_order(12)
+    [0, 9, 10, 11, 1, 2, 3, 4, 5, 6, 7, 8]
+    """
+    return sorted(range(count), key=lambda position: str(position + 1))
+
+
+def spatial_name_order(shape: Sequence[int]) -> list[int]:
+    """The flat (row-major) positions of ``shape`` in the order of their names.
+
+    >>> spatial_name_order((2, 10))[:4]
+    [0, 9, 1, 2]
+    """
+    flat = [0]
+    for order, step in zip(map(name_order, shape), _row_major_strides(shape), strict=True):
+        flat = [f + p * step for f in flat for p in order]
+    return flat
+
+
+def _combine(
+    axes: Sequence[list[TapPairs]], strides: tuple[Sequence[int], Sequence[int]]
+) -> list[TapPairs]:
+    """Per-axis pairs combined into flat pairs, one list per row-major combination of entries."""
+    if len(axes) == 1:
+        return axes[0]
+    firsts, seconds = strides
+    combined = []
+    for lists in itertools.product(*axes):
+        pairs = [(0, 0)]
+        for taps, first_step, second_step in zip(lists, firsts, seconds, strict=True):
+            pairs = [(a + p * first_step, b + q * second_step) for a, b in pairs for p, q in taps]
+        combined.append(pairs)
+    return combined
+
+
+def _shifted_windows(spec: ConvSpec, axis: int) -> list[Window]:
+    """:func:`~symconv.layers.windows.axis_windows`, the interior's made by shifting one window.
+
+    >>> from symconv.layers.windows import axis_windows
+    >>> spec = ConvSpec.build(6, 3, padding=1, stride=2)
+    >>> _shifted_windows(spec, 0) == list(axis_windows(spec, 0))
+    True
+    """
+    windows: list[Window] = [()] * spec.output_size[axis]
+    for group in _axis_groups(spec, axis):
+        positions, step = group.positions, group.step
+        if not step:
+            windows[positions.start] = group.window
+            continue
+        stop = len(positions) * step
+        columns = [
+            zip(itertools.repeat(tap), range(index, index + stop, step), strict=False)
+            for tap, index in group.window
+        ]
+        windows[positions.start : positions.stop] = zip(*columns, strict=True)
+    return windows
+
+
+def _axis_reach(spec: ConvSpec, axis: int) -> list[TapPairs]:
+    windows = _shifted_windows(spec, axis)
+    reach: list[TapPairs] = [[] for _ in range(spec.input_size[axis])]
+    for output in name_order(spec.output_size[axis]):
+        for tap, index in windows[output]:
+            reach[index].append((output, tap))
+    return reach
+
+
+def reaching_taps(spec: ConvSpec) -> list[TapPairs] | None:
+    """For each spatial input position, the ``(output, kernel tap)`` pairs whose tap meets it.
+
+    Positions are flat and spatial (row-major in ``output_size`` and
+    ``kernel_size``, one list per position of ``input_size``), outputs in the
+    order of their names (:func:`spatial_name_order`): the order of the upstream
+    symbols in a sum of ``dL/dx``. Built per axis, so the work beyond the pairs
+    themselves is linear in the sizes of the axes. ``None`` when an output meets
+    one input through two taps (a circular window that wraps onto itself),
+    where that order is not the order of the pairs.
+
+    >>> reaching_taps(ConvSpec.build(4, 2, stride=2))
+    [[(0, 0)], [(0, 1)], [(1, 0)], [(1, 1)]]
+    >>> reaching_taps(ConvSpec.build((2, 2), 2, padding=1))[0]
+    [(0, 3), (1, 2), (3, 1), (4, 0)]
+    """
+    axes = [_axis_reach(spec, axis) for axis in range(spec.ndim)]
+    for reach in axes:
+        if any(len({output for output, _ in pairs}) < len(pairs) for pairs in reach):
+            return None
+    strides = (_row_major_strides(spec.output_size), _row_major_strides(spec.kernel_size))
+    return _combine(axes, strides)
+
+
+def _axis_sweep(spec: ConvSpec, axis: int) -> list[TapPairs]:
+    windows = _shifted_windows(spec, axis)
+    sweep: list[TapPairs] = [[] for _ in range(spec.kernel_size[axis])]
+    for output in name_order(spec.output_size[axis]):
+        for tap, index in windows[output]:
+            sweep[tap].append((output, index))
+    return sweep
+
+
+def kernel_sweeps(spec: ConvSpec) -> list[TapPairs]:
+    """For each spatial kernel tap, the ``(output, input)`` pairs it meets.
+
+    Flat spatial positions, one list per tap of ``kernel_size`` (row-major),
+    outputs in the order of their names: the order of the upstream symbols in
+    a sum of ``dL/dk``. A tap meets each output at most once.
+
+    >>> kernel_sweeps(ConvSpec.build(4, 2, stride=2))
+    [[(0, 0), (1, 2)], [(0, 1), (1, 3)]]
+    """
+    axes = [_axis_sweep(spec, axis) for axis in range(spec.ndim)]
+    strides = (_row_major_strides(spec.output_size), _row_major_strides(spec.input_size))
+    return _combine(axes, strides)
