@@ -98,10 +98,6 @@ def _ordered_sum(terms: list[Expr]) -> Expr:
     return result
 
 
-def _one_based_name(position: int) -> str:
-    return str(position + 1)
-
-
 def _sorts_before(first: str, second: str) -> bool:
     """Whether every symbol lettered ``first`` sorts before every one lettered ``second``."""
     return first + "_" < second + "_"
@@ -140,8 +136,10 @@ class GradientSums:
     def input(self) -> list[Expr]:
         """``dL/dx``, flat in ``input_shape``: each input's ``g_r k_w``, ``g`` by name."""
         spec = self.spec
-        reach = reaching_taps(spec)
-        if reach is None or not _sorts_before(self.upstream_letter, spec.kernel_letter):
+        reach = (
+            reaching_taps(spec) if _sorts_before(self.upstream_letter, spec.kernel_letter) else None
+        )
+        if reach is None:
             return self.tap_by_tap()[0]
         upstream, weights = self.upstream, self.weights
         reads, per_group = spec.group_in_channels, spec.group_out_channels
@@ -154,10 +152,11 @@ class GradientSums:
         gradient: list[Expr] = []
         for channel in range(spec.c_in):
             group, local = divmod(channel, reads)
-            filters = range(group * per_group, (group + 1) * per_group)
+            # Filters in the order of their names, which hold their 1-based numbers as text.
+            numbers = sorted(range(group * per_group + 1, (group + 1) * per_group + 1), key=str)
             starts = [
-                (o * spatial_outputs, (o * reads + local) * kernel_count)
-                for o in sorted(filters, key=_one_based_name)
+                ((n - 1) * spatial_outputs, ((n - 1) * reads + local) * kernel_count)
+                for n in numbers
             ]
             for pairs in reach:
                 terms = [
