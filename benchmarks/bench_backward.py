@@ -51,7 +51,7 @@ from sympy.core.cache import clear_cache  # noqa: E402
 
 from symconv import Conv  # noqa: E402
 from symconv.layers.containers import gc_paused  # noqa: E402
-from symconv.layers.gradients import GradientSums  # noqa: E402
+from symconv.layers.gradient_sums import GradientSums  # noqa: E402
 from symconv.layers.symbols import SymbolTable  # noqa: E402
 
 START = time.perf_counter()

@@ -22,7 +22,7 @@ from numeric_oracle import oracle_axis_padding, span
 from sympy import Add, Expr, Mul, Symbol, srepr
 
 from symconv import Conv
-from symconv.layers.gradients import GradientSums
+from symconv.layers.gradient_sums import GradientSums
 from symconv.layers.patterns import (
     kernel_sweeps,
     name_order,
