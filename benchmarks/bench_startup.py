@@ -46,7 +46,8 @@ LAYER = "--input 256 256 --kernel 5 --stride 2 --in-channels 3 --out-channels 32
 def commands(folder: Path) -> dict[str, list[str]]:
     """Name shown in the table -> the command run."""
     python = sys.executable
-    symconv = [python, "-m", "symconv"]
+    # What the installed ``symconv`` script runs (``python -m`` would add runpy's own work).
+    symconv = [python, "-c", "import sys; from symconv.cli import main; sys.exit(main())"]
     return {
         'python -c "import sympy"': [python, "-c", "import sympy"],
         "SymPy's first sum: `import sympy; a + b`": [python, "-c", f"import sympy; {FIRST_SUM}"],
