@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import symconv.layers
+import symconv.sheets.kinds
 from symconv.sheets import build_sheet, build_sheets, render_sheets, sheet_names
 from symconv.sheets.kinds import KINDS
 
@@ -45,10 +47,17 @@ def test_derive_imports_neither_checker_nor_sheets() -> None:
     assert not {"symconv.answers", "symconv.sheets", "jinja2"} & modules
 
 
-def test_every_kind_is_reachable_by_its_name() -> None:
-    assert len(KINDS) == len(set(KINDS)) == 15
+def test_every_kind_module_is_registered_under_its_name() -> None:
+    modules = {
+        module.name
+        for module in pkgutil.iter_modules(symconv.sheets.kinds.__path__)
+        if module.name != "base"
+    }
+    assert {name.replace("-", "_") for name in KINDS} == modules
     for name in KINDS:
+        assert name in KINDS
         assert KINDS[name].name == name
+    assert "no-such-kind" not in KINDS
     assert KINDS.get("no-such-kind") is None
     with pytest.raises(KeyError):
         KINDS["no-such-kind"]
@@ -64,8 +73,7 @@ def test_every_public_layer_name_resolves() -> None:
 
 def test_a_sheet_of_one_convolution_loads_no_other_layer_kind() -> None:
     modules = _modules_after(
-        "from symconv.sheets import build_sheet, render_sheets\n"
-        "render_sheets([build_sheet()])"
+        "from symconv.sheets import build_sheet, render_sheets\nrender_sheets([build_sheet()])"
     )
     assert "symconv.sheets.kinds.matrix" in modules
     unused = {
@@ -94,8 +102,13 @@ def test_a_class_set_is_the_sheets_built_one_by_one(name: str | Path) -> None:
     assert render_sheets(together, solutions=False) == render_sheets(apart, solutions=False)
 
 
-def test_a_class_set_checks_every_seed_first() -> None:
+def test_a_class_set_checks_every_seed_before_it_reads_the_sheet() -> None:
     from symconv.sheets import SheetError
 
     with pytest.raises(SheetError, match="seed must be an integer"):
-        build_sheets(seeds=[1, "2"])  # type: ignore[list-item]
+        build_sheets("no-such-sheet", [1, "2"])  # type: ignore[list-item]
+
+
+def test_a_class_set_takes_its_seeds_from_any_iterable() -> None:
+    seeds = [3, 4, 5]
+    assert [sheet.seed for sheet in build_sheets(seeds=iter(seeds))] == seeds

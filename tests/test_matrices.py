@@ -92,3 +92,19 @@ def test_a_transposed_matrix_is_shown_through_the_same_views():
     matrix = Matrix(layer.matrix())
     for view in matrix_views(*sympy_rows(layer.matrix())):
         check_view(view, matrix)
+
+
+def test_latex_of_a_term_follows_the_printer_settings_in_force() -> None:
+    from sympy import Symbol, latex
+    from sympy.printing.printer import Printer
+
+    from symconv.present.matrices import term_latex
+
+    term = Symbol("k_1") * Symbol("x_1")
+    assert term_latex(term) == latex(term)
+    Printer.set_global_settings(mul_symbol="dot")
+    try:
+        assert term_latex(term) == latex(term) != latex(term, mul_symbol=None)
+    finally:
+        Printer._global_settings.clear()
+    assert term_latex(term) == latex(term)

@@ -41,7 +41,7 @@ from symconv.layers.containers import gc_paused
 from symconv.layers.geometry import tap_input
 from symconv.layers.patterns import window_patterns
 from symconv.layers.spec import ConvSpec
-from symconv.layers.symbols import SymbolTable, ravel
+from symconv.layers.symbols import SymbolTable, letter_sorts_before, ravel
 from symconv.layers.windows import Connections
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "group_index",
     "linear_form",
     "normalize_index",
+    "ordered_sum",
 ]
 
 _canonical_order = cmp_to_key(Basic.compare)
@@ -102,15 +103,15 @@ def linear_form(products: Iterable[tuple[Expr, Expr]], constant: Expr | None = N
         return Add(*terms, *([constant] if constant is not None else []))
     if constant is not None:
         terms.insert(0, constant)
-    return _sum(terms)
+    return ordered_sum(terms)
 
 
 _NAMES = operator.itemgetter(0, 1)
 _FACTORS = operator.itemgetter(2, 3)
 
 
-def _sum(terms: list[Expr]) -> Expr:
-    """``Add`` of terms already distinct and in canonical order."""
+def ordered_sum(terms: list[Expr]) -> Expr:
+    """``Add(*terms)`` for terms already distinct and in SymPy's canonical order."""
     if not terms:
         return S.Zero
     if len(terms) == 1:
@@ -135,7 +136,7 @@ def _sorted_form(pairs: list[tuple[Expr, Expr]], constant: Expr | None) -> Expr:
     if len(terms) != len(set(terms)):
         return Add(*terms)
     terms.sort(key=_canonical_order)
-    return _sum(terms)
+    return ordered_sum(terms)
 
 
 def group_index(channel: Expr, per_group: int) -> Expr:
@@ -224,7 +225,7 @@ class Outputs:
             group_outputs = c_out // groups
             group_inputs = spec.c_in // groups * math.prod(spec.input_size)
             filter_size = spec.c_in // groups * math.prod(spec.kernel_size)
-            weight_first = spec.kernel_letter + "_" < spec.input_letter + "_"
+            weight_first = letter_sorts_before(spec.kernel_letter, spec.input_letter)
             elements: list[Expr] = [S.Zero] * (c_out * spatial_outputs)
             for pattern in window_patterns(spec):
                 for channel in range(c_out):
@@ -241,7 +242,7 @@ class Outputs:
                             terms = [Mul._from_args((w, inputs[shift + x]), True) for w, x in pairs]
                             if bias is not None:
                                 terms.insert(0, bias)
-                            elements[first + output] = _sum(terms)
+                            elements[first + output] = ordered_sum(terms)
                         continue
                     for output, shift in zip(pattern.outputs, pattern.shifts, strict=True):
                         filter_index = channel if spec.shared else output * c_out + channel

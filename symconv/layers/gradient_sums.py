@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import math
 
-from sympy import Add, Expr, Mul, S, Symbol
+from sympy import Expr, Mul, S, Symbol
 
 from symconv.layers.containers import make_symbols
-from symconv.layers.expressions import linear_form
-from symconv.layers.patterns import (
-    TapPairs,
-    kernel_sweeps,
-    reaching_taps,
-    spatial_name_order,
-)
+from symconv.layers.expressions import linear_form, ordered_sum
+from symconv.layers.patterns import TapPairs, kernel_sweeps, reaching_taps
 from symconv.layers.spec import ConvSpec
-from symconv.layers.symbols import SymbolTable, symbol_names
+from symconv.layers.symbols import (
+    SymbolTable,
+    letter_sorts_before,
+    spatial_name_order,
+    symbol_names,
+)
 from symconv.layers.windows import Connections, axis_windows
 
 __all__ = ["GradientSums"]
@@ -44,28 +44,13 @@ def _sum_of_products(terms: list[tuple[Symbol, Symbol]]) -> Expr:
     return linear_form(terms)
 
 
-def _ordered_sum(terms: list[Expr]) -> Expr:
-    """``Add(*terms)`` for distinct terms already in SymPy's canonical order."""
-    if not terms:
-        return S.Zero
-    if len(terms) == 1:
-        return terms[0]
-    result: Expr = Add._from_args(terms, True)
-    return result
-
-
-def _sorts_before(first: str, second: str) -> bool:
-    """Whether every symbol lettered ``first`` sorts before every one lettered ``second``."""
-    return first + "_" < second + "_"
-
-
 class GradientSums:
     """The entries of ``dL/dx``, ``dL/dk`` and ``dL/db``, flat, each sum in SymPy's order.
 
     Upstream symbols sort first in their products when their letter does
     (``g`` before ``k`` and ``x``), and a sum's products then sort by the names
     of their ``g``: the output channel's, then each spatial axis's
-    (:func:`~symconv.layers.patterns.name_order`). :func:`reaching_taps` and
+    (:func:`~symconv.layers.symbols.name_order`). :func:`reaching_taps` and
     :func:`kernel_sweeps` list the taps in that order, so every sum is made
     directly, with no sort per sum. Where it does not hold (a letter sorting
     before the upstream letter, a circular window wrapping onto itself) the
@@ -88,21 +73,28 @@ class GradientSums:
         self.inputs = symbols.inputs()
         self.weights = symbols.weights()
         self._by_taps: tuple[list[Expr], list[Expr]] | None = None
+        # Where a filter's symbols start: channels read per filter, filters per group,
+        # and the flat sizes of one channel's outputs and inputs.
+        self._reads, self._per_group = spec.group_in_channels, spec.group_out_channels
+        self._outputs, self._inputs = math.prod(spec.output_size), math.prod(spec.input_size)
+        # An unshared weight (position, o, c, tap) is flat at position * per_position + ...
+        self._per_position = spec.c_out * self._reads * spec.kernel_count
 
     def input(self) -> list[Expr]:
         """``dL/dx``, flat in ``input_shape``: each input's ``g_r k_w``, ``g`` by name."""
         spec = self.spec
         reach = (
-            reaching_taps(spec) if _sorts_before(self.upstream_letter, spec.kernel_letter) else None
+            reaching_taps(spec)
+            if letter_sorts_before(self.upstream_letter, spec.kernel_letter)
+            else None
         )
         if reach is None:
             return self.tap_by_tap()[0]
         upstream, weights = self.upstream, self.weights
-        reads, per_group = spec.group_in_channels, spec.group_out_channels
-        spatial_outputs, kernel_count = math.prod(spec.output_size), spec.kernel_count
+        reads, per_group, spatial_outputs = self._reads, self._per_group, self._outputs
+        kernel_count = spec.kernel_count
         if not spec.shared:
-            # Weight (position, o, c, tap) is flat at position * per_position + (o, c, tap).
-            per_position = spec.c_out * reads * kernel_count
+            per_position = self._per_position
             reach = [[(p, p * per_position + t) for p, t in pairs] for pairs in reach]
         product = Mul._from_args
         gradient: list[Expr] = []
@@ -120,20 +112,20 @@ class GradientSums:
                     for g, k in starts
                     for p, w in pairs
                 ]
-                gradient.append(_ordered_sum(terms))
+                gradient.append(ordered_sum(terms))
         return gradient
 
     def kernel(self) -> list[Expr]:
         """``dL/dk``, flat in ``weight_shape``: each weight's ``g_r x_i``, ``g`` by name."""
         spec = self.spec
-        if not _sorts_before(self.upstream_letter, spec.input_letter):
+        if not letter_sorts_before(self.upstream_letter, spec.input_letter):
             return self.tap_by_tap()[1]
         sweeps = kernel_sweeps(spec)
         if not spec.shared:
             return self._unshared_kernel(sweeps)
         upstream, inputs = self.upstream, self.inputs
-        reads, per_group = spec.group_in_channels, spec.group_out_channels
-        spatial_outputs, spatial_inputs = math.prod(spec.output_size), math.prod(spec.input_size)
+        reads, per_group = self._reads, self._per_group
+        spatial_outputs, spatial_inputs = self._outputs, self._inputs
         product = Mul._from_args
         gradient: list[Expr] = []
         for o in range(spec.c_out):
@@ -142,16 +134,16 @@ class GradientSums:
                 x = (o // per_group * reads + local) * spatial_inputs
                 for pairs in sweeps:
                     terms = [product((upstream[g + p], inputs[x + i]), True) for p, i in pairs]
-                    gradient.append(_ordered_sum(terms))
+                    gradient.append(ordered_sum(terms))
         return gradient
 
     def _unshared_kernel(self, sweeps: list[TapPairs]) -> list[Expr]:
         """Each unshared weight meets one output: its gradient is one product, or 0 in padding."""
         spec = self.spec
         upstream, inputs = self.upstream, self.inputs
-        reads, per_group = spec.group_in_channels, spec.group_out_channels
-        spatial_outputs, spatial_inputs = math.prod(spec.output_size), math.prod(spec.input_size)
-        per_position = spec.c_out * reads * spec.kernel_count
+        reads, per_group = self._reads, self._per_group
+        spatial_outputs, spatial_inputs = self._outputs, self._inputs
+        per_position = self._per_position
         gradient: list[Expr] = [S.Zero] * len(self.weights)
         for o in range(spec.c_out):
             for local in range(reads):
@@ -169,10 +161,9 @@ class GradientSums:
         spec = self.spec
         if not spec.shared:
             return list(self.upstream)
-        spatial_outputs = math.prod(spec.output_size)
         order = spatial_name_order(spec.output_size)
         return [
-            _ordered_sum([self.upstream[o * spatial_outputs + p] for p in order])
+            ordered_sum([self.upstream[o * self._outputs + p] for p in order])
             for o in range(spec.c_out)
         ]
 

@@ -161,11 +161,13 @@ def _columns(pattern: Pattern, offset: int, numbers: _Numbers) -> Iterator[Seque
     if step > 0 and all(b - a == step for a, b in itertools.pairwise(inputs)):
         first, stop = inputs[0] + offset, inputs[-1] + offset + 1
         if isinstance(shifts, range) and shifts.step > 0 and not offset:
-            # A 1-D layer: tap t reads every shifts.step-th number from its own
-            # start. Readers of one stream (tee keeps only the few numbers between
-            # the first reader and the last) need no list as long as the layer,
-            # which would sit beside the finished rows at the peak, 8 bytes a
-            # number. Not for a later group: its stream would walk every row first.
+            # Evenly spaced taps whose outputs shift by a steady step (every 1-D
+            # layer; also N-D patterns of one column, such as 1x1 kernels): tap t
+            # reads every shifts.step-th number from its own start. Readers of
+            # one stream (tee keeps only the few numbers between the first reader
+            # and the last) need no list as long as the layer, which would sit
+            # beside the finished rows at the peak, 8 bytes a number. Not for a
+            # later group: its stream would walk every row first.
             readers = itertools.tee(numbers.stream(), len(inputs))
             starts = range(shifts.start + first, shifts.start + stop, step)
             end = len(shifts) * shifts.step

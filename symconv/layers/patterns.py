@@ -13,7 +13,7 @@ The gradients read the same taps the other way round: for each input
 position, the outputs and taps that meet it (:func:`reaching_taps`), and for
 each kernel tap, the outputs and inputs it meets (:func:`kernel_sweeps`), the
 outputs listed in the order SymPy sorts their upstream symbols
-(:func:`name_order`). That order is not kept by a shift (``g_9`` sorts after
+(:func:`~symconv.layers.symbols.name_order`). That order is not kept by a shift (``g_9`` sorts after
 ``g_10``), so these are built per axis and combined, not per pattern.
 
 >>> from symconv.layers.spec import ConvSpec
@@ -28,19 +28,18 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from symconv.layers.geometry import conv_interior
 from symconv.layers.spec import ConvSpec
+from symconv.layers.symbols import name_order
 from symconv.layers.windows import Window, axis_window
 
 __all__ = [
     "Pattern",
     "kernel_sweeps",
-    "name_order",
     "reaching_taps",
-    "spatial_name_order",
     "window_patterns",
 ]
 
@@ -59,11 +58,6 @@ class Pattern:
     inputs: tuple[int, ...]
     outputs: Sequence[int]
     shifts: Sequence[int]
-
-    def columns(self) -> Iterator[list[int]]:
-        """The input positions of each output's taps, in the order of ``outputs``."""
-        inputs = self.inputs
-        return (list(map(shift.__add__, inputs)) for shift in self.shifts)
 
 
 @dataclass(frozen=True)
@@ -145,31 +139,6 @@ def window_patterns(spec: ConvSpec) -> list[Pattern]:
 TapPairs = list[tuple[int, int]]
 
 
-def name_order(count: int) -> list[int]:
-    """Positions ``0 .. count - 1`` in the order SymPy sorts symbols indexed by them.
-
-    SymPy orders plain symbols by name, and a name holds the 1-based index as
-    text: ``g_10`` comes before ``g_2``. In a multi-index (``g_2,10``) the comma
-    sorts before every digit, so names sort as the tuples of their axes' orders.
-
-    >>> name_order(12)
-    [0, 9, 10, 11, 1, 2, 3, 4, 5, 6, 7, 8]
-    """
-    return sorted(range(count), key=lambda position: str(position + 1))
-
-
-def spatial_name_order(shape: Sequence[int]) -> list[int]:
-    """The flat (row-major) positions of ``shape`` in the order of their names.
-
-    >>> spatial_name_order((2, 10))[:4]
-    [0, 9, 1, 2]
-    """
-    flat = [0]
-    for order, step in zip(map(name_order, shape), _row_major_strides(shape), strict=True):
-        flat = [f + p * step for f in flat for p in order]
-    return flat
-
-
 def _combine(
     axes: Sequence[list[TapPairs]], strides: tuple[Sequence[int], Sequence[int]]
 ) -> list[TapPairs]:
@@ -223,11 +192,12 @@ def reaching_taps(spec: ConvSpec) -> list[TapPairs] | None:
 
     Positions are flat and spatial (row-major in ``output_size`` and
     ``kernel_size``, one list per position of ``input_size``), outputs in the
-    order of their names (:func:`spatial_name_order`): the order of the upstream
-    symbols in a sum of ``dL/dx``. Built per axis, so the work beyond the pairs
-    themselves is linear in the sizes of the axes. ``None`` when an output meets
-    one input through two taps (a circular window that wraps onto itself),
-    where that order is not the order of the pairs.
+    order of their names (:func:`~symconv.layers.symbols.spatial_name_order`):
+    the order of the upstream symbols in a sum of ``dL/dx``. Built per axis, so
+    the work beyond the pairs themselves is linear in the sizes of the axes.
+    ``None`` when an output meets one input through two taps (a circular
+    window that wraps onto itself), where that order is not the order of the
+    pairs.
 
     >>> reaching_taps(ConvSpec.build(4, 2, stride=2))
     [[(0, 0)], [(0, 1)], [(1, 0)], [(1, 1)]]

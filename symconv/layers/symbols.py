@@ -26,7 +26,16 @@ from sympy import Array, Symbol
 from symconv.layers.containers import make_symbols
 from symconv.layers.spec import ChannelLayout
 
-__all__ = ["SymbolTable", "ravel", "symbol_name", "symbol_names", "unravel"]
+__all__ = [
+    "SymbolTable",
+    "letter_sorts_before",
+    "name_order",
+    "ravel",
+    "spatial_name_order",
+    "symbol_name",
+    "symbol_names",
+    "unravel",
+]
 
 
 def symbol_name(letter: str, index: Sequence[int]) -> str:
@@ -51,6 +60,45 @@ def symbol_names(letter: str, shape: Sequence[int]) -> list[str]:
         numbers = [str(i + 1) for i in range(size)]
         names = [f"{name},{number}" for name in names for number in numbers]
     return names
+
+
+def letter_sorts_before(first: str, second: str) -> bool:
+    """Whether every symbol lettered ``first`` sorts (by name) before every one lettered ``second``.
+
+    SymPy orders plain symbols by name, and a name is the letter, ``_`` and the
+    index; letters are ASCII letters only, so ``letter_`` decides.
+
+    >>> letter_sorts_before("g", "k"), letter_sorts_before("k", "kk"), letter_sorts_before("x", "k")
+    (True, True, False)
+    """
+    return first + "_" < second + "_"
+
+
+def name_order(count: int) -> list[int]:
+    """Positions ``0 .. count - 1`` in the order SymPy sorts symbols indexed by them.
+
+    A name holds the 1-based index as text, so ``g_10`` comes before ``g_2``.
+
+    >>> name_order(12)
+    [0, 9, 10, 11, 1, 2, 3, 4, 5, 6, 7, 8]
+    """
+    return sorted(range(count), key=lambda position: str(position + 1))
+
+
+def spatial_name_order(shape: Sequence[int]) -> list[int]:
+    """The flat (row-major) positions of ``shape`` in the order of their names.
+
+    In a multi-index (``g_2,10``) the comma sorts before every digit, so names
+    sort as the tuples of their axes' orders.
+
+    >>> spatial_name_order((2, 10))[:4]
+    [0, 9, 1, 2]
+    """
+    flat = [0]
+    for axis, size in enumerate(shape):
+        step = math.prod(shape[axis + 1 :])
+        flat = [f + p * step for f in flat for p in name_order(size)]
+    return flat
 
 
 def ravel(index: Sequence[int], shape: Sequence[int]) -> int:

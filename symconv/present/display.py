@@ -29,8 +29,15 @@ from sympy.printing.pretty.stringpict import prettyForm
 from sympy.printing.str import StrPrinter
 
 from symconv.layers.symbols import unravel
-from symconv.present.latex import term_latex
-from symconv.present.matrices import Cell, Dots, band_picks, conv_rows, grid, latex_grid
+from symconv.present.matrices import (
+    Cell,
+    Dots,
+    band_picks,
+    conv_rows,
+    grid,
+    latex_grid,
+    term_latex,
+)
 
 if TYPE_CHECKING:
     from symconv.layers.conv import Conv

@@ -29,7 +29,7 @@ from symconv.layers.expressions import normalize_index
 from symconv.layers.geometry import conv_taps
 from symconv.layers.matrix import convolution_entries
 from symconv.present.describe import LayerFacts, describe
-from symconv.present.latex import term_latex
+from symconv.present.matrices import term_latex
 
 if TYPE_CHECKING:
     from symconv.layers.conv import Conv

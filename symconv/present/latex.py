@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from sympy import Basic, latex
-
 from symconv.errors import SymconvError
 
 __all__ = [
@@ -27,7 +25,6 @@ __all__ = [
     "author_text",
     "grouped",
     "latex_escape",
-    "term_latex",
 ]
 
 # The default (OT1) text fonts have no _, ^ or ~ of their own: those come from the
@@ -144,20 +141,6 @@ def _checked_math(math: str) -> str:
     if depth != 0:
         raise MathError("unbalanced braces in math ($...$)")
     return math
-
-
-@lru_cache(maxsize=65536)
-def term_latex(term: Basic) -> str:
-    r"""SymPy's LaTeX of one symbol or term, printed once however often a sheet shows it.
-
-    A class set of 30 variants prints the same few symbols thousands of times
-    (matrix entries, vectors, sums); SymPy's printer costs far more than a lookup.
-
-    >>> from sympy import Symbol
-    >>> term_latex(Symbol("k_1") * Symbol("x_12"))
-    'k_{1} x_{12}'
-    """
-    return str(latex(term))
 
 
 @lru_cache(maxsize=4096)

@@ -22,12 +22,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from sympy import Expr, S
-
-from symconv.present.latex import term_latex
+from sympy import Basic, Expr, S, latex
+from sympy.printing.printer import Printer
 
 if TYPE_CHECKING:
     from symconv.layers.conv import Conv
@@ -42,6 +41,7 @@ __all__ = [
     "latex_grid",
     "matrix_views",
     "sympy_rows",
+    "term_latex",
 ]
 
 #: Largest matrix offered whole (rows, columns); LaTeX still checks that it fits the line.
@@ -56,6 +56,28 @@ Dots: TypeAlias = Literal["cdots", "vdots", "ddots"]
 Cell: TypeAlias = Expr | Dots
 #: Rows (or columns) shown, in order; ``None`` stands for a run left out.
 Picks: TypeAlias = list[int | None]
+
+
+def term_latex(term: Basic) -> str:
+    r"""SymPy's LaTeX of one symbol or term, printed once however often a sheet shows it.
+
+    A class set of 30 variants prints the same few symbols thousands of times
+    (matrix entries, vectors, sums); SymPy's printer costs far more than a
+    lookup. Printed afresh while global printer settings are in force
+    (``init_printing`` in a notebook), which the cache would not see.
+
+    >>> from sympy import Symbol
+    >>> term_latex(Symbol("k_1") * Symbol("x_12"))
+    'k_{1} x_{12}'
+    """
+    if getattr(Printer, "_global_settings", None):
+        return str(latex(term))
+    return _default_latex(term)
+
+
+@lru_cache(maxsize=65536, typed=True)
+def _default_latex(term: Basic) -> str:
+    return str(latex(term))
 
 
 def latex_grid(cells: Sequence[Sequence[Cell]], environment: str = "bmatrix") -> str:
@@ -212,7 +234,6 @@ def matrix_views(rows: int, cols: int, entries: RowEntries) -> list[MatrixView]:
 
     The sheet prints the first that fits its line; the last is narrow enough for any.
     """
-    entries = cache(entries)  # each row is derived once, however many versions show it
     views: list[MatrixView] = []
     if rows <= FULL_ROWS and cols <= FULL_COLS:
         views.append(MatrixView(latex_grid(grid(list(range(rows)), list(range(cols)), entries)),

@@ -12,7 +12,7 @@ instructor's own file works the same way. :func:`build_sheet` derives a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -87,14 +87,14 @@ def build_sheet(
 
 def build_sheets(
     name: str | Path = DEFAULT_SHEET,
-    seeds: Sequence[int | None] = (None,),
+    seeds: Iterable[int | None] = (None,),
     *,
     title: str | None = None,
     course: str | None = None,
     author: str | None = None,
     date: str | None = None,
 ) -> list[Sheet]:
-    """One sheet per seed (a class set), the definition read and checked once.
+    """One sheet per seed (a class set), from one reading of the definition.
 
     >>> [sheet.seed for sheet in build_sheets(seeds=[1, 2, 3])]
     [1, 2, 3]
@@ -102,6 +102,7 @@ def build_sheets(
     Raises:
         SheetError: As :func:`build_sheet`, for the first seed that fails.
     """
+    seeds = list(seeds)
     for seed in seeds:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise SheetError(f"seed must be an integer, got {seed!r}")

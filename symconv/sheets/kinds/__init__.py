@@ -53,6 +53,9 @@ class _Kinds(Mapping[str, Kind]):
         kind: Kind = importlib.import_module(f"{__name__}.{self._modules[name]}").KIND
         return kind
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._modules
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._modules)
 

@@ -19,7 +19,7 @@ from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable
 from symconv.present.describe import describe
 from symconv.present.display import elided_indices
-from symconv.present.latex import term_latex
+from symconv.present.matrices import term_latex
 from symconv.sheets.model import Answer
 
 __all__ = [
