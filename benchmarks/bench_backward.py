@@ -49,6 +49,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # measure this checkout's symconv
 
 from bench_floor import machine, table  # noqa: E402
+from machine import progress  # noqa: E402
 from sympy import Add, Mul  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
@@ -56,12 +57,6 @@ from symconv import Conv  # noqa: E402
 from symconv.layers.containers import gc_paused  # noqa: E402
 from symconv.layers.gradient_sums import GradientSums  # noqa: E402
 from symconv.layers.symbols import SymbolTable  # noqa: E402
-
-START = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - START:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)

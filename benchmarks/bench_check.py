@@ -91,7 +91,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # measure this checkout's symconv
 
 import sympy  # noqa: E402
-from machine import cpu_name  # noqa: E402
+from machine import START, cpu_name, progress  # noqa: E402
 from sympy import Add, Expr, Integer, Matrix, Symbol, floor  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
@@ -101,16 +101,11 @@ from symconv.answers import marking as marking_module  # noqa: E402
 from symconv.answers.marking import mark_file  # noqa: E402
 from symconv.sheets import Answer, Sheet, build_sheet  # noqa: E402
 
-START = time.perf_counter()
 TARGET_SECONDS = 10.0
 TARGET_ANSWERS = 1000
 TARGET_CLASS_FILES = 200
 BROKEN_FILES = ("broken-toml.toml", "broken-loop.toml", "broken-folder.toml")
 VARIANTS = (None, 1, 2, 3)
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - START:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 # Answers as people write them ----------------------------------------------

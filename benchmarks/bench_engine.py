@@ -87,7 +87,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # measure this checkout's symconv
 
 import sympy  # noqa: E402
-from machine import cpu_name  # noqa: E402
+from machine import START, cpu_name, progress  # noqa: E402
 from sympy import Array, Expr, Matrix, Symbol  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
@@ -96,13 +96,6 @@ from symconv import Conv  # noqa: E402
 
 S = TypeVar("S")
 T = TypeVar("T")
-
-START = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    """A progress line on stderr, so that stdout stays clean Markdown."""
-    print(f"[{time.perf_counter() - START:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 # Timing ------------------------------------------------------------------

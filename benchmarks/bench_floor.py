@@ -56,7 +56,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # measure this checkout's symconv
 
 import sympy  # noqa: E402
-from machine import cpu_name  # noqa: E402
+from machine import cpu_name, progress  # noqa: E402
 from sympy import Add, Array, Mul, SparseMatrix, Symbol, srepr  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 from sympy.polys.domains import EXRAW  # noqa: E402
@@ -64,13 +64,6 @@ from sympy.polys.matrices import DomainMatrix  # noqa: E402
 from sympy.polys.matrices.sdm import SDM  # noqa: E402
 
 from symconv import Conv  # noqa: E402
-
-START = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - START:6.1f} s] {message}", file=sys.stderr, flush=True)
-
 
 # The layers and their floors --------------------------------------------
 

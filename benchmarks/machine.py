@@ -1,8 +1,17 @@
-"""What the benchmarks print about the machine they ran on."""
+"""What the benchmarks print besides their tables: the machine they ran on, and progress."""
 
 from __future__ import annotations
 
 import platform
+import sys
+import time
+
+START = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr, seconds since start, so that stdout stays clean Markdown."""
+    print(f"[{time.perf_counter() - START:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 def cpu_name() -> str:
