@@ -6,7 +6,9 @@ matrix is the transpose of the matrix of the convolution that maps the
 transposed convolution's output shape back to its input shape, built from the
 same weight symbols. The output size along an axis is
 ``(W - 1)s - 2p + d(K - 1) + a + 1`` with ``a`` the output padding (added after,
-at the bottom or right).
+at the bottom or right). With ``groups`` the channels split as in PyTorch: an
+input channel spreads onto the output channels of its own group only, through
+a weight of shape ``(C_in, C_out // groups, *kernel)``.
 
 >>> up = ConvTranspose(3, 2, stride=2)
 >>> up.output_shape
@@ -29,10 +31,10 @@ from symconv.errors import SpecError
 from symconv.layers.base import SymbolicLayer
 from symconv.layers.containers import empty_rows, gc_paused, sparse_matrix
 from symconv.layers.conv import Conv
-from symconv.layers.cost import transpose_macs
+from symconv.layers.cost import transpose_macs_count
 from symconv.layers.expressions import linear_form, normalize_index
 from symconv.layers.geometry import transpose_output_size, transpose_taps
-from symconv.layers.spec import ChannelLayout
+from symconv.layers.spec import ChannelLayout, channel_groups
 from symconv.layers.symbols import ravel
 from symconv.layers.validators import channel_counts, flag, letters, per_axis, spatial_sizes
 
@@ -56,6 +58,7 @@ class TransposeSpec(ChannelLayout):
     kernel_letter: str = "k"
     bias_letter: str = "b"
     shared: bool = True  # what SymbolTable asks; a transposed convolution always shares
+    groups: int = 1
 
     @classmethod
     def build(
@@ -73,6 +76,7 @@ class TransposeSpec(ChannelLayout):
         input_letter: object = "x",
         kernel_letter: object = "k",
         bias_letter: object = "b",
+        groups: object = 1,
     ) -> TransposeSpec:
         """Validate the arguments of :class:`ConvTranspose`."""
         sizes = spatial_sizes(input_size)
@@ -95,6 +99,7 @@ class TransposeSpec(ChannelLayout):
                     f"(here {limit}) on axis {axis}, as in PyTorch"
                 )
         c_in, c_out = channel_counts(in_channels, out_channels)
+        group_count = channel_groups(groups, c_in, c_out)
         names = letters(input_letter, kernel_letter, bias_letter)
         spec = cls(
             input_size=sizes,
@@ -109,6 +114,7 @@ class TransposeSpec(ChannelLayout):
             input_letter=names["input_letter"],
             kernel_letter=names["kernel_letter"],
             bias_letter=names["bias_letter"],
+            groups=group_count,
         )
         for axis, size in enumerate(spec.output_size):
             if size < 1:
@@ -130,13 +136,25 @@ class TransposeSpec(ChannelLayout):
         )  # fmt: skip
 
     @property
+    def group_in_channels(self) -> int:
+        """Input channels of one group: ``C_in // groups``."""
+        return self.c_in // self.groups
+
+    @property
+    def group_out_channels(self) -> int:
+        """Output channels one input channel reaches: ``C_out // groups``."""
+        return self.c_out // self.groups
+
+    @property
     def filter_shape(self) -> tuple[int, ...]:
-        """What one input channel spreads onto the output: ``(C_out, *kernel)``."""
-        return (self.c_out, *self.kernel_size) if self.has_channels else self.kernel_size
+        """What one input channel spreads onto the output: ``(C_out // groups, *kernel)``."""
+        if not self.has_channels:
+            return self.kernel_size
+        return (self.group_out_channels, *self.kernel_size)
 
     @property
     def weight_shape(self) -> tuple[int, ...]:
-        """PyTorch's transposed weight: ``(C_in, C_out, *kernel)``."""
+        """PyTorch's transposed weight: ``(C_in, C_out // groups, *kernel)``."""
         return (self.c_in, *self.filter_shape) if self.has_channels else self.kernel_size
 
     @property
@@ -161,11 +179,23 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
         in_channels: Input channels; with ``out_channels`` ``None`` both, no channel axes.
         out_channels: Output channels.
         bias: One bias per output channel.
+        input_letter: Letter of the input symbols (``x``).
+        kernel_letter: Letter of the kernel symbols (``k``).
+        bias_letter: Letter of the bias symbols (``b``).
+        groups: PyTorch's ``groups``: both channel counts split into this many
+            groups, each input channel spreading onto the output channels of its
+            own group only; the weight is ``(C_in, C_out // groups, *kernel)``.
+
+    Raises:
+        SymconvError: An argument is not allowed; the message names it.
 
     >>> t = ConvTranspose((2, 2), 3, stride=2, padding=1, output_padding=1,
     ...                   in_channels=4, out_channels=2)
     >>> t.input_shape, t.output_shape, t.kernel_symbols.shape, t.weight_count
     ((4, 2, 2), (2, 4, 4), (4, 2, 3, 3), 72)
+    >>> grouped = ConvTranspose(4, 3, in_channels=4, out_channels=6, groups=2)
+    >>> grouped.kernel_symbols.shape, grouped.weight_count, grouped.macs
+    ((4, 3, 3), 36, 144)
     """
 
     __slots__ = ()
@@ -185,12 +215,13 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
         input_letter: str = "x",
         kernel_letter: str = "k",
         bias_letter: str = "b",
+        groups: int = 1,
     ) -> None:
         spec = TransposeSpec.build(
             input_size, kernel_size, stride=stride, padding=padding, dilation=dilation,
             output_padding=output_padding, in_channels=in_channels, out_channels=out_channels,
             bias=bias, input_letter=input_letter, kernel_letter=kernel_letter,
-            bias_letter=bias_letter,
+            bias_letter=bias_letter, groups=groups,
         )  # fmt: skip
         self._init_from_spec(spec)
 
@@ -210,26 +241,38 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
         ]
         if spec.has_channels:
             options.append(f"in_channels={spec.in_channels}, out_channels={spec.out_channels}")
+        if spec.groups != 1:
+            options.append(f"groups={spec.groups}")
         if spec.bias:
             options.append("bias=True")
         return f"ConvTranspose({', '.join([str(size), str(kernel), *options])})"
 
     @property
     def filter_shape(self) -> tuple[int, ...]:
-        """What one input channel spreads onto the output: ``(C_out, *kernel)`` with channels."""
+        """What one input channel spreads onto the output: ``(C_out // groups, *kernel)``
+        with channels, else the kernel sizes."""
         return self.spec.filter_shape
 
     @property
-    def macs(self) -> int:
-        """Multiply-accumulates: ``prod(input_shape) * C_out * prod(kernel)``.
+    def groups(self) -> int:
+        """PyTorch's ``groups``: 1 unless the channels are split into groups."""
+        return self.spec.groups
 
-        Every input scatters into one window per output channel, as PyTorch's
-        flop counter counts it.
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates: ``prod(input_shape) * (C_out // groups) * prod(kernel)``.
+
+        Every input scatters into one window per output channel of its group,
+        as PyTorch's flop counter counts it.
 
         >>> ConvTranspose(3, 2, stride=2).macs
         6
         """
-        return transpose_macs(self.spec)
+        spec = self.spec
+        count: int = transpose_macs_count(
+            spec.input_shape, spec.group_out_channels, spec.kernel_count
+        )
+        return count
 
     @property
     def flops(self) -> int:
@@ -238,7 +281,7 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
 
     @property
     def kernel_symbols(self) -> Array:
-        """The ``k`` symbols, shaped as PyTorch's weight: ``(C_in, C_out, *kernel)``."""
+        """The ``k`` symbols, shaped as PyTorch's weight: ``(C_in, C_out // groups, *kernel)``."""
         return self._cached("kernel_symbols", self._symbols.weight_array)
 
     # Derivations -------------------------------------------------------------
@@ -246,8 +289,10 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
     def forward_conv(self) -> Conv:
         """The convolution from this layer's output shape back to its input shape.
 
-        Same kernel, stride and dilation, the padding before as given, channels
-        swapped, same weight symbols, so that
+        Same kernel, stride, dilation and groups, the padding before as given,
+        channels swapped, same weight symbols (PyTorch's transposed weight
+        ``(C_in, C_out // groups, *kernel)`` is the convolution's
+        ``(C_out', C_in' // groups, *kernel)``), so that
         ``self.matrix() == self.forward_conv().matrix().T``. The output padding is
         absorbed by less padding after (``padding - output_padding``, up to
         ``stride - 1`` more).
@@ -275,6 +320,7 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
             dilation=spec.dilation,
             in_channels=spec.out_channels,
             out_channels=spec.in_channels,
+            groups=spec.groups,
             kernel_letter=spec.kernel_letter,
             input_letter="y" if spec.input_letter != "y" else "z",
         )
@@ -300,10 +346,16 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
                 ((*ks, k), (*xs, x)) for ks, xs in combos for k, x in self._axis_taps(axis, p)
             ]
         kernel_count = math.prod(spec.kernel_size)
+        # Output channel ``channel`` is the ``filter_channel``-th of its group and
+        # hears only the input channels of that group.
+        group, filter_channel = divmod(channel, spec.group_out_channels)
+        first = group * spec.group_in_channels
         taps = []
-        for c in range(spec.c_in):
+        for c in range(first, first + spec.group_in_channels):
             for ks, xs in combos:
-                weight = (c * spec.c_out + channel) * kernel_count + ravel(ks, spec.kernel_size)
+                weight = (c * spec.group_out_channels + filter_channel) * kernel_count + ravel(
+                    ks, spec.kernel_size
+                )
                 value = c * math.prod(spec.input_size) + ravel(xs, spec.input_size)
                 taps.append((weight, value))
         return taps
