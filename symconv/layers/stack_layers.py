@@ -196,19 +196,37 @@ class ConvLayer(_Weighted):
 
 @dataclass(frozen=True)
 class TransposeLayer(_Weighted):
-    """A transposed convolution in a stack, PyTorch's conventions."""
+    """A transposed convolution in a stack, PyTorch's conventions (``groups`` too)."""
 
     output_padding: Any = 0
+    groups: Any = 1
 
     @property
     def name(self) -> str:
-        return f"conv transpose {self._label}"
+        groups = f", {self.groups} groups" if self.groups != 1 else ""
+        return f"conv transpose {self._label}{groups}"
 
     def _params(self) -> tuple[Any, ...]:
-        return (*super()._params(), self.output_padding)
+        return (*super()._params(), self.output_padding, self.groups)
+
+    def _spread(self, channels: Any) -> Any:
+        """Output channels one input channel reaches: ``out_channels / groups``, which
+        must divide, as must the input channels."""
+        out = self.out_channels_for(channels)
+        if self.groups == 1:
+            return out
+        for name, count in (("input channels", channels), ("out_channels", out)):
+            if ((Integer(0) + count) / self.groups).is_integer is False:
+                raise SpecError(f"groups={self.groups} must divide the {name} {count}")
+        return (Integer(0) + out) / self.groups
+
+    def weights_of(self, channels: Any, ndim: int) -> Any:
+        out = self.out_channels_for(channels)
+        return channels * self._spread(channels) * self.kernel**ndim + (out if self.bias else 0)
 
     def macs_of(self, shape: Shape, result: Shape) -> Any:
-        return transpose_macs_count(shape, result[0], self.kernel ** (len(shape) - 1))
+        spread = result[0] if self.groups == 1 else self._spread(shape[0])
+        return transpose_macs_count(shape, spread, self.kernel ** (len(shape) - 1))
 
     def output_sizes(self, sizes: Shape) -> Shape:
         return tuple(
@@ -224,7 +242,7 @@ class TransposeLayer(_Weighted):
             shape[1:], self.kernel, stride=self.stride, padding=self.padding,
             dilation=self.dilation, output_padding=self.output_padding, in_channels=shape[0],
             out_channels=self.out_channels_for(shape[0]), bias=self.bias,
-            kernel_letter=kernel_letter,
+            kernel_letter=kernel_letter, groups=self.groups,
         )  # fmt: skip
 
     def field(self, field: Field) -> Field:
@@ -360,12 +378,21 @@ def conv_transpose(
     output_padding: Any = 0,
     dilation: Any = 1,
     bias: bool = False,
+    groups: Any = 1,
 ) -> TransposeLayer:
-    """A transposed convolution, PyTorch's conventions."""
+    """A transposed convolution, PyTorch's conventions.
+
+    ``groups`` splits the channels as PyTorch's ``ConvTranspose`` does: each
+    input channel spreads onto the ``out_channels / groups`` outputs of its group.
+
+    >>> conv_transpose(4, out_channels=8, stride=2, groups=4).name
+    'conv transpose 4 /2, 8 ch, 4 groups'
+    """
     return TransposeLayer(
         **_windowed(kernel, stride, padding, dilation, out_channels),
         bias=flag("bias", bias),
         output_padding=plain_number(size_or_symbol("output_padding", output_padding, 0)),
+        groups=plain_number(size_or_symbol("groups", groups, 1)),
     )
 
 
