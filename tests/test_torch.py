@@ -1,10 +1,12 @@
-"""PyTorch as the oracle: grouped convolutions, autograd, unfold and the flop counter.
+"""PyTorch as the oracle: grouped convolutions (plain and transposed), autograd,
+unfold and the flop counter.
 
 An optional suite (marker ``torch``): it runs when PyTorch is installed and is
 skipped otherwise; ``pytest -m torch`` runs it alone. Install the CPU wheel with
 ``pip install torch==2.13.0`` (see README). The same properties are checked
 without PyTorch by the numeric oracle in ``test_groups.py``, ``test_cost.py``,
-``test_im2col.py`` and ``test_gradients.py``.
+``test_im2col.py`` and ``test_gradients.py``, and by the scatter oracle in
+``test_transpose.py``.
 
 Random integers are substituted for the symbols and PyTorch computes in
 float64, where sums of such small integers are exact.
@@ -21,6 +23,7 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from numeric_oracle import Case, random_integers, specs, substitute, values_of
 from test_cost import NETWORKS, VGG16
+from test_transpose import grouped_transposes
 
 from symconv import Conv, ConvTranspose
 
@@ -182,6 +185,59 @@ def test_transposed_flops_are_the_counters(options: dict[str, Any]) -> None:
     assert layer.weight_count + 3 == sum(p.numel() for p in module.parameters())
 
 
+def _torch_options(layer: ConvTranspose) -> dict[str, Any]:
+    """The arguments PyTorch's transposed convolution takes for ``layer``."""
+    spec = layer.spec
+    return {
+        "stride": spec.stride,
+        "padding": spec.padding,
+        "output_padding": spec.output_padding,
+        "groups": layer.groups,
+        "dilation": spec.dilation,
+    }
+
+
+@SETTINGS
+@given(grouped_transposes())
+def test_grouped_transposed_outputs_equal_torch(layer: ConvTranspose) -> None:
+    spec = layer.spec
+    rng = np.random.default_rng(len(repr(layer)))
+    x = random_integers(rng, layer.input_shape)
+    w = random_integers(rng, layer.kernel_symbols.shape)
+    b = random_integers(rng, (spec.c_out,)) if spec.bias else None
+    scatter = F.conv_transpose1d if spec.ndim == 1 else F.conv_transpose2d
+    expected = scatter(
+        tensor(x, (1, *layer.input_shape)),
+        tensor(w, tuple(map(int, layer.kernel_symbols.shape))),
+        None if b is None else tensor(b, (spec.c_out,)),
+        **_torch_options(layer),
+    )[0]
+    assert tuple(expected.shape) == layer.output_shape
+    values = {**values_of(layer.input_symbols, x), **values_of(layer.kernel_symbols, w)}
+    if b is not None:
+        values.update(values_of(layer.bias_symbols, b))
+    got = substitute(layer.output(), values).astype(np.int64)
+    assert np.array_equal(got, expected.detach().numpy().astype(np.int64))
+    linear = expected if b is None else expected - tensor(b, (spec.c_out, *(1,) * spec.ndim))
+    product = layer.matrix().xreplace(values) * sympy.Matrix(x.ravel().tolist())
+    assert [int(v) for v in product] == linear.numpy().astype(np.int64).ravel().tolist()
+
+
+@SETTINGS
+@given(grouped_transposes())
+def test_grouped_transposed_counts_are_the_modules(layer: ConvTranspose) -> None:
+    spec = layer.spec
+    module = (torch.nn.ConvTranspose1d if spec.ndim == 1 else torch.nn.ConvTranspose2d)(
+        spec.c_in, spec.c_out, spec.kernel_size, bias=spec.bias, **_torch_options(layer)
+    )
+    assert layer.weight_count == sum(p.numel() for p in module.parameters())
+    assert layer.kernel_symbols.shape == tuple(module.weight.shape)
+    assert layer.output_shape == tuple(
+        module.to("meta")(torch.empty(1, *layer.input_shape, device="meta")).shape[1:]
+    )
+    assert layer.flops == 2 * layer.macs == _flops(module, layer.input_shape)
+
+
 def _vgg16(batch_norm: bool):
     nn = torch.nn
     layers: list[Any] = []
@@ -258,3 +314,28 @@ def test_networks_match_torch(name: str) -> None:
         module.to("meta")(torch.empty(1, *shape, device="meta")).shape[1:]
     )
     assert math.prod(stack.output_shape) > 0
+
+
+def test_a_stack_of_grouped_transposes_matches_torch() -> None:
+    from symconv import stack as nn
+
+    nn_ = torch.nn
+    shape = (8, 5, 5)
+    stack = nn.Stack(
+        shape,
+        [
+            nn.conv_transpose(4, out_channels=12, stride=2, padding=1, groups=4, bias=True),
+            nn.relu(),
+            nn.conv_transpose(3, out_channels=6, stride=2, output_padding=1, groups=6),
+        ],
+    )
+    module = nn_.Sequential(
+        nn_.ConvTranspose2d(8, 12, 4, stride=2, padding=1, groups=4),
+        nn_.ReLU(),
+        nn_.ConvTranspose2d(12, 6, 3, stride=2, output_padding=1, groups=6, bias=False),
+    )
+    assert stack.weight_count == sum(p.numel() for p in module.parameters())
+    assert 2 * stack.macs == _flops(module, shape)
+    assert stack.output_shape == tuple(
+        module.to("meta")(torch.empty(1, *shape, device="meta")).shape[1:]
+    )
