@@ -4,8 +4,8 @@ The convention is PyTorch's flop counter's (``torch.utils.flop_counter``) and
 fvcore's: every tap of every window counts, taps on zero padding included, and
 bias adds do not; a FLOP is half a MAC (``flops == 2 * macs``). A convolution
 costs ``prod(output_shape) * (C_in // groups) * prod(kernel)``, a transposed
-convolution ``prod(input_shape) * C_out * prod(kernel)`` (every input scatters
-into one window per output channel), a dense layer ``in * out``. Pooling,
+convolution ``prod(input_shape) * (C_out // groups) * prod(kernel)`` (every
+input scatters into one window per output channel of its group), a dense layer ``in * out``. Pooling,
 activations and normalisation count 0.
 
 >>> from symconv.layers.spec import ConvSpec
@@ -23,7 +23,7 @@ from typing import Any
 from sympy import Expr, simplify
 
 from symconv.layers.geometry import conv_taps
-from symconv.layers.spec import ChannelLayout, ConvSpec
+from symconv.layers.spec import ConvSpec
 
 __all__ = [
     "convolution_macs",
@@ -33,7 +33,6 @@ __all__ = [
     "macs_inside_input",
     "separable_macs_formula",
     "separable_weight_count_formula",
-    "transpose_macs",
     "transpose_macs_count",
 ]
 
@@ -93,12 +92,6 @@ def macs_inside_input(spec: ConvSpec) -> int:
         for axis in range(spec.ndim)
     ]  # fmt: skip
     count: int = _product(per_axis) * spec.c_out * spec.group_in_channels
-    return count
-
-
-def transpose_macs(spec: ChannelLayout) -> int:
-    """MACs of a transposed convolution: ``prod(input_shape) * C_out * prod(kernel)``."""
-    count: int = transpose_macs_count(spec.input_shape, spec.c_out, spec.kernel_count)
     return count
 
 
