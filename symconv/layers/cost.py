@@ -5,8 +5,8 @@ fvcore's: every tap of every window counts, taps on zero padding included, and
 bias adds do not; a FLOP is half a MAC (``flops == 2 * macs``). A convolution
 costs ``prod(output_shape) * (C_in // groups) * prod(kernel)``, a transposed
 convolution ``prod(input_shape) * (C_out // groups) * prod(kernel)`` (every
-input scatters into one window per output channel of its group), a dense layer ``in * out``. Pooling,
-activations and normalisation count 0.
+input scatters into one window per output channel of its group), a dense
+layer ``in * out``. Pooling, activations and normalisation count 0.
 
 >>> from symconv.layers.spec import ConvSpec
 >>> convolution_macs(ConvSpec.build((256, 256), 5, stride=2, in_channels=3, out_channels=32))
