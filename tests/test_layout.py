@@ -101,6 +101,19 @@ intro = "An input of {{ w }} by {{ w }} pixels; a kernel of {{ k * k }} weights 
   kernel = 7
   stride = 2
   padding = 3
+  [[section.problem]]
+  kind = "stack"               # long layer names and MACs in the hundreds of millions
+  input = [3, 224, 224]
+  layers = [
+    { type = "conv", kernel = 7, out_channels = 64, stride = 2, padding = 3, bias = true },
+    { type = "batchnorm" },
+    { type = "relu" },
+    { type = "pool", kernel = 3, stride = 2, padding = 1 },
+    { type = "conv", kernel = 3, out_channels = 64, padding = 1, groups = 64 },
+    { type = "conv", kernel = 1, out_channels = 128 },
+    { type = "flatten" },
+    { type = "dense", out_features = 1000, bias = true },
+  ]
 """
 
 AUTHORED = r"""

@@ -18,6 +18,20 @@ from symconv.sheets import build_sheet, render_sheet
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "beyond-one-layer.toml"
 
 
+def example_stack() -> Stack:
+    """The stack of problem 1d of the example, built here from its layers."""
+    return Stack(
+        (3, 32, 32),
+        [
+            conv(3, out_channels=16, padding=1),
+            pool(2),
+            conv(3, out_channels=32),
+            flatten(),
+            dense(10),
+        ],
+    )
+
+
 @pytest.mark.parametrize("seed", [None, 1, 2])
 def test_answers_are_what_the_engine_derives(seed: int | None) -> None:
     sheet = build_sheet(EXAMPLE, seed=seed)
@@ -29,16 +43,7 @@ def test_answers_are_what_the_engine_derives(seed: int | None) -> None:
     assert sheet.problem("1b").answer("first").value == average.output_element(0)
     assert sheet.problem("1b").answer("last").value == average.output_element(-1)
     assert sheet.problem("1c").answer("size").value == Pool((5, 5), 2, ceil_mode=True).output_shape
-    stack = Stack(
-        (3, 32, 32),
-        [
-            conv(3, out_channels=16, padding=1),
-            pool(2),
-            conv(3, out_channels=32),
-            flatten(),
-            dense(10),
-        ],
-    )
+    stack = example_stack()
     assert sheet.problem("1d").answer("weights").value == stack.weight_count
     assert sheet.problem("1d").answer("field").value == stack.rows[3].receptive_field[0]
     from symconv import Conv
@@ -58,10 +63,16 @@ def test_the_sheet_with_every_new_kind_compiles_and_shows_its_answers(tmp_path: 
     text = subprocess.run(
         ["pdftotext", tmp_path / "sheet.pdf", "-"], capture_output=True, text=True, check=True
     ).stdout
+    printed = re.sub(r"(?<=\d) (?=\d{3}\b)", "", text)  # one number per line, ungrouped
     text = re.sub(r"(?<=\d)\s(?=\d{3}\b)", "", text)  # digits grouped in thousands
     sheet = build_sheet(EXAMPLE)
     assert str(sheet.problem("1d").answer("weights").value) in text
     assert "commutes with the shift" in text
+    stack = example_stack()
+    # pdftotext reads the table column by column: the MACs header, then one row per line.
+    column = printed.split("\nMACs\n", 1)[1].splitlines()[: len(stack.rows)]
+    assert column == [str(row.macs) for row in stack.rows]
+    assert f"{stack.macs} MACs per forward pass" in printed
     handout = compile_pdf(render_sheet(EXAMPLE, solutions=False))
     (tmp_path / "handout.pdf").write_bytes(handout)
     questions = subprocess.run(

@@ -11,7 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symconv import Conv, SymconvError
-from symconv.layers.stack import Stack, conv, conv_transpose, dense, flatten, pool
+from symconv.layers.stack import (
+    Stack,
+    batchnorm,
+    conv,
+    conv_transpose,
+    dense,
+    flatten,
+    pool,
+    relu,
+)
+from symconv.present.latex import grouped
 from symconv.present.tables import stack_latex_table
 
 
@@ -130,6 +140,49 @@ def test_table_lists_every_layer() -> None:
     assert str(stack.rows[-1].weights) in table
     assert "MACs" in table and str(stack.rows[1].macs) in table
     assert r"\begin{tabular}" in stack_latex_table(stack)
+
+
+def latex_table_cells(table: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the body rows of a ``tabular``, each as its cells (math dollars dropped)."""
+    lines = [
+        line.removesuffix(r"\\").strip()
+        for line in table.splitlines()
+        if line.strip().endswith(r"\\")
+    ]
+    cells = [[cell.strip().strip("$") for cell in line.split("&")] for line in lines]
+    return cells[0], cells[1:]
+
+
+def test_the_latex_table_gives_each_layers_macs_grouped_as_on_sheets() -> None:
+    stack = Stack(
+        (3, 224, 224),
+        [
+            conv(7, out_channels=64, stride=2, padding=3, bias=True),
+            batchnorm(),
+            relu(),
+            pool(3, stride=2, padding=1),
+            conv(3, out_channels=64, padding=1, groups=64),
+            conv(1, out_channels=128),
+            flatten(),
+            dense(10),
+        ],
+    )
+    header, body = latex_table_cells(stack_latex_table(stack))
+    assert len(body) == len(stack.rows)
+    macs, weights = header.index("MACs"), header.index("weights")
+    for row, cells in zip(stack.rows, body, strict=True):
+        assert cells[0] == row.name
+        assert cells[macs] == grouped(row.macs)
+        assert cells[weights] == grouped(row.weights)
+    assert r"\," in body[1][macs]  # a count of millions is grouped in thousands
+    assert sum(int(cells[macs].replace(r"\,", "")) for cells in body) == stack.macs
+
+
+def test_the_latex_table_of_a_symbolic_stack_gives_macs_as_formulas() -> None:
+    W, K = sympy.symbols("W K", integer=True, positive=True)
+    stack = Stack((3, W, W), [conv(K, out_channels=16)])
+    header, body = latex_table_cells(stack_latex_table(stack))
+    assert body[1][header.index("MACs")] == sympy.latex(stack.rows[1].macs)
 
 
 def test_transposed_convolution_in_a_stack_restores_the_size() -> None:

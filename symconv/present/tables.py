@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sympy import latex
+from sympy import Integer, latex
 
 from symconv.layers.stack import Stack
+from symconv.present.latex import grouped
 from symconv.present.render import environment
 
 __all__ = ["stack_latex_table"]
@@ -16,18 +17,30 @@ def _math(value: Any) -> str:
     return str(latex(value))
 
 
+def _count(value: Any) -> str:
+    """A count for math mode: digits grouped when it is a number, SymPy's LaTeX when symbolic."""
+    if isinstance(value, int | Integer):
+        return grouped(int(value))
+    return _math(value)
+
+
 def stack_latex_table(stack: Stack) -> str:
-    """The stack's table (layer, output shape, weights, receptive field) as a LaTeX ``tabular``.
+    r"""The stack's table as a LaTeX ``tabular``: layer, output shape, weights, MACs, field, jump.
+
+    A row's MACs are its layer's multiply-accumulates (``LayerRow.macs``), adding
+    up to ``Stack.macs``; counts are grouped in thousands, as elsewhere on sheets.
 
     >>> from symconv import stack as nn
-    >>> r"\\begin{tabular}" in stack_latex_table(nn.Stack((1, 8), [nn.conv(3)]))
-    True
+    >>> table = stack_latex_table(nn.Stack((1, 8), [nn.conv(3, out_channels=4)]))
+    >>> r"\begin{tabular}" in table, "MACs" in table
+    (True, True)
     """
     rows = [
         {
             "name": row.name,
             "shape": r" \times ".join(_math(n) for n in row.shape),
-            "weights": _math(row.weights),
+            "weights": _count(row.weights),
+            "macs": _count(row.macs),
             "field": ["" if v is None else _math(v) for v in row.receptive_field],
         }
         for row in stack.rows

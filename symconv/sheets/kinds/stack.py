@@ -1,4 +1,4 @@
-"""Shapes, weights and receptive field through a stack of layers."""
+"""Shapes, weights, multiply-adds and receptive field through a stack of layers."""
 
 from __future__ import annotations
 
@@ -68,6 +68,7 @@ def derive(params: dict[str, Any]) -> Derived:
         "input_shape": latex_shape(shape),
         "layers": [latex_escape(row.name) for row in stack.rows[1:]],
         "table": stack_latex_table(stack),
+        "macs": stack.macs,
         "field_layer": latex_escape(last_spatial.name),
     }
     answers = (
