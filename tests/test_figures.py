@@ -112,7 +112,7 @@ def test_sparsity_figure_draws_one_cell_per_matrix_entry() -> None:
     assert len(weights) == shared_nonzeros + unshared_nonzeros
 
 
-def png_pixels(data: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
+def png_rows(data: bytes) -> list[list[tuple[int, int, int]]]:
     """Oracle: decode an 8-bit RGB PNG (what pdftoppm writes) with zlib and the PNG filters."""
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     position, chunks, header = 8, [], b""
@@ -150,10 +150,26 @@ def png_pixels(data: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
                     (abs(guess - corner), 2, corner),
                 )
                 line[x] = (line[x] + min(options)[2]) & 255
-        rows.append(line)
+        rows.append([tuple(line[i : i + 3]) for i in range(0, stride, 3)])
         previous = line
-    colours = {tuple(row[i : i + 3]) for row in rows for i in range(0, stride, 3)}
-    return width, height, colours  # type: ignore[return-value]
+    return rows  # type: ignore[return-value]
+
+
+def png_pixels(data: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
+    """Width, height and the colours used of a PNG."""
+    rows = png_rows(data)
+    return len(rows[0]), len(rows), {pixel for row in rows for pixel in row}
+
+
+def png_margins(data: bytes) -> tuple[int, int, int, int]:
+    """Blank pixels between the picture's ink and each edge: left, top, right, bottom."""
+    rows = png_rows(data)
+    inked = [[x for x, pixel in enumerate(row) if min(pixel) < 250] for row in rows]
+    ys = [y for y, xs in enumerate(inked) if xs]
+    assert ys, "a blank image"
+    left = min(xs[0] for xs in inked if xs)
+    right = max(xs[-1] for xs in inked if xs)
+    return left, ys[0], len(rows[0]) - 1 - right, len(rows) - 1 - ys[-1]
 
 
 def test_figure_command_writes_a_png_with_the_highlighted_output(tmp_path: Path) -> None:
@@ -184,6 +200,32 @@ def test_figure_command_writes_a_png_with_the_highlighted_output(tmp_path: Path)
     wider = tmp_path / "wider.png"
     assert main(["figure", "--input", "14", *options, "-o", str(wider)]) == 0
     assert png_pixels(wider.read_bytes())[0] > width
+
+
+MARGIN_CASES = {
+    "window 1-D": ["--input", "9", "--kernel", "3"],
+    "window 1-D, last output, caption wider than the grids": [
+        "--input", "4", "--kernel", "2", "--stride", "2", "--padding", "1", "--dilation", "2",
+        "--circular", "--at", "-1",
+    ],
+    "window 2-D": ["--input", "6", "6", "--kernel", "3", "--padding", "1"],
+    "matrix 1-D": ["--input", "9", "--kernel", "3", "--kind", "matrix"],
+    "matrix 2-D": ["--input", "4", "4", "--kernel", "3", "--padding", "1", "--kind", "matrix"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(MARGIN_CASES))
+def test_a_png_figure_is_cropped_to_the_picture_with_an_even_margin(
+    name: str, tmp_path: Path
+) -> None:
+    dpi = 100
+    out = tmp_path / "figure.png"
+    assert main(["figure", *MARGIN_CASES[name], "--png", "--dpi", str(dpi), "-o", str(out)]) == 0
+    margins = png_margins(out.read_bytes())
+    # Small: under 0.15 inch on every side; nothing cut off: some white on every side.
+    assert all(2 <= margin <= 0.15 * dpi for margin in margins), margins
+    # Even: the four sides within 3 pixels (ink and TeX's boxes differ by a pixel or two).
+    assert max(margins) - min(margins) <= 3, margins
 
 
 def test_figure_command_prints_latex_without_output_file(

@@ -60,6 +60,13 @@ Style = Literal[
 #: Largest grid (cells per side) a figure draws.
 MAX_CELLS = 48
 CELL = 0.6  # centimetres
+# The arrow from the window to its output: TikZ's ``bend left=20`` with its default
+# looseness (control points at 0.3915 of the distance), sampled to find its extent.
+_BEND = 20.0
+_LOOSENESS = 0.3915
+_SAMPLES = 200
+
+Point = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -75,13 +82,15 @@ class Cell:
 
 @dataclass(frozen=True)
 class Figure:
-    """What a template draws: cells, captions, and the picture's size in cell units."""
+    """What a template draws: cells, captions and an arrow, in cell units.
+
+    A standalone figure's page is measured by TeX from the picture, so no size is
+    estimated here (the captions' widths are known only to TeX).
+    """
 
     cells: tuple[Cell, ...]
     captions: tuple[tuple[float, float, str, int], ...]
-    width: float
-    height: float
-    arrow: tuple[float, float, float, float] | None = None
+    arrow: tuple[float, float, float, float] | None = None  # from (x, y) to (x, y)
     scale: float = CELL
     tones: int = 0
     layer: LayerFacts | None = None
@@ -97,12 +106,49 @@ class Figure:
         return colours
 
     @property
-    def width_cm(self) -> float:
-        return self.width * self.scale
+    def arrow_curve(self) -> tuple[Point, Point, Point, Point]:
+        """The arrow as a cubic Bezier curve: start, two control points, end.
+
+        The control points are those of TikZ's ``to[bend left=20]``: leaving the
+        start 20 degrees left of the straight line and reaching the end 20 degrees
+        right of it, each at 0.3915 of the line's length (TikZ's default looseness).
+
+        >>> Figure((), (), arrow=(0.0, 0.0, 10.0, 0.0)).arrow_curve[1]
+        (3.679, 1.339)
+        """
+        if self.arrow is None:
+            raise SymconvError("this figure has no arrow")
+        x0, y0, x1, y1 = self.arrow
+        direction = math.atan2(y1 - y0, x1 - x0)
+        reach = _LOOSENESS * math.hypot(x1 - x0, y1 - y0)
+        bend = math.radians(_BEND)
+        first = (x0 + reach * math.cos(direction + bend), y0 + reach * math.sin(direction + bend))
+        second = (x1 - reach * math.cos(direction - bend), y1 - reach * math.sin(direction - bend))
+        start, one, two, end = (
+            (round(x, 3), round(y, 3)) for x, y in ((x0, y0), first, second, (x1, y1))
+        )
+        return start, one, two, end
 
     @property
-    def height_cm(self) -> float:
-        return self.height * self.scale
+    def arrow_extent(self) -> tuple[float, float, float, float]:
+        """Left, bottom, right and top of the arrow's curve itself (not its control points).
+
+        >>> Figure((), (), arrow=(0.0, 0.0, 10.0, 0.0)).arrow_extent
+        (0.0, 0.0, 10.0, 1.004)
+        """
+        points = self.arrow_curve
+        xs, ys = [], []
+        for step in range(_SAMPLES + 1):
+            t = step / _SAMPLES
+            weights = ((1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t**2 * (1 - t), t**3)
+            xs.append(sum(w * x for w, (x, _) in zip(weights, points, strict=True)))
+            ys.append(sum(w * y for w, (_, y) in zip(weights, points, strict=True)))
+        return (
+            round(min(xs), 3),
+            round(min(ys), 3),
+            round(max(xs), 3),
+            round(max(ys), 3),
+        )
 
 
 def _position(conv: Conv, at: object) -> tuple[int, ...]:
@@ -197,8 +243,6 @@ def window_figure(conv: Conv, at: object = None) -> Figure:
     return Figure(
         tuple(cells),
         captions,
-        width=offset_x + out_cols,
-        height=max(padded_rows, out_rows) + (5.0 if spec.ndim == 1 else 4.0),
         arrow=(window_centre[0], padded_rows + 0.3, target_centre[0], offset_y + out_rows + 0.3),
         layer=describe(spec),
     )
@@ -269,8 +313,6 @@ def sparsity_figure(conv: Conv) -> Figure:
     return Figure(
         tuple(cells),
         tuple(captions),
-        width=2 * cols + 2,
-        height=rows + 1.6,
         scale=0.45 if cols > 12 else CELL,
         tones=tones,
     )
