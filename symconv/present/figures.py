@@ -22,7 +22,7 @@ import colorsys
 import math
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from symconv.errors import SymconvError
 from symconv.layers.expressions import normalize_index
@@ -293,12 +293,12 @@ def sparsity_figure(conv: Conv) -> Figure:
     unshared = ConvClass.from_spec(replace(spec, shared=False, bias=False))
     cells: list[Cell] = []
     captions: list[tuple[float, float, str, int]] = []
-    labels = cols <= 16
     tones = 0
     for panel, (layer, title) in enumerate(((shared, "shared"), (unshared, "unshared"))):
         left = panel * (cols + 2)
         entries = convolution_entries(layer.spec)
         symbols = sorted(set(entries.values()), key=_natural)
+        labels = _names_fit(symbols, cols)
         tone_of = {symbol: n for n, symbol in enumerate(symbols)}
         tones = max(tones, len(symbols))
         for r in range(rows):
@@ -316,6 +316,18 @@ def sparsity_figure(conv: Conv) -> Figure:
         scale=0.45 if cols > 12 else CELL,
         tones=tones,
     )
+
+
+def _names_fit(symbols: list[Any], cols: int) -> bool:
+    """Whether every weight's name fits in its cell: cells shrink past 12 columns.
+
+    >>> from sympy import Symbol
+    >>> one, twelve, pair = Symbol("k_1"), Symbol("k_12"), Symbol("k_1,2")
+    >>> _names_fit([one, twelve], 16), _names_fit([pair], 16), _names_fit([pair], 12)
+    (True, False, True)
+    """
+    longest = max((len(str(symbol).partition("_")[2]) for symbol in symbols), default=0)
+    return cols <= 16 and longest <= (3 if cols <= 12 else 2)
 
 
 def _natural(symbol: object) -> list[int]:
