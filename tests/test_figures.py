@@ -112,6 +112,32 @@ def test_sparsity_figure_draws_one_cell_per_matrix_entry() -> None:
     assert len(weights) == shared_nonzeros + unshared_nonzeros
 
 
+@pytest.mark.parametrize(
+    ("conv", "named"),
+    [
+        (Conv(9, 3), {"shared": True, "unshared": True}),  # k_1 .. k_21 in 9 columns
+        (Conv((3, 3), 2), {"shared": True, "unshared": True}),  # k_1,1; k_1 .. k_16
+        (Conv((4, 4), 3, padding=1), {"shared": False, "unshared": False}),  # 16 small columns
+        (Conv(16, 2), {"shared": True, "unshared": True}),  # k_1 .. k_30, two digits
+        (Conv(16, 8, padding=3), {"shared": True, "unshared": False}),  # k_8 fits, k_120 not
+    ],
+)
+def test_a_pattern_names_its_weights_only_where_the_names_fit(
+    conv: Conv, named: dict[str, bool]
+) -> None:
+    figure = sparsity_figure(conv)
+    cols = math.prod(conv.input_shape)
+    panels = {"shared": [], "unshared": []}  # type: dict[str, list[str]]
+    for cell in figure.cells:
+        if cell.style == "weight":
+            panels["shared" if cell.x < cols else "unshared"].append(cell.label)
+    longest = {panel: max(len(label) for label in labels) for panel, labels in panels.items()}
+    for panel, labels in panels.items():
+        assert all(labels) if named[panel] else not any(labels)
+    widest = 8 if cols <= 12 else 6  # "k_{1,1}" and "k_{99}" in LaTeX
+    assert all(longest[panel] <= widest for panel in panels if named[panel])
+
+
 def png_rows(data: bytes) -> list[list[tuple[int, int, int]]]:
     """Oracle: decode an 8-bit RGB PNG (what pdftoppm writes) with zlib and the PNG filters."""
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
