@@ -93,3 +93,35 @@ def test_a_stack_layer_without_a_kernel_is_reported(tmp_path: Path) -> None:
 
     with pytest.raises(SymconvError, match=r"problem \(a\).*layers.*layer 1"):
         build_sheet(path)
+
+
+GROUPED_TRANSPOSE = """
+title = "Grouped upsampling"
+[[section]]
+title = "s"
+[[section.problem]]
+kind = "transpose"
+input = [2, 2]
+kernel = 3
+stride = 2
+in_channels = 4
+out_channels = 6
+groups = 2
+"""
+
+
+def test_a_grouped_transposed_convolution_says_its_channels_and_groups(tmp_path: Path) -> None:
+    path = tmp_path / "grouped.toml"
+    path.write_text(GROUPED_TRANSPOSE, encoding="utf-8")
+    layer = ConvTranspose((2, 2), 3, stride=2, in_channels=4, out_channels=6, groups=2)
+    problem = build_sheet(path).problem("1a")
+    assert problem.answer("size").value == layer.output_shape
+    assert problem.answer("weights").value == layer.weight_count
+    assert problem.answer("matrix").value == layer.matrix()
+    (tmp_path / "sheet.pdf").write_bytes(compile_pdf(render_sheet(path, solutions=False)))
+    text = subprocess.run(
+        ["pdftotext", tmp_path / "sheet.pdf", "-"], capture_output=True, text=True, check=True
+    ).stdout
+    said = " ".join(text.split())
+    assert f"{layer.spec.c_out} output channels in {layer.spec.groups} groups" in said
+    assert str(layer.weight_count) not in said

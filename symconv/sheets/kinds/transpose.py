@@ -58,6 +58,7 @@ def derive(params: dict[str, Any]) -> Derived:
         output_padding=params["output_padding"],
         in_channels=params["in_channels"],
         out_channels=params["out_channels"],
+        groups=params["groups"],
     )
     forward = layer.forward_conv()
     rows, cols = math.prod(layer.output_shape), math.prod(layer.input_shape)
@@ -70,6 +71,8 @@ def derive(params: dict[str, Any]) -> Derived:
         "stride": per_axis(layer.spec.stride),
         "padding": per_axis(layer.spec.padding),
         "output_padding": per_axis(layer.spec.output_padding),
+        "out_channels": layer.spec.c_out if layer.spec.has_channels else None,
+        "groups": layer.spec.groups,
         "dilated": set(layer.spec.dilation) != {1},
         "formula": _formula(),
         "working": _working(layer),
@@ -103,6 +106,7 @@ KIND = Kind(
         "output_padding": 0,
         "in_channels": None,
         "out_channels": None,
+        "groups": 1,
     },
     ("input", "kernel"),
     derive,
