@@ -118,6 +118,9 @@ def test_a_grouped_transposed_convolution_says_its_channels_and_groups(tmp_path:
     assert problem.answer("size").value == layer.output_shape
     assert problem.answer("weights").value == layer.weight_count
     assert problem.answer("matrix").value == layer.matrix()
+    forward = layer.forward_conv().spec
+    solution = " ".join(render_sheet(path).split())
+    assert f"stride {forward.stride[0]}, in {forward.groups} groups, with the same" in solution
     (tmp_path / "sheet.pdf").write_bytes(compile_pdf(render_sheet(path, solutions=False)))
     text = subprocess.run(
         ["pdftotext", tmp_path / "sheet.pdf", "-"], capture_output=True, text=True, check=True

@@ -37,6 +37,7 @@ class LayerFacts:
         kernel, stride, dilation: One value, or one per axis when they differ.
         dilated: Some dilation is not 1.
         channels: ``(C_in, C_out)``, or ``None`` without channel axes.
+        groups: PyTorch's ``groups`` (1: every filter reads every input channel).
         ndim: Spatial axes.
     """
 
@@ -51,6 +52,7 @@ class LayerFacts:
     dilated: bool
     channels: tuple[int, int] | None
     ndim: int
+    groups: int = 1
 
     @property
     def padded(self) -> bool:
@@ -72,4 +74,5 @@ def describe(spec: Any) -> LayerFacts:
         dilated=set(spec.dilation) != {1},
         channels=(spec.c_in, spec.c_out) if spec.has_channels else None,
         ndim=spec.ndim,
+        groups=getattr(spec, "groups", 1),
     )
