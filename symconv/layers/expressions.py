@@ -221,7 +221,7 @@ class Outputs:
             biases = symbols.biases() if spec.bias else None
             c_out = spec.c_out
             spatial_outputs = math.prod(spec.output_size)
-            groups = getattr(spec, "groups", 1)
+            groups = spec.groups
             group_outputs = c_out // groups
             group_inputs = spec.c_in // groups * math.prod(spec.input_size)
             filter_size = spec.c_in // groups * math.prod(spec.kernel_size)

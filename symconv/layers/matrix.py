@@ -84,7 +84,7 @@ def _fill_rows(rows: Rows, spec: ConvSpec, symbols: SymbolTable) -> None:
         weights = symbols.weights()
     c_out = spec.c_out
     spatial_outputs = math.prod(spec.output_size)
-    groups = getattr(spec, "groups", 1)
+    groups = spec.groups
     group_outputs = c_out // groups
     group_inputs = spec.c_in // groups * math.prod(spec.input_size)
     filter_size = spec.c_in // groups * math.prod(spec.kernel_size)
@@ -196,7 +196,7 @@ def _add_wrapped(
     """Rows of a circular window that meets an input twice: such entries sum their weights."""
     c_out = spec.c_out
     spatial_outputs = math.prod(spec.output_size)
-    groups = getattr(spec, "groups", 1)
+    groups = spec.groups
     group_inputs = spec.c_in // groups * math.prod(spec.input_size)
     filter_size = spec.c_in // groups * math.prod(spec.kernel_size)
     for channel in range(c_out):

@@ -107,7 +107,7 @@ def window_patterns(spec: ConvSpec) -> list[Pattern]:
     output_strides = _row_major_strides(spec.output_size)
     kernel_count = math.prod(spec.kernel_size)
     spatial_inputs = math.prod(spec.input_size)
-    group_channels = spec.c_in // getattr(spec, "groups", 1)
+    group_channels = spec.c_in // spec.groups
     patterns = []
     for combo in itertools.product(*(_axis_groups(spec, a) for a in range(spec.ndim))):
         taps = [(0, 0)]

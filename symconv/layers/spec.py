@@ -133,8 +133,9 @@ class ChannelLayout:
     """Shapes common to every layer spec: spatial sizes, optional channel axes.
 
     A subclass (a frozen dataclass) holds ``input_size``, ``kernel_size``,
-    ``in_channels``, ``out_channels``, ``bias``, ``shared`` and the letters, and
-    defines ``output_size``, ``filter_shape``, ``weight_shape`` and ``bias_shape``.
+    ``in_channels``, ``out_channels``, ``bias``, ``shared`` and the letters (and
+    ``groups`` where channels can be grouped), and defines ``output_size``,
+    ``filter_shape``, ``weight_shape`` and ``bias_shape``.
     """
 
     input_size: tuple[int, ...]
@@ -146,6 +147,8 @@ class ChannelLayout:
     input_letter: str
     kernel_letter: str
     bias_letter: str
+    #: PyTorch's ``groups``: 1 unless a subclass holds its own.
+    groups: int = 1
 
     @property
     def ndim(self) -> int:
@@ -166,6 +169,16 @@ class ChannelLayout:
     def c_out(self) -> int:
         """Output channels (filters), 1 when there are no channel axes."""
         return self.out_channels or 1
+
+    @property
+    def group_in_channels(self) -> int:
+        """Input channels of one group (what one filter reads): ``C_in // groups``."""
+        return self.c_in // self.groups
+
+    @property
+    def group_out_channels(self) -> int:
+        """Output channels of one group: ``C_out // groups``."""
+        return self.c_out // self.groups
 
     @property
     def kernel_count(self) -> int:
@@ -316,16 +329,6 @@ class ConvSpec(ChannelLayout):
                 strict=True,
             )
         )
-
-    @property
-    def group_in_channels(self) -> int:
-        """Input channels one filter reads: ``C_in // groups``."""
-        return self.c_in // self.groups
-
-    @property
-    def group_out_channels(self) -> int:
-        """Output channels (filters) of one group: ``C_out // groups``."""
-        return self.c_out // self.groups
 
     @property
     def filter_shape(self) -> tuple[int, ...]:

@@ -136,16 +136,6 @@ class TransposeSpec(ChannelLayout):
         )  # fmt: skip
 
     @property
-    def group_in_channels(self) -> int:
-        """Input channels of one group: ``C_in // groups``."""
-        return self.c_in // self.groups
-
-    @property
-    def group_out_channels(self) -> int:
-        """Output channels one input channel reaches: ``C_out // groups``."""
-        return self.c_out // self.groups
-
-    @property
     def filter_shape(self) -> tuple[int, ...]:
         """What one input channel spreads onto the output: ``(C_out // groups, *kernel)``."""
         if not self.has_channels:

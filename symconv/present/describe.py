@@ -74,5 +74,5 @@ def describe(spec: Any) -> LayerFacts:
         dilated=set(spec.dilation) != {1},
         channels=(spec.c_in, spec.c_out) if spec.has_channels else None,
         ndim=spec.ndim,
-        groups=getattr(spec, "groups", 1),
+        groups=spec.groups,
     )
