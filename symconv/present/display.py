@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sympy import Basic, Expr, latex
@@ -165,8 +166,14 @@ def formula_latex(expr: Expr) -> str:
     return str(_FormulaPrinter().doprint(expr))
 
 
+@lru_cache(maxsize=65536)
 def _natural_key(name: str) -> tuple[object, ...]:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
+
+
+def _term_key(term: Expr) -> tuple[bool, list[tuple[object, ...]]]:
+    symbols = term.free_symbols
+    return len(symbols) < 2, sorted(_natural_key(s.name) for s in symbols)
 
 
 def natural_terms(expr: Expr) -> list[Expr]:
@@ -181,13 +188,7 @@ def natural_terms(expr: Expr) -> list[Expr]:
     [k_1, k_9, k_10]
     """
     terms = list(expr.args) if expr.is_Add else [expr]
-    return sorted(
-        terms,
-        key=lambda t: (
-            len(t.free_symbols) < 2,
-            sorted(_natural_key(s.name) for s in t.free_symbols),
-        ),
-    )
+    return sorted(terms, key=_term_key)
 
 
 def sum_latex(expr: Expr) -> str:
