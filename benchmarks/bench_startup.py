@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import cpu_name  # noqa: E402
+from machine import cpu_name, progress  # noqa: E402
 
 FIRST_SUM = "a, b = sympy.Symbol('a'), sympy.Symbol('b'); a + b"
 LAYER = "--input 256 256 --kernel 5 --stride 2 --in-channels 3 --out-channels 32"
@@ -100,7 +100,7 @@ def measure(runs: int) -> dict[str, tuple[float, float]]:
         walls: dict[str, list[float]] = {name: [] for name in todo}
         cpus: dict[str, list[float]] = {name: [] for name in todo}
         for n in range(runs):
-            print(f"round {n + 1} of {runs}", file=sys.stderr)
+            progress(f"round {n + 1} of {runs}")
             for label, command in todo.items():
                 wall, cpu = run(command, env)
                 walls[label].append(wall)
