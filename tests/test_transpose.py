@@ -40,17 +40,19 @@ def scatter_oracle(
 
 
 @st.composite
-def transposes(draw: st.DrawFn) -> ConvTranspose:
+def transposes(draw: st.DrawFn, grouped: bool = False, padded: bool = True) -> ConvTranspose:
+    """Transposed convolutions; ``grouped``: with channels split into 1 to 3 groups."""
     ndim = draw(st.integers(1, 2))
-    sizes = tuple(draw(st.integers(1, 4)) for _ in range(ndim))
+    sizes = tuple(draw(st.integers(1, 3 if grouped else 4)) for _ in range(ndim))
     kernel = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    stride = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
+    stride = tuple(draw(st.integers(1, 2 if grouped else 3)) for _ in range(ndim))
     dilation = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
     extra = tuple(
         draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation, strict=True)
     )
-    padding = tuple(draw(st.integers(0, 2)) for _ in range(ndim))
-    channels = draw(st.booleans())
+    padding = tuple(draw(st.integers(0, 2)) if padded else 0 for _ in range(ndim))
+    groups = draw(st.integers(1, 3)) if grouped else 1
+    channels = grouped or draw(st.booleans())
     try:
         return ConvTranspose(
             sizes,
@@ -59,9 +61,10 @@ def transposes(draw: st.DrawFn) -> ConvTranspose:
             padding=padding,
             dilation=dilation,
             output_padding=extra,
-            in_channels=draw(st.integers(1, 2)) if channels else None,
-            out_channels=draw(st.integers(1, 2)) if channels else None,
+            in_channels=groups * draw(st.integers(1, 2)) if channels else None,
+            out_channels=groups * draw(st.integers(1, 2)) if channels else None,
             bias=draw(st.booleans()),
+            groups=groups,
         )
     except SymconvError:
         assume(False)  # padding that leaves no output: not a layer
@@ -167,37 +170,6 @@ def test_the_matrix_equals_the_public_constructor(size, kernel, options) -> None
 # Groups -----------------------------------------------------------------------
 
 
-@st.composite
-def grouped_transposes(draw: st.DrawFn, padded: bool = True) -> ConvTranspose:
-    """Transposed convolutions with channels split into 1 to 3 groups."""
-    ndim = draw(st.integers(1, 2))
-    sizes = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    kernel = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    stride = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
-    dilation = tuple(draw(st.integers(1, 2)) for _ in range(ndim))
-    extra = tuple(
-        draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation, strict=True)
-    )
-    padding = tuple(draw(st.integers(0, 2)) if padded else 0 for _ in range(ndim))
-    groups = draw(st.integers(1, 3))
-    try:
-        return ConvTranspose(
-            sizes,
-            kernel,
-            stride=stride,
-            padding=padding,
-            dilation=dilation,
-            output_padding=extra,
-            in_channels=groups * draw(st.integers(1, 2)),
-            out_channels=groups * draw(st.integers(1, 2)),
-            bias=draw(st.booleans()),
-            groups=groups,
-        )
-    except SymconvError:
-        assume(False)  # padding that leaves no output: not a layer
-        raise
-
-
 def random_numbers(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Small nonzero integers, exact in every sum the tests make."""
     return rng.integers(1, 10, size=shape) * rng.choice([-1, 1], size=shape)
@@ -228,7 +200,7 @@ def evaluate(expressions, values: dict[sympy.Symbol, int]) -> np.ndarray:
     return np.array([int(sympy.sympify(e).xreplace(values)) for e in sympy.flatten(expressions)])
 
 
-@given(grouped_transposes(), st.integers(0, 2**32 - 1))
+@given(transposes(grouped=True), st.integers(0, 2**32 - 1))
 @settings(max_examples=50, deadline=None)
 def test_grouped_outputs_match_the_scatter_oracle(layer: ConvTranspose, seed: int) -> None:
     spec = layer.spec
@@ -247,7 +219,7 @@ def test_grouped_outputs_match_the_scatter_oracle(layer: ConvTranspose, seed: in
     assert int(layer.output_element(index).xreplace(values)) == expected[index]
 
 
-@given(grouped_transposes(), st.integers(0, 2**32 - 1))
+@given(transposes(grouped=True), st.integers(0, 2**32 - 1))
 @settings(max_examples=30, deadline=None)
 def test_a_grouped_layer_is_its_groups_side_by_side(layer: ConvTranspose, seed: int) -> None:
     """Each group is an ungrouped transposed convolution of its own channels."""
@@ -275,7 +247,7 @@ def test_a_grouped_layer_is_its_groups_side_by_side(layer: ConvTranspose, seed: 
     assert layer.macs == macs and layer.flops == 2 * macs
 
 
-@given(grouped_transposes())
+@given(transposes(grouped=True))
 @settings(max_examples=50, deadline=None)
 def test_grouped_matrix_is_the_transpose_of_the_grouped_forward_convolution(
     layer: ConvTranspose,
@@ -300,7 +272,7 @@ def _products(element: sympy.Expr) -> int:
     return sum(1 for term in sympy.Add.make_args(element) if term.is_Mul)
 
 
-@given(grouped_transposes(padded=False))
+@given(transposes(grouped=True, padded=False))
 @settings(max_examples=40, deadline=None)
 def test_grouped_macs_are_the_scattered_products(layer: ConvTranspose) -> None:
     # Without padding every input reaches its whole window on every output channel
@@ -308,7 +280,7 @@ def test_grouped_macs_are_the_scattered_products(layer: ConvTranspose) -> None:
     assert layer.macs == sum(_products(e) for e in sympy.flatten(layer.output()))
 
 
-@given(grouped_transposes())
+@given(transposes(grouped=True))
 @settings(max_examples=40, deadline=None)
 def test_grouped_weights_are_pytorchs_transposed_weight(layer: ConvTranspose) -> None:
     spec = layer.spec
