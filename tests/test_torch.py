@@ -23,7 +23,7 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from numeric_oracle import Case, random_integers, specs, substitute, values_of
 from test_cost import NETWORKS, VGG16
-from test_transpose import grouped_transposes
+from test_transpose import transposes
 
 from symconv import Conv, ConvTranspose
 
@@ -198,7 +198,7 @@ def _torch_options(layer: ConvTranspose) -> dict[str, Any]:
 
 
 @SETTINGS
-@given(grouped_transposes())
+@given(transposes(grouped=True))
 def test_grouped_transposed_outputs_equal_torch(layer: ConvTranspose) -> None:
     spec = layer.spec
     rng = np.random.default_rng(len(repr(layer)))
@@ -224,7 +224,7 @@ def test_grouped_transposed_outputs_equal_torch(layer: ConvTranspose) -> None:
 
 
 @SETTINGS
-@given(grouped_transposes())
+@given(transposes(grouped=True))
 def test_grouped_transposed_counts_are_the_modules(layer: ConvTranspose) -> None:
     spec = layer.spec
     module = (torch.nn.ConvTranspose1d if spec.ndim == 1 else torch.nn.ConvTranspose2d)(
