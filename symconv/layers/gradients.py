@@ -8,10 +8,13 @@ linear in the matrix's nonzeros, and ``dL/dx = M^T g``. Each sum is made in
 SymPy's canonical order directly (:mod:`symconv.layers.gradient_sums`), as the forward
 pass's are.
 
-What a course proves follows: ``dL/dx`` is a transposed convolution of ``g``
-(at stride 1 a full correlation of ``g`` with the flipped kernel, with
-``s - 1`` zeros inserted between the ``g`` at stride ``s``), and ``dL/dk`` is a
-correlation of the input with ``g``.
+What a course proves follows: ``dL/dx`` is a transposed convolution of ``g``,
+a correlation of ``g`` (``s - 1`` zeros inserted between its entries at stride
+``s``) with the flipped kernel, padded by ``d (K - 1) - p`` per side (the full
+correlation without padding) and after by the positions past the last window
+too; ``dL/dk`` is a correlation of the input with ``g`` spread likewise.
+:func:`input_gradient_as_correlation` and :func:`kernel_gradient_as_correlation`
+give those numbers for one layer.
 
 At stride 2 the index of ``g`` is a whole number for every other tap only:
 
@@ -26,6 +29,7 @@ Eq(Derivative(L, x[u]), Sum(g[-j/2 + u/2 + 1]*k[j], (j, 1, 3)))
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sympy import (
     Array,
@@ -51,7 +55,16 @@ from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, ravel, symbol_name, unravel
 from symconv.layers.validators import letter
 
-__all__ = ["GradientFormula", "GradientFormulas", "Gradients"]
+__all__ = [
+    "CorrelationAxis",
+    "GradientFormula",
+    "GradientFormulas",
+    "Gradients",
+    "InputGradientCorrelation",
+    "KernelGradientCorrelation",
+    "input_gradient_as_correlation",
+    "kernel_gradient_as_correlation",
+]
 
 
 def _upstream_letter(spec: ConvSpec, name: object) -> str:
@@ -312,3 +325,133 @@ class GradientFormulas:
                 )
         result: Expr = expanded.xreplace(replacements)
         return result
+
+
+# The identities, derived per layer ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorrelationAxis:
+    """How ``g`` (or the input) is spread and padded along one axis of a stated correlation.
+
+    Attributes:
+        zeros_between: Zeros inserted between neighbouring entries of ``g``: ``s - 1``.
+        before: Zeros put before; a negative number drops that many entries instead.
+        after: Zeros put after; a negative number drops that many entries instead.
+        full: ``d (K - 1)``, what a full correlation pads on each side.
+        unreached: Positions of the padded input past the last window (``0 .. s - 1``).
+    """
+
+    zeros_between: int
+    before: int
+    after: int
+    full: int
+    unreached: int
+
+
+@dataclass(frozen=True)
+class InputGradientCorrelation:
+    """``dL/dx`` as one correlation: ``g`` spread and padded per axis, with the kernel.
+
+    ``dL/dx`` is the correlation (stride 1) of ``g`` with ``zeros_between``
+    zeros between its entries and ``before``/``after`` zeros around them, with
+    the kernel flipped along every axis when ``kernel_flipped`` and dilated by
+    ``kernel_dilation`` (``d - 1`` zeros between its weights).
+    """
+
+    axes: tuple[CorrelationAxis, ...]
+    kernel_flipped: bool
+    kernel_dilation: tuple[int, ...]
+
+    @property
+    def full(self) -> bool:
+        """Every axis padded by ``d (K - 1)`` on both sides: the full correlation."""
+        return all(a.before == a.after == a.full for a in self.axes)
+
+
+@dataclass(frozen=True)
+class KernelGradientCorrelation:
+    """``dL/dk`` as one correlation: the input, padded per axis, with ``g`` spread by the stride.
+
+    ``dL/dk`` is the correlation of the input, with ``before``/``after`` zeros
+    around it (negative: entries dropped), with ``g`` with ``zeros_between``
+    zeros between its entries, taking every ``step``-th value (the dilation);
+    reversed along every axis when ``result_flipped`` (the forward pass flipped
+    the kernel).
+    """
+
+    axes: tuple[CorrelationAxis, ...]
+    step: tuple[int, ...]
+    result_flipped: bool
+
+
+def _axes_of(spec: ConvSpec) -> list[tuple[int, int, int, int, int]]:
+    """Per axis ``(s, full, before, after, unreached)`` of the forward pass."""
+    found = []
+    for n, k, s, d, (before, after), outputs in zip(
+        spec.input_size,
+        spec.kernel_size,
+        spec.stride,
+        spec.dilation,
+        spec.padding,
+        spec.output_size,
+        strict=True,
+    ):
+        full = d * (k - 1)
+        # The padded axis is the windows' reach, (outputs - 1) s + span, plus what is left over.
+        unreached = n + before + after - (outputs - 1) * s - (full + 1)
+        found.append((s, full, before, after, unreached))
+    return found
+
+
+def _fits_one_correlation(spec: ConvSpec) -> bool:
+    # Circular padding wraps the sums; channels sum over filters; unshared weights
+    # change with the position: then no single correlation states the gradient.
+    return spec.padding_mode == "zeros" and spec.shared and not spec.has_channels
+
+
+def input_gradient_as_correlation(spec: ConvSpec) -> InputGradientCorrelation | None:
+    """``dL/dx`` as a correlation of ``g``, or ``None`` where no single one states it.
+
+    Output ``r`` meets input ``u = r s + w d - p`` through tap ``w`` (0-based),
+    so ``dL/dx_u`` sums ``g_r k_w`` over those pairs. Spread ``g`` by the stride
+    and the flipped kernel meets it at ``u + p - w d``: ``d (K - 1) - p`` zeros
+    before, and after enough to give ``n`` values, ``d (K - 1) - p_after`` plus
+    the positions past the last window.
+
+    >>> from symconv.layers.spec import ConvSpec
+    >>> found = input_gradient_as_correlation(ConvSpec.build(8, 3, stride=2))
+    >>> [(a.zeros_between, a.before, a.after) for a in found.axes], found.kernel_flipped
+    ([(1, 2, 3)], True)
+    >>> found = input_gradient_as_correlation(ConvSpec.build((4, 4), 2, padding=1))
+    >>> [(a.before, a.after) for a in found.axes], found.full
+    ([(0, 0), (0, 0)], False)
+    """
+    if not _fits_one_correlation(spec):
+        return None
+    axes = tuple(
+        CorrelationAxis(s - 1, full - before, full - after + unreached, full, unreached)
+        for s, full, before, after, unreached in _axes_of(spec)
+    )
+    return InputGradientCorrelation(axes, not spec.flip, spec.dilation)
+
+
+def kernel_gradient_as_correlation(spec: ConvSpec) -> KernelGradientCorrelation | None:
+    """``dL/dk`` as a correlation of the input with ``g``, or ``None`` where none states it.
+
+    ``dL/dk_w`` sums ``g_r x_(r s + w d - p)``: the padded input meets ``g``
+    spread by the stride at step ``d``. The positions past the last window meet
+    no ``g``, so they are dropped after (or the padding after shortened).
+
+    >>> from symconv.layers.spec import ConvSpec
+    >>> found = kernel_gradient_as_correlation(ConvSpec.build(8, 3, stride=2))
+    >>> [(a.zeros_between, a.before, a.after) for a in found.axes], found.step
+    ([(1, 0, -1)], (1,))
+    """
+    if not _fits_one_correlation(spec):
+        return None
+    axes = tuple(
+        CorrelationAxis(s - 1, before, after - unreached, full, unreached)
+        for s, full, before, after, unreached in _axes_of(spec)
+    )
+    return KernelGradientCorrelation(axes, spec.dilation, spec.flip)
