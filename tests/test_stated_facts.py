@@ -13,16 +13,23 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numeric_oracle import Case, specs
 from scipy import signal
+from sympy.parsing.sympy_parser import (
+    implicit_multiplication_application,
+    parse_expr,
+    standard_transformations,
+)
 
 from symconv.layers.gradients import (
     CorrelationAxis,
     input_gradient_as_correlation,
     kernel_gradient_as_correlation,
 )
+from symconv.present.backward import gradient_latex, index_latex
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -157,3 +164,44 @@ def test_no_single_correlation_is_stated_where_none_holds(case: Case) -> None:
     fits = not case.circular and case.shared and not case.channels
     assert (input_gradient_as_correlation(spec) is not None) == fits
     assert (kernel_gradient_as_correlation(spec) is not None) == fits
+
+
+# Indices in reading order ------------------------------------------------------
+
+READ_BACK = (*standard_transformations, implicit_multiplication_application)
+LETTERS = sympy.symbols("u v j m n i")
+
+
+@settings(SETTINGS, max_examples=200)
+@given(
+    st.lists(st.integers(-3, 3), min_size=len(LETTERS), max_size=len(LETTERS)),
+    st.integers(-4, 4),
+    st.integers(1, 4),
+)
+def test_an_index_in_reading_order_reads_back_as_the_same_index(
+    coefficients: list[int], constant: int, denominator: int
+) -> None:
+    index = sum(c * s for c, s in zip(coefficients, LETTERS, strict=True)) / denominator
+    index += sympy.Rational(constant, denominator)
+    printed = index_latex(index)
+    names = {s.name: s for s in LETTERS}
+    assert parse_expr(printed, local_dict=names, transformations=READ_BACK) == index
+
+
+@settings(SETTINGS, max_examples=40)
+@given(specs(grouped=False, circular=False))
+def test_gradient_formulas_print_their_indices_in_reading_order(case: Case) -> None:
+    formulas = case.conv().backward().formulas
+    names = {}
+    for equation in (formulas.input.equation, formulas.kernel.equation):
+        printed = gradient_latex(equation)
+        for term in equation.rhs.atoms(sympy.Indexed):
+            shown = ",".join(index_latex(i) for i in term.indices)
+            assert f"{{{term.base}}}_{{{shown}}}" in printed
+            for i in term.indices:
+                names.update({s.name: s for s in i.free_symbols})
+                text = index_latex(i)
+                assert parse_expr(text, local_dict=names, transformations=READ_BACK) == i
+                # An index with an added symbol starts with one (u - j, never -j + u).
+                added = [s for s, c in i.as_coefficients_dict().items() if s != 1 and c > 0]
+                assert not added or not text.lstrip("(").startswith("-")

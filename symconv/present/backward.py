@@ -28,7 +28,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sympy import Array, Eq, Symbol, latex
+from sympy import Array, Eq, Expr, Indexed, Integer, Rational, Symbol, floor, ilcm, latex
+from sympy.printing.latex import LatexPrinter
 
 from symconv.layers.symbols import unravel
 from symconv.present.display import elided_indices, elided_sum
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from symconv.layers.conv import Conv
     from symconv.layers.gradients import GradientFormula
 
-__all__ = ["gradient_latex", "latex_backward", "text_backward"]
+__all__ = ["gradient_latex", "index_latex", "latex_backward", "text_backward"]
 
 
 def _entries(array: Array, limit: int) -> list[tuple[tuple[int, ...], object] | None]:
@@ -78,15 +79,79 @@ def _lhs_text(equation: Eq) -> str:
     return f"dL/d{variable}"
 
 
+def _linear_parts(index: Expr) -> tuple[list[tuple[Symbol, Rational]], Rational] | None:
+    """``([(symbol, coefficient), ...], constant)`` of a linear index, else ``None``."""
+    parts = index.as_coefficients_dict()
+    constant = Rational(parts.pop(Integer(1), 0))
+    if not all(s.is_Symbol and c.is_Rational for s, c in parts.items()):
+        return None
+    return sorted(
+        parts.items(), key=lambda pair: (bool(pair[1].is_negative), pair[0].name)
+    ), constant
+
+
+def _signed(terms: list[Expr | str]) -> str:
+    """Terms joined by ``+`` and ``-``, each printed without its sign; text as it is."""
+    printed = []
+    for term in terms:
+        negative = not isinstance(term, str) and bool(term.could_extract_minus_sign())
+        shown = term if isinstance(term, str) else latex(-term if negative else term)
+        printed.append(("- " if negative else "+ ") + shown)
+    joined = " ".join(printed)
+    return joined[2:] if joined.startswith("+ ") else "-" + joined[2:]
+
+
+def index_latex(index: Expr) -> str:
+    """An index in reading order: added symbols, then subtracted ones, then the constant.
+
+    A fractional step is one fraction over the symbols, ``(u - j)/2 + 1``
+    rather than SymPy's ``- j/2 + u/2 + 1``.
+
+    >>> from sympy import symbols
+    >>> u, j = symbols("u j")
+    >>> index_latex(-j + u + 1), index_latex(-j / 2 + u / 2 + 1), index_latex(u / 2 - j + 2)
+    ('u - j + 1', '(u - j)/2 + 1', '(u - 2 j)/2 + 2')
+    >>> index_latex((u - j + 1) / 2), index_latex(u - 2), index_latex(j / 2 - u / 2 + 1)
+    ('(u - j + 1)/2', 'u - 2', '(j - u)/2 + 1')
+    """
+    found = _linear_parts(index)
+    if found is None:
+        return str(latex(index))
+    parts, constant = found
+    if not parts:
+        return str(latex(constant))
+    denominator = ilcm(1, *(c.q for _, c in parts))
+    whole = floor(constant) if denominator > 1 else constant
+    inside: list[Expr | str] = [c * denominator * s for s, c in parts]
+    if constant != whole:
+        inside.append((constant - whole) * denominator)
+    printed = _signed(inside)
+    if denominator > 1:
+        printed = f"({printed})/{denominator}" if len(inside) > 1 else f"{printed}/{denominator}"
+    return _signed([printed, whole]) if whole else printed
+
+
+class _ReadingOrderPrinter(LatexPrinter):  # type: ignore[misc]
+    """SymPy's LaTeX, with every index of an ``Indexed`` in reading order."""
+
+    def _print_Indexed(self, expr: Indexed) -> str:
+        indices = ",".join(index_latex(i) for i in expr.indices)
+        return f"{{{self._print(expr.base)}}}_{{{indices}}}"
+
+
 def gradient_latex(equation: Eq) -> str:
     r"""A gradient formula as written by hand: ``\frac{\partial L}{\partial x_{u}} = ...``.
 
     >>> from symconv import Conv
     >>> gradient_latex(Conv(4, 2).backward().formulas.kernel.equation)
     '\\frac{\\partial L}{\\partial {k}_{j}} = \\sum_{i=1}^{3} {g}_{i} {x}_{i + j - 1}'
+    >>> gradient_latex(Conv(5, 3, stride=2).backward().formulas.input.equation)
+    '\\frac{\\partial L}{\\partial {x}_{u}} = \\sum_{j=1}^{3} {g}_{(u - j)/2 + 1} {k}_{j}'
     """
     variable = equation.lhs.variables[0]
-    return rf"\frac{{\partial L}}{{\partial {latex(variable)}}} = {latex(equation.rhs)}"
+    printer = _ReadingOrderPrinter()
+    lhs, rhs = printer.doprint(variable), printer.doprint(equation.rhs)
+    return rf"\frac{{\partial L}}{{\partial {lhs}}} = {rhs}"
 
 
 def text_backward(conv: Conv, *, max_entries: int = 6) -> str:
