@@ -286,3 +286,120 @@ def test_pdf_says_in_one_line_when_a_sheet_runs_past_the_margin(tmp_path, monkey
     assert (tmp_path / "long.pdf").read_bytes().startswith(b"%PDF")
     assert main(["sheet", "--pdf", "-o", "fits.pdf"]) == 0
     assert capsys.readouterr().err == "wrote fits.pdf\n"
+
+
+# --------------------------------------------------------------------------
+# Page breaks: a question is never split from its solution or its room to write
+
+QUESTION_START = re.compile(r"^\(([a-z])\)")
+SECTION_START = re.compile(r"^\d+(\s|$)")
+
+
+def first_line(page: str) -> str:
+    """The page's first line of text; pdftotext reads a raised ``T`` (a transpose in the
+    first line) as a line of its own above it, so lines of one or two signs are skipped
+    (a section's number, read as a line of its own, is kept)."""
+    lines = ("".join(c for c in line if c.isprintable()).strip() for line in page.splitlines())
+    return next((line for line in lines if len(line) > 2 or line.isdigit()), "")
+
+
+@pytest.mark.parametrize("mode", ["key", "handout"])
+def test_every_page_after_a_variants_first_starts_a_question_or_a_section(compiled, mode):
+    broken = {}
+    for (name, kind), (pdf, _) in compiled.items():
+        if kind != mode:
+            continue
+        for number, page in enumerate(pages(pdf), start=1):
+            if re.search(r"Variant \d+, [^\n]*page 1 of", page):
+                continue
+            line = first_line(page)
+            if not (QUESTION_START.match(line) or SECTION_START.match(line)):
+                broken.setdefault(name, []).append((number, line[:60]))
+    assert not broken
+
+
+def test_no_question_of_any_sheet_is_taller_than_a_page(compiled):
+    tall = {key: re.findall(r"symconv: question \S+", log) for key, (_, log) in compiled.items()}
+    assert not {key: found for key, found in tall.items() if found}
+
+
+def long_text_sheet(folder: Path, words: int) -> Path:
+    sheet = folder / "long-answer.toml"
+    sheet.write_text(
+        'title = "Long"\n[[section]]\ntitle = "s"\n'
+        '[[section.problem]]\nkind = "size-formula"\n'
+        f'[[section.problem]]\nkind = "text"\nquestion = "Why?"\nanswer = "{"word " * words}"\n',
+        encoding="utf-8",
+    )
+    return sheet
+
+
+def test_a_question_taller_than_a_page_is_reported_and_set_across_pages(
+    tmp_path, monkeypatch, capsys
+):
+    from symconv.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["sheet", str(long_text_sheet(tmp_path, 2500)), "--pdf", "-o", "long.pdf"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "symconv: warning: taller than a page, so continued on the next: question 1b"
+    read = pages(tmp_path / "long.pdf")
+    assert len(read) >= 3 and first_line(read[1]).startswith("word")
+    # A question that fits is never reported.
+    assert main(["sheet", str(long_text_sheet(tmp_path, 300)), "--pdf", "-o", "fits.pdf"]) == 0
+    assert capsys.readouterr().err == "wrote fits.pdf\n"
+
+
+def test_duplex_class_sets_give_every_variant_an_even_number_of_pages(tmp_path):
+    sheets = [build_sheet(seed=seed) for seed in range(1, 7)]
+    plain, duplex = tmp_path / "plain.tex", tmp_path / "duplex.tex"
+    plain.write_text(render_sheets(sheets, solutions=True), encoding="utf-8")
+    duplex.write_text(render_sheets(sheets, solutions=True, duplex=True), encoding="utf-8")
+    counts = {}
+    for tex in (plain, duplex):
+        pdflatex(tex, runs=2)
+        footers = [
+            re.findall(r"Variant (\d+), [^\n]*page (\d+) of (\d+)", page)
+            for page in pages(tex.with_suffix(".pdf"))
+        ]
+        counts[tex.stem] = {}
+        for found in footers:
+            assert len(found) == 1
+            seed, page, total = (int(n) for n in found[0])
+            counts[tex.stem].setdefault(seed, []).append((page, total))
+    for seed, own in counts["duplex"].items():
+        pages_of = [page for page, _ in own]
+        assert pages_of == list(range(1, len(own) + 1)) and {t for _, t in own} == {len(own)}
+        plain_count = len(counts["plain"][seed])
+        assert len(own) == plain_count + plain_count % 2, seed
+    # The test means something only if some variant has an odd number of pages.
+    assert any(len(own) % 2 for own in counts["plain"].values())
+
+
+def test_points_an_author_gives_are_printed_beside_every_marked_question(tmp_path):
+    source = tmp_path / "points.toml"
+    source.write_text(
+        'title = "Points"\n[[section]]\ntitle = "s"\n'
+        '[[section.problem]]\nkind = "elements"\ninput = 9\nkernel = 3\npoints = 2.5\n'
+        '[[section.problem]]\nkind = "size-formula"\n'
+        '[[section.problem]]\nkind = "text"\nquestion = "Why?"\nanswer = "So."\n',
+        encoding="utf-8",
+    )
+    sheet = build_sheet(source)
+    tex = tmp_path / "points.tex"
+    tex.write_text(render_sheets([sheet], solutions=False), encoding="utf-8")
+    pdflatex(tex)
+    text = " ".join(" ".join(pages(tex.with_suffix(".pdf"))).split())
+    from symconv.present.render import points_text
+
+    for problem in sheet.problems():
+        label = f"({problem.id[-1]})"
+        shown = re.search(re.escape(label) + r" \[([\d.]+) points?\]", text)
+        if problem.marked_keys:
+            assert shown and shown.group(1) == points_text(problem.worth), problem.id
+        else:
+            assert not shown
+    # A sheet that gives no points shows none.
+    tex.write_text(render_sheets([build_sheet()], solutions=False), encoding="utf-8")
+    pdflatex(tex)
+    assert " point" not in " ".join(pages(tex.with_suffix(".pdf")))

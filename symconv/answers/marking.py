@@ -37,7 +37,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 from functools import cache, lru_cache
 from pathlib import Path
@@ -53,6 +52,7 @@ from symconv.answers.checking import check
 from symconv.answers.feedback import SLIP_HINTS
 from symconv.answers.verdict import Verdict
 from symconv.errors import SymconvError
+from symconv.present.render import points_text
 from symconv.sheets import DEFAULT_SHEET, build_sheet
 from symconv.sheets.model import Answer, Problem, Sheet
 
@@ -92,25 +92,6 @@ def one_line(text: str) -> str:
     'Ada Lovelace?[31m'
     """
     return _UNPRINTABLE.sub("?", " ".join(text.split()))
-
-
-def points_text(points: Fraction) -> str:
-    """Points as people write them: ``2``, ``1.5``, ``0.25``; a repeating decimal
-    to two places (``0.33``).
-
-    >>> [points_text(Fraction(n, d)) for n, d in [(2, 1), (3, 2), (1, 4), (1, 3)]]
-    ['2', '1.5', '0.25', '0.33']
-    """
-    if points.denominator == 1:
-        return str(points.numerator)
-    denominator = points.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    if denominator == 1:  # a terminating decimal: exact
-        exact = Decimal(points.numerator) / Decimal(points.denominator)
-        return format(exact.normalize(), "f")
-    return f"{float(points):.2f}".rstrip("0").rstrip(".")
 
 
 def points_number(points: Fraction) -> int | float:
@@ -309,13 +290,6 @@ def _derived(name: str, seed: int | None, stamp: int | None) -> Sheet:
     return build_sheet(name, seed=seed)
 
 
-def _marked(problem: Problem) -> list[str]:
-    """Keys of the problem's answers that are marked."""
-    if problem.kind == "text":
-        return []
-    return [answer.key for answer in problem.answers if answer.value is not None]
-
-
 def answer_points(problem: Problem) -> dict[str, Fraction]:
     """What each marked answer of a problem is worth: its ``points`` shared equally,
     else one point each.
@@ -324,7 +298,7 @@ def answer_points(problem: Problem) -> dict[str, Fraction]:
     >>> answer_points(build_sheet().problem("1a"))
     {'size': Fraction(1, 1), 'first': Fraction(1, 1), 'last': Fraction(1, 1)}
     """
-    keys = _marked(problem)
+    keys = problem.marked_keys
     share = Fraction(1) if problem.points is None else problem.points / max(len(keys), 1)
     return dict.fromkeys(keys, share)
 
@@ -338,7 +312,7 @@ def marking_sheet(sheet: str | Path | None = None, seed: int | None = None) -> S
     """
     name = str(sheet) if sheet is not None else DEFAULT_SHEET
     derived = _sheet(name, seed)
-    if not any(_marked(problem) for problem in derived.problems()):
+    if not any(problem.marked_keys for problem in derived.problems()):
         raise SymconvError(
             f"sheet {derived.name!r} has nothing to mark: its problems are free text only"
         )

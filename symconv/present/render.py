@@ -10,6 +10,8 @@ LaTeX made by SymPy or text already escaped by the sheet loader.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -26,7 +28,7 @@ from jinja2 import (
 
 from symconv.present.latex import grouped
 
-__all__ = ["environment", "template_loader"]
+__all__ = ["environment", "points_text", "template_loader"]
 
 
 def template_loader() -> BaseLoader:
@@ -51,8 +53,28 @@ def _bytecode_cache() -> BytecodeCache | None:
         return None
 
 
+def points_text(points: Fraction) -> str:
+    """Points as people write them: ``2``, ``1.5``, ``0.25``; a repeating decimal
+    to two places (``0.33``).
+
+    >>> [points_text(Fraction(n, d)) for n, d in [(2, 1), (3, 2), (1, 4), (1, 3)]]
+    ['2', '1.5', '0.25', '0.33']
+    """
+    if points.denominator == 1:
+        return str(points.numerator)
+    denominator = points.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator == 1:  # a terminating decimal: exact
+        exact = Decimal(points.numerator) / Decimal(points.denominator)
+        return format(exact.normalize(), "f")
+    return f"{float(points):.2f}".rstrip("0").rstrip(".")
+
+
 def environment() -> Environment:
-    """The Jinja environment for symconv's LaTeX templates (filter ``grouped``: 99\\,883\\,155)."""
+    """The Jinja environment for symconv's LaTeX templates (filters ``grouped``:
+    99\\,883\\,155, and ``points``: 1.5)."""
     env = Environment(
         loader=template_loader(),
         block_start_string="<%",
@@ -70,4 +92,5 @@ def environment() -> Environment:
         bytecode_cache=_bytecode_cache(),
     )
     env.filters["grouped"] = grouped
+    env.filters["points"] = points_text
     return env

@@ -126,6 +126,7 @@ _OVERFULL = re.compile(
     r"^Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too (?:wide|high)\)([^\n]*)", re.MULTILINE
 )
 _LINE = re.compile(r"lines? (\d+)")
+_TOO_TALL = re.compile(r"^symconv: question (\S+) is taller than a page", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,13 @@ class Compiled:
         pdf: The PDF's bytes.
         overfull: ``(points, source line)`` of each box wider than the page allows
             by more than :data:`OVERFULL_TOLERANCE_PT` (line ``None`` when TeX gave none).
+        too_tall: The questions of a sheet (``"1c"``) too tall for one page, which
+            are the only ones broken across pages.
     """
 
     pdf: bytes
     overfull: tuple[tuple[float, int | None], ...]
+    too_tall: tuple[str, ...] = ()
 
 
 def overfull_boxes(log: str) -> tuple[tuple[float, int | None], ...]:
@@ -191,12 +195,13 @@ def compile_document(source: str) -> Compiled:
         for _ in range(runs):
             result = _run(command, folder, environment)
             if result.returncode != 0:
-                log = Path(folder, "sheet.log")
-                text = log.read_text(errors="replace") if log.exists() else result.stdout
+                failed = Path(folder, "sheet.log")
+                text = failed.read_text(errors="replace") if failed.exists() else result.stdout
                 raise TexError(f"LaTeX failed: {_first_error(text)}")
-        log = Path(folder, "sheet.log")
-        overfull = overfull_boxes(log.read_text(errors="replace")) if log.exists() else ()
-        return Compiled(Path(folder, "sheet.pdf").read_bytes(), overfull)
+        log_path = Path(folder, "sheet.log")
+        log = log_path.read_text(errors="replace") if log_path.exists() else ""
+        too_tall = tuple(dict.fromkeys(_TOO_TALL.findall(log)))
+        return Compiled(Path(folder, "sheet.pdf").read_bytes(), overfull_boxes(log), too_tall)
 
 
 def pdf_to_png(pdf: bytes, *, dpi: int = 150) -> bytes:

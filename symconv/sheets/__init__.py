@@ -114,8 +114,12 @@ def build_sheets(
     ]
 
 
-def render_sheets(sheets: list[Sheet], *, solutions: bool = True) -> str:
-    """One LaTeX document with several derived sheets (a class set), a page each."""
+def render_sheets(sheets: list[Sheet], *, solutions: bool = True, duplex: bool = False) -> str:
+    """One LaTeX document with several derived sheets (a class set), each from a new page.
+
+    With ``duplex``, a sheet that ends on an odd page gets a blank page after it, so
+    that printed on both sides every sheet starts on a sheet of paper of its own.
+    """
     if not sheets:
         raise SymconvError("render_sheets needs at least one sheet")
     first = sheets[0]
@@ -125,6 +129,7 @@ def render_sheets(sheets: list[Sheet], *, solutions: bool = True) -> str:
         .render(
             sheets=sheets,
             solutions=solutions,
+            duplex=duplex,
             title=first.title,
             course=first.course,
             author=first.author,

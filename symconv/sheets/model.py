@@ -56,6 +56,18 @@ class Problem:
     points: Fraction | None = None
 
     @property
+    def marked_keys(self) -> list[str]:
+        """Keys of the answers that are marked (a text problem's model answer is not)."""
+        if self.kind == "text":
+            return []
+        return [answer.key for answer in self.answers if answer.value is not None]
+
+    @property
+    def worth(self) -> Fraction:
+        """What the whole problem is worth: its ``points``, else one point per marked answer."""
+        return Fraction(len(self.marked_keys)) if self.points is None else self.points
+
+    @property
     def latex(self) -> dict[str, str]:
         """Each answer's LaTeX by key, for templates."""
         return {answer.key: answer.latex for answer in self.answers}
@@ -89,6 +101,11 @@ class Sheet:
     course: str = ""
     author: str = ""
     date: str = ""
+
+    @property
+    def scored(self) -> bool:
+        """Whether the author gave points: then every marked problem shows its worth."""
+        return any(problem.points is not None for problem in self.problems())
 
     def problems(self) -> list[Problem]:
         """Every problem of every section, in order."""
