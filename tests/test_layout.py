@@ -403,3 +403,14 @@ def test_points_an_author_gives_are_printed_beside_every_marked_question(tmp_pat
     tex.write_text(render_sheets([build_sheet()], solutions=False), encoding="utf-8")
     pdflatex(tex)
     assert " point" not in " ".join(pages(tex.with_suffix(".pdf")))
+
+
+def test_the_command_line_pads_a_class_set_for_duplex_printing(tmp_path, monkeypatch):
+    from symconv.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["sheet", "--variants", "2", "--duplex", "-o", "class.tex"]) == 0
+    assert main(["sheet", "--variants", "2", "-o", "plain.tex"]) == 0
+    for name, padded in (("class", True), ("class-key", True), ("plain", False)):
+        source = (tmp_path / f"{name}.tex").read_text(encoding="utf-8")
+        assert (r"\duplextrue" in source) == padded, name

@@ -128,6 +128,12 @@ def _pdf(latex_source: str) -> bytes:
             f"{'s' if more else ''} running past the margin, the widest by {widest:g} pt{where}",
             file=sys.stderr,
         )
+    if compiled.too_tall:
+        print(
+            "symconv: warning: taller than a page, so continued on the next: question "
+            + ", ".join(compiled.too_tall),
+            file=sys.stderr,
+        )
     return compiled.pdf
 
 
@@ -154,8 +160,8 @@ def run_sheet(args: argparse.Namespace) -> int:
         key = handouts.with_name(f"{handouts.stem}-key{handouts.suffix}")
         # Build both documents before writing either, so a failure leaves no file behind.
         sources = [
-            (handouts, render_sheets(sheets, solutions=False)),
-            (key, render_sheets(sheets, solutions=True)),
+            (handouts, render_sheets(sheets, solutions=False, duplex=args.duplex)),
+            (key, render_sheets(sheets, solutions=True, duplex=args.duplex)),
         ]
         outputs = [(path, _pdf(text) if args.pdf else text) for path, text in sources]
         for path, data in outputs:
@@ -163,7 +169,7 @@ def run_sheet(args: argparse.Namespace) -> int:
         print(f"wrote {handouts} ({args.variants} variants) and its key {key}", file=sys.stderr)
         return 0
     sheet = build_sheet(name, seed=args.seed, **texts)
-    source = render_sheets([sheet], solutions=not args.handout)
+    source = render_sheets([sheet], solutions=not args.handout, duplex=args.duplex)
     if args.output is None and not args.pdf:
         sys.stdout.write(source)
         return 0

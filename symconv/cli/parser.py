@@ -220,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
         "handout document, each starting on a new page, numbering its own pages and naming its "
         "variant on every page; plus a key with their solutions, laid out the same way",
     )
+    sheet.add_argument(
+        "--duplex",
+        action="store_true",
+        help="for printing on both sides: a variant that ends on an odd page gets a blank page, "
+        "so every variant starts on a sheet of paper of its own",
+    )
     sheet.add_argument("--title", help="title printed on the sheet")
     sheet.add_argument("--course", help="course name printed under the title")
     sheet.add_argument("--author", help="author printed under the title")
