@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sympy import Array, Eq, Expr, Indexed, Integer, Rational, Symbol, floor, ilcm, latex
+from sympy import Add, Array, Eq, Expr, Indexed, Integer, Rational, Sum, Symbol, floor, ilcm, latex
 from sympy.printing.latex import LatexPrinter
 
 from symconv.layers.symbols import unravel
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from symconv.layers.conv import Conv
     from symconv.layers.gradients import GradientFormula
 
-__all__ = ["gradient_latex", "index_latex", "latex_backward", "text_backward"]
+__all__ = ["element_latex", "gradient_latex", "index_latex", "latex_backward", "text_backward"]
 
 
 def _entries(array: Array, limit: int) -> list[tuple[tuple[int, ...], object] | None]:
@@ -111,8 +111,8 @@ def index_latex(index: Expr) -> str:
     >>> u, j = symbols("u j")
     >>> index_latex(-j + u + 1), index_latex(-j / 2 + u / 2 + 1), index_latex(u / 2 - j + 2)
     ('u - j + 1', '(u - j)/2 + 1', '(u - 2 j)/2 + 2')
-    >>> index_latex((u - j + 1) / 2), index_latex(u - 2), index_latex(j / 2 - u / 2 + 1)
-    ('(u - j + 1)/2', 'u - 2', '(j - u)/2 + 1')
+    >>> index_latex((u - j + 1) / 2), index_latex(u - 2), index_latex(3 - j)
+    ('(u - j + 1)/2', 'u - 2', '3 - j')
     """
     found = _linear_parts(index)
     if found is None:
@@ -125,6 +125,8 @@ def index_latex(index: Expr) -> str:
     inside: list[Expr | str] = [c * denominator * s for s, c in parts]
     if constant != whole:
         inside.append((constant - whole) * denominator)
+    if denominator == 1 and whole > 0 and all(c.is_negative for _, c in parts):
+        return _signed([whole, *inside])  # 3 - m, as written
     printed = _signed(inside)
     if denominator > 1:
         printed = f"({printed})/{denominator}" if len(inside) > 1 else f"{printed}/{denominator}"
@@ -152,6 +154,18 @@ def gradient_latex(equation: Eq) -> str:
     printer = _ReadingOrderPrinter()
     lhs, rhs = printer.doprint(variable), printer.doprint(equation.rhs)
     return rf"\frac{{\partial L}}{{\partial {lhs}}} = {rhs}"
+
+
+def element_latex(equation: Eq) -> str:
+    r"""The forward pass's general element, its sum first and the bias last.
+
+    >>> from symconv import Conv
+    >>> element_latex(Conv(8, 3, stride=2, bias=True).element_formula().equation)
+    '{y}_{i} = \\sum_{j=1}^{3} {k}_{j} {x}_{2 i + j - 2} + b'
+    """
+    printer = _ReadingOrderPrinter()
+    terms = sorted(Add.make_args(equation.rhs), key=lambda term: not term.has(Sum))
+    return f"{printer.doprint(equation.lhs)} = " + " + ".join(printer.doprint(t) for t in terms)
 
 
 def text_backward(conv: Conv, *, max_entries: int = 6) -> str:

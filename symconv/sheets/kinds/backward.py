@@ -2,8 +2,9 @@
 
 The working says which outputs an input feeds (and through which weight) and
 which inputs a weight meets (and at which output); the general formulas and the
-identities (``M^T g``, a full correlation of ``g`` with the flipped kernel, with
-zeros inserted between the ``g`` at a stride above 1) come from the engine.
+identities (``M^T g``; ``dL/dx`` as a correlation of ``g``, with how many zeros
+between its entries and around them, with the kernel flipped or not; ``dL/dk``
+as a correlation of the input with ``g``) come from the engine, for this layer.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ from typing import Any
 from sympy import Expr, Mul, Symbol, flatten, latex
 
 from symconv.layers.conv import Conv
-from symconv.present.backward import gradient_latex
+from symconv.layers.gradients import (
+    CorrelationAxis,
+    input_gradient_as_correlation,
+    kernel_gradient_as_correlation,
+)
+from symconv.present.backward import element_latex, gradient_latex
 from symconv.present.display import natural_terms, sum_latex
 from symconv.sheets.kinds.base import CONV_DEFAULTS, Derived, Kind, answer, common, conv_from
 
@@ -42,7 +48,36 @@ def paths(gradient: Expr, letter: str) -> list[tuple[str, str]]:
 
 
 def _entry(key: str, symbol: Expr, gradient: Expr, letter: str) -> dict[str, Any]:
-    return {"key": key, "name": latex(symbol), "paths": paths(gradient, letter)}
+    """A gradient's name, its paths and its terms (for a sum written over several lines)."""
+    return {
+        "key": key,
+        "name": latex(symbol),
+        "paths": paths(gradient, letter),
+        "terms": _terms(gradient),
+    }
+
+
+def _terms(gradient: Expr) -> list[str]:
+    """The terms of a sum in LaTeX, in the order a person writes them."""
+    return [latex(term) for term in natural_terms(gradient) if term != 0]
+
+
+def _axes(
+    axes: tuple[CorrelationAxis, ...], padding: tuple[tuple[int, int], ...]
+) -> dict[str, Any]:
+    """Per axis the numbers of a stated correlation, and whether every axis has the same."""
+    listed = [
+        {
+            "zeros": a.zeros_between,
+            "before": a.before,
+            "after": a.after,
+            "full": a.full,
+            "padding": list(pair),
+            "unreached": a.unreached,
+        }
+        for a, pair in zip(axes, padding, strict=True)
+    ]
+    return {"axes": listed, "uniform": all(a == listed[0] for a in listed)}
 
 
 def derive(params: dict[str, Any]) -> Derived:
@@ -53,7 +88,8 @@ def derive(params: dict[str, Any]) -> Derived:
     inputs, kernel = flatten(conv.input_symbols), flatten(conv.kernel_symbols)
     dx, dk = flatten(grads.input), flatten(grads.kernel)
     formulas = grads.formulas
-    zero_padded = spec.padding_mode == "zeros"
+    by_input = input_gradient_as_correlation(spec)
+    by_kernel = kernel_gradient_as_correlation(spec)
     values = {
         **common(conv),
         "question": params["question"],
@@ -66,13 +102,27 @@ def derive(params: dict[str, Any]) -> Derived:
         "kernel": _entry("kernel_first", kernel[0], dk[0], letter),
         "bias": bool(spec.bias),
         "bias_name": latex(flatten(conv.bias_symbols)[0]) if spec.bias else "",
+        "bias_terms": [] if grads.bias is None else _terms(flatten(grads.bias)[0]),
+        "forward_formula": element_latex(conv.element_formula().equation),
         # With channel axes the general formulas outgrow a line; the entries above say it all.
         "formulas": not spec.has_channels,
         "input_formula": gradient_latex(formulas.input.equation),
         "kernel_formula": gradient_latex(formulas.kernel.equation),
-        "identity": zero_padded and not spec.has_channels and spec.shared,
-        "strided": set(spec.stride) != {1},
-        "zeros": ", ".join(str(s - 1) for s in dict.fromkeys(spec.stride)),
+        "input_correlation": None
+        if by_input is None
+        else {
+            **_axes(by_input.axes, spec.padding),
+            "kernel_flipped": by_input.kernel_flipped,
+            "kernel_dilation": list(by_input.kernel_dilation),
+            "full": by_input.full,
+        },
+        "kernel_correlation": None
+        if by_kernel is None
+        else {
+            **_axes(by_kernel.axes, spec.padding),
+            "step": list(by_kernel.step),
+            "result_flipped": by_kernel.result_flipped,
+        },
     }
     answers = [
         answer("input_first", "gradient of the first input", dx[0], sum_latex(dx[0])),
