@@ -7,6 +7,10 @@ bounded powers and repetitions). The result then goes through
 :func:`symconv.present.latex.author_text`: escaped, with ``$...$`` math
 checked and passed through.
 
+Variables defined by an expression and a sheet's ``where`` constraints are
+Jinja expressions read by the same sandbox (:func:`evaluate`): never ``eval``,
+``sympify`` or ``parse_expr``.
+
 >>> fill("a {{ n }}-long input gives {{ n - k + 1 }} outputs", {"n": 9, "k": 3})
 'a 9-long input gives 7 outputs'
 """
@@ -18,13 +22,13 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, Undefined, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from symconv.errors import SymconvError
 from symconv.present.latex import author_text
 
-__all__ = ["fill", "latex_field"]
+__all__ = ["evaluate", "fill", "latex_field", "names_in"]
 
 _LARGEST = 10**12  # bigger numbers or longer strings than this in a text field are refused
 
@@ -71,13 +75,54 @@ def fill(text: str, values: Mapping[str, Any]) -> str:
     try:
         return _sandbox().from_string(text).render(**values)
     except TemplateError as error:
-        message = str(error.message or error).splitlines()[0]
-        if "undefined" in message:
-            known = ", ".join(sorted(values)) or "none defined"
-            message = f"{message} (variables: {known})"
-        raise SymconvError(message) from None
+        raise SymconvError(_reason(error, values)) from None
     except (ArithmeticError, TypeError, ValueError) as error:
         raise SymconvError(f"cannot compute {{{{ ... }}}}: {error}") from None
+
+
+def _reason(error: TemplateError, values: Mapping[str, Any]) -> str:
+    """Jinja's complaint in one line, naming the variables when one is unknown."""
+    message = str(error.message or error).splitlines()[0]
+    if "undefined" in message:
+        known = ", ".join(sorted(values)) or "none defined"
+        message = f"{message} (variables: {known})"
+    return message
+
+
+def evaluate(expression: str, values: Mapping[str, Any]) -> Any:
+    """The value of a Jinja expression over ``values``, computed in the sandbox.
+
+    >>> evaluate("(f - 1) // 2", {"f": 5}), evaluate("k <= n", {"k": 3, "n": 2})
+    (2, False)
+
+    Raises:
+        SymconvError: Bad syntax, an unknown variable, something the sandbox
+            refuses (``''.__class__``) or arithmetic that fails, in one line.
+    """
+    try:
+        value = _sandbox().compile_expression(expression, undefined_to_none=False)(**values)
+    except TemplateError as error:
+        raise SymconvError(_reason(error, values)) from None
+    except (ArithmeticError, TypeError, ValueError) as error:
+        raise SymconvError(f"cannot compute it: {error}") from None
+    if isinstance(value, Undefined):
+        raise SymconvError("it names nothing a sheet can use")
+    return value
+
+
+def names_in(expression: str) -> set[str]:
+    """The variables an expression reads.
+
+    >>> sorted(names_in("(f - 1) // g"))
+    ['f', 'g']
+
+    Raises:
+        SymconvError: The expression cannot be read.
+    """
+    try:
+        return set(meta.find_undeclared_variables(_sandbox().parse(f"{{{{ {expression} }}}}")))
+    except TemplateError as error:
+        raise SymconvError(_reason(error, {})) from None
 
 
 def latex_field(where: str, text: str, values: Mapping[str, Any]) -> tuple[str, str]:
