@@ -339,3 +339,26 @@ def test_a_variable_mistake_is_refused_in_one_line(case: str) -> None:
     assert "\n" not in message
     for fragment in fragments:
         assert fragment in message, message
+
+
+def test_build_sheets_gives_a_distinct_class_set_and_the_cli_says_how_many_fit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli_runner import run
+
+    from symconv.sheets import build_sheets
+
+    path = EXAMPLES / "strided-convolutions.toml"
+    sheets = build_sheets(path, range(1, 31))
+    assert len({tuple(sorted(s.parameters.items())) for s in sheets}) == 30
+    assert all(s.parameters == build_sheet(path, seed=s.seed).parameters for s in sheets)
+    ranges = STRIDED["variables"]
+    sizes = range(ranges["n"]["min"], ranges["n"]["max"] + 1)
+    # every draw of this sheet is sound (kernels up to 4, inputs from 8); the default is left out
+    every = len(sizes) * len(ranges["k"]["choices"]) * len(ranges["s"]["choices"]) - 1
+    code, _, err = run(
+        ["sheet", str(path), "--variants", str(every + 1), "-o", str(tmp_path / "c.tex")], capsys
+    )
+    assert code != 0 and f"allow only {every} distinct variants" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())

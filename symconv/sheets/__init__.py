@@ -19,7 +19,13 @@ from typing import Any
 
 from symconv.errors import SymconvError
 from symconv.present.render import environment
-from symconv.sheets.loader import SheetError, parse_definition, read_definition
+from symconv.sheets.loader import (
+    SheetError,
+    TooFewVariantsError,
+    parse_class_set,
+    parse_definition,
+    read_definition,
+)
 from symconv.sheets.model import Answer, Problem, Section, Sheet
 
 __all__ = [
@@ -28,6 +34,7 @@ __all__ = [
     "Section",
     "Sheet",
     "SheetError",
+    "TooFewVariantsError",
     "build_sheet",
     "build_sheets",
     "render_sheet",
@@ -96,10 +103,16 @@ def build_sheets(
 ) -> list[Sheet]:
     """One sheet per seed (a class set), from one reading of the definition.
 
+    The sheets are distinct: a seed whose numbers repeat an earlier sheet's is
+    passed over for the next seed after the largest asked for, so every sheet is
+    the one :func:`build_sheet` gives for its ``seed``.
+
     >>> [sheet.seed for sheet in build_sheets(seeds=[1, 2, 3])]
     [1, 2, 3]
 
     Raises:
+        TooFewVariantsError: The variables allow fewer distinct variants than seeds
+            (its ``distinct`` says how many).
         SheetError: As :func:`build_sheet`, for the first seed that fails.
     """
     seeds = list(seeds)
@@ -109,9 +122,9 @@ def build_sheets(
     sheet_name, definition = _definition(name)
     overrides = {"title": title, "course": course, "author": author, "date": date}
     typed = {key: value for key, value in overrides.items() if value is not None}
-    return [
-        parse_definition(definition, name=sheet_name, seed=seed, overrides=typed) for seed in seeds
-    ]
+    if len(seeds) == 1:
+        return [parse_definition(definition, name=sheet_name, seed=seeds[0], overrides=typed)]
+    return parse_class_set(definition, name=sheet_name, seeds=seeds, overrides=typed)
 
 
 def render_sheets(sheets: list[Sheet], *, solutions: bool = True, duplex: bool = False) -> str:
