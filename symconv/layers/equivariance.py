@@ -21,12 +21,20 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sympy import MatrixBase, SparseMatrix, Symbol, expand
+from sympy import Expr, Matrix, MatrixBase, SparseMatrix, Symbol, expand, flatten
 
 from symconv.errors import SymconvError
 from symconv.layers.symbols import ravel, unravel
 
-__all__ = ["Equivariance", "shift_matrix", "translation_equivariance"]
+__all__ = [
+    "Equivariance",
+    "RowComparison",
+    "ShiftRule",
+    "compare_rows",
+    "shift_matrix",
+    "shift_rule",
+    "translation_equivariance",
+]
 
 
 def shift_matrix(shape: tuple[int, ...], shift: int = 1, axis: int = -1) -> SparseMatrix:
@@ -46,6 +54,112 @@ def shift_matrix(shape: tuple[int, ...], shift: int = 1, axis: int = -1) -> Spar
         index[axis] = (index[axis] - shift) % shape[axis]
         entries[(row, ravel(index, shape))] = 1
     return SparseMatrix(size, size, entries)
+
+
+@dataclass(frozen=True)
+class ShiftRule:
+    """What :func:`shift_matrix` does, as a formula: ``(S v)_i = v_(i - shift)``, wrapping.
+
+    Along ``axis`` (of a tensor of ``shape``), entry ``i`` (1-based) takes entry
+    ``i - shift`` for ``i > shift``; the first ``shift`` entries take
+    ``i - shift + size``, the last ones brought round.
+    """
+
+    shape: tuple[int, ...]
+    axis: int
+    shift: int
+
+    @property
+    def size(self) -> int:
+        """How many entries the shifted axis has."""
+        return self.shape[self.axis]
+
+
+def shift_rule(shape: tuple[int, ...], shift: int = 1, axis: int = -1) -> ShiftRule:
+    """The formula of ``shift_matrix(shape, shift, axis)``.
+
+    >>> rule = shift_rule((8,))
+    >>> rule.shift, rule.size
+    (1, 8)
+    """
+    return ShiftRule(tuple(shape), axis % len(shape), shift % shape[axis % len(shape)])
+
+
+@dataclass(frozen=True)
+class RowComparison:
+    """Row ``row`` of ``M S_in x`` beside the same row of ``S_out M x``.
+
+    Attributes:
+        row: The row, 1-based.
+        source: The output ``S_out`` moves into this row (1-based): row ``row``
+            of ``S_out M x`` is ``(M x)_source``.
+        shifted_input: ``(M S_in x)_row``: this output's window on the shifted input.
+        shifted_output: ``(S_out M x)_row``.
+        padding: The weights of this output's window that meet padding (no input).
+        source_padding: The same for the window of output ``source``.
+    """
+
+    row: int
+    source: int
+    shifted_input: Expr
+    shifted_output: Expr
+    padding: tuple[Symbol, ...]
+    source_padding: tuple[Symbol, ...]
+
+    @property
+    def differs(self) -> bool:
+        """The two sides are not the same expression."""
+        return bool(expand(self.shifted_input - self.shifted_output) != 0)
+
+
+def _filter_weights(layer: Any, row: int) -> list[Symbol]:
+    """The weights one output's window holds when no padding hides any (shared layers)."""
+    spec = layer.spec
+    if not spec.shared:
+        return []
+    if spec.has_channels:
+        channel = row // math.prod(layer.output_shape[1:])
+        return list(flatten(layer.kernel_symbols[channel]))
+    return list(flatten(layer.kernel_symbols))
+
+
+def _on_padding(layer: Any, matrix: SparseMatrix, row: int) -> tuple[Symbol, ...]:
+    present = set().union(*(matrix[row, c].free_symbols for c in range(matrix.cols)))
+    return tuple(w for w in _filter_weights(layer, row) if w not in present)
+
+
+def compare_rows(layer: Any, shift: int = 1, axis: int = -1) -> tuple[RowComparison, ...]:
+    """Every row of ``M S_in x`` beside ``S_out M x`` for a :class:`~symconv.Conv`, shifted
+    as :func:`translation_equivariance` shifts it.
+
+    >>> from symconv import Conv
+    >>> first = compare_rows(Conv(8, 3, padding=1))[0]
+    >>> first.source, first.shifted_input, first.shifted_output, first.padding
+    (8, k_2*x_8 + k_3*x_1, k_1*x_7 + k_2*x_8, (k_1,))
+    """
+    spec = layer.spec
+    matrix = layer.matrix()
+    spatial_axis = axis % spec.ndim
+    tensor_axis = spatial_axis + (1 if spec.has_channels else 0)
+    s_in = shift_matrix(layer.input_shape, shift * spec.stride[spatial_axis], tensor_axis)
+    s_out = shift_matrix(layer.output_shape, shift, tensor_axis)
+    x = Matrix(flatten(layer.input_symbols))
+    shifted_input = (matrix * (s_in * x)).applyfunc(expand)
+    outputs = (matrix * x).applyfunc(expand)
+    found = []
+    for row in range(matrix.rows):
+        source = next(c for (r, c), _ in s_out.todok().items() if r == row)
+        found.append(
+            RowComparison(
+                row + 1,
+                source + 1,
+                shifted_input[row],
+                outputs[source],
+                _on_padding(layer, matrix, row),
+                _on_padding(layer, matrix, source),
+            )
+        )
+    return tuple(found)
 
 
 @dataclass(frozen=True)
