@@ -95,8 +95,10 @@ def _signed(terms: list[Expr | str]) -> str:
     printed = []
     for term in terms:
         negative = not isinstance(term, str) and bool(term.could_extract_minus_sign())
-        shown = term if isinstance(term, str) else latex(-term if negative else term)
-        printed.append(("- " if negative else "+ ") + shown)
+        size = term if isinstance(term, str) else -term if negative else term
+        # A fraction in an index reads 1/2, as the other indices write theirs.
+        shown = size if isinstance(size, str) or size.is_Rational else latex(size)
+        printed.append(("- " if negative else "+ ") + str(shown))
     joined = " ".join(printed)
     return joined[2:] if joined.startswith("+ ") else "-" + joined[2:]
 
@@ -119,7 +121,7 @@ def index_latex(index: Expr) -> str:
         return str(latex(index))
     parts, constant = found
     if not parts:
-        return str(latex(constant))
+        return str(constant)  # 1/2, as the other indices write a fraction
     denominator = ilcm(1, *(c.q for _, c in parts))
     whole = floor(constant) if denominator > 1 else constant
     inside: list[Expr | str] = [c * denominator * s for s, c in parts]
