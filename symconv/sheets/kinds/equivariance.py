@@ -23,6 +23,7 @@ from symconv.layers.equivariance import (
     shift_rule,
     translation_equivariance,
 )
+from symconv.layers.symbols import symbol_name, unravel
 from symconv.present.backward import index_latex
 from symconv.present.display import sum_latex
 from symconv.sheets.kinds.base import CONV_DEFAULTS, Derived, Kind, common, conv_from, flag
@@ -67,10 +68,12 @@ def shift_formula(rule: ShiftRule, letter: str, channels: bool) -> dict[str, str
     }
 
 
-def _row(found: RowComparison) -> dict[str, Any]:
+def _row(found: RowComparison, output_shape: tuple[int, ...]) -> dict[str, Any]:
+    place = unravel(found.source - 1, output_shape)
     return {
         "row": found.row,
         "source": found.source,
+        "source_name": latex(Symbol(symbol_name("y", place))),
         "shifted_input": sum_latex(found.shifted_input),
         "shifted_output": sum_latex(found.shifted_output),
         "padding": [latex(w) for w in found.padding],
@@ -104,7 +107,7 @@ def derive(params: dict[str, Any]) -> Derived:
         "one_shift": rule_in == rule_out,
         "shift_in": shift_formula(rule_in, spec.input_letter, channels),
         "shift_out": shift_formula(rule_out, "y", channels),
-        "compared": [_row(c) for c in differing] or [_row(compared[0])],
+        "compared": [_row(c, conv.output_shape) for c in differing or compared[:1]],
         # Each row differs exactly where its window and the window the shift brings
         # into it meet the padding at different weights.
         "padding_explains": spec.shared
