@@ -158,7 +158,9 @@ def test_a_stack_problem_takes_groups_batchnorm_and_relu(tmp_path: Path) -> None
         (8, 16, 16), [conv(3, padding=1, groups=8), batchnorm(), relu(), conv(1, out_channels=16)]
     )
     problem = build_sheet(path).problem("1a")
-    assert problem.answer("weights").value == stack.weight_count
+    # A batch norm's shift is a bias (PyTorch's BatchNorm.bias): weights and parameters differ.
+    assert problem.answer("weights").value == stack.weight_count - stack.bias_count
+    assert problem.answer("parameters").value == stack.weight_count
     assert problem.answer("output_shape").value == stack.output_shape
     compile_pdf(render_sheet(path))
 

@@ -45,6 +45,18 @@ SLIP_HINTS = {
         "That is the number of multiply-adds; a FLOP count is twice it "
         "(a multiplication and an addition each)."
     ),
+    "parameters_for_weights": (
+        "That is the number of parameters, the biases included; the question asks for "
+        "the weights alone."
+    ),
+    "weights_for_parameters": (
+        "That is the number of weights alone; the parameters are the weights and the "
+        "biases together."
+    ),
+    "biases_the_layer_has_not": (
+        "That counts a bias per filter, but this layer has no biases: its parameters "
+        "are its weights."
+    ),
 }
 
 

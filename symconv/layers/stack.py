@@ -90,9 +90,10 @@ class LayerRow:
 
     name: str
     shape: tuple[Any, ...]
-    weights: Any
+    weights: Any  # every trainable parameter of the layer, biases included (as Conv.weight_count)
     receptive_field: tuple[Any, Any, Any]  # size, jump, start (first spatial axis)
     macs: Any = 0  # multiply-accumulates of the layer (see symconv.layers.cost)
+    biases: Any = 0  # how many of ``weights`` are biases (a batch norm's shifts among them)
 
 
 class Stack:
@@ -126,8 +127,10 @@ class Stack:
             where = f"layer {number} ({layer.name})"
             weights: Any = 0
             macs: Any = 0
+            biases: Any = 0
             if isinstance(layer, BatchNorm):
                 weights = plain_number(2 * shape[0])
+                biases = shape[0]  # the shift beta, PyTorch's BatchNorm.bias
             elif isinstance(layer, ReLU):
                 pass
             elif isinstance(layer, Flatten):
@@ -137,7 +140,8 @@ class Stack:
                 if len(shape) != 1:
                     raise SymconvError(f"{where}: a dense layer needs a flat input; add flatten()")
                 out = layer.out_features
-                weights = plain_number(shape[0] * out + (out if layer.bias else 0))
+                biases = out if layer.bias else 0
+                weights = plain_number(shape[0] * out + biases)
                 macs = plain_number(dense_macs(shape[0], out))
                 shape, field = (out,), (whole, None, None)
             elif isinstance(layer, WindowedLayer):
@@ -148,9 +152,10 @@ class Stack:
                 except SymconvError as error:
                     raise type(error)(f"{where}: {error}") from None
                 field = layer.field(field)
+                biases = shape[0] if getattr(layer, "bias", False) else 0
             else:
                 raise SpecError(f"{where}: not a layer of a stack, got {layer!r}")
-            rows.append(LayerRow(layer.name, shape, weights, field, macs))
+            rows.append(LayerRow(layer.name, shape, weights, field, macs, biases))
         return rows
 
     @property
@@ -160,8 +165,18 @@ class Stack:
 
     @property
     def weight_count(self) -> Any:
-        """Weights of all layers."""
+        """Trainable parameters of all layers, biases included (as ``Conv.weight_count``)."""
         return plain_number(sum((Integer(0) + row.weights for row in self.rows), Integer(0)))
+
+    @property
+    def bias_count(self) -> Any:
+        """How many of :attr:`weight_count` are biases (a batch norm's shifts among them).
+
+        >>> stack = Stack((3, 8, 8), [conv(3, out_channels=4, bias=True), batchnorm()])
+        >>> stack.weight_count, stack.bias_count
+        (120, 8)
+        """
+        return plain_number(sum((Integer(0) + row.biases for row in self.rows), Integer(0)))
 
     @property
     def macs(self) -> Any:

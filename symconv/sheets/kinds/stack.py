@@ -1,4 +1,12 @@
-"""Shapes, weights, multiply-adds and receptive field through a stack of layers."""
+"""Shapes, weights, biases, multiply-adds and receptive field through a stack of layers.
+
+The question lists every layer with all that its answer depends on (kernel,
+stride, padding, dilation, groups, bias; pooling's kind and stride; a dense
+layer's bias): the facts are gathered here, the words are in
+``templates/problems/stack.tex.j2``. Counts use the vocabulary of every kind:
+*weights*, *biases* (a convolution's or dense layer's, a batch norm's shifts)
+and *parameters*, both together.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +15,25 @@ from collections.abc import Callable
 from typing import Any
 
 from symconv.errors import SymconvError
-from symconv.layers.stack import Stack, batchnorm, conv, dense, flatten, pool, relu
+from symconv.layers.stack import (
+    BatchNorm,
+    ConvLayer,
+    Dense,
+    PoolLayer,
+    Stack,
+    TransposeLayer,
+    batchnorm,
+    conv,
+    dense,
+    flatten,
+    pool,
+    relu,
+)
 from symconv.present.display import latex_shape
-from symconv.present.latex import latex_escape
-from symconv.present.tables import stack_latex_table
+from symconv.present.latex import grouped, latex_escape
+from symconv.present.render import environment
 from symconv.sheets.kinds.base import Derived, Kind, answer, shape_value
+from symconv.sheets.kinds.counts import asked, counted
 
 #: What a stack layer's ``type`` may be, and what builds it.
 MAKERS: dict[str, Callable[..., Any]] = {
@@ -53,6 +75,53 @@ def _layer(number: int, table: Any) -> Any:
         raise SymconvError(f"{where}: {error}") from None
 
 
+def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> dict[str, Any]:
+    """What the question says of one layer, from its input shape ``before`` to ``after``."""
+    window = latex_shape((layer.kernel,) * (len(before) - 1)) if hasattr(layer, "kernel") else ""
+    if isinstance(layer, ConvLayer | TransposeLayer):
+        return {
+            "type": "conv",
+            "filters": after[0],
+            "window": window,
+            "stride": layer.stride,
+            "padding": layer.padding,
+            "dilation": layer.dilation,
+            "groups": layer.groups,
+            "bias": layer.bias,
+        }
+    if isinstance(layer, PoolLayer):
+        return {
+            "type": "pool",
+            "mode": layer.mode,
+            "window": window,
+            "stride": layer.stride,
+            "padding": layer.padding,
+        }
+    if isinstance(layer, Dense):
+        return {"type": "dense", "outputs": layer.out_features, "bias": layer.bias}
+    if isinstance(layer, BatchNorm):
+        return {"type": "batchnorm", "channels": before[0]}
+    return {"type": layer.name}  # relu, flatten
+
+
+def _table(stack: Stack) -> str:
+    """The stack's rows for ``tables/stack.tex.j2``; biases, if any, in a column of their own."""
+    rows: list[dict[str, Any]] = [
+        {
+            "name": latex_escape(row.name if number == 0 else f"{number}: {row.name}"),
+            "shape": latex_shape(row.shape),
+            "weights": grouped(row.weights - row.biases),
+            "macs": grouped(row.macs),
+            "field": ["" if v is None else str(v) for v in row.receptive_field],
+        }
+        for number, row in enumerate(stack.rows)
+    ]
+    if stack.bias_count:
+        for cells, row in zip(rows, stack.rows, strict=True):
+            cells["biases"] = grouped(row.biases)
+    return environment().get_template("tables/stack.tex.j2").render(rows=rows)
+
+
 def derive(params: dict[str, Any]) -> Derived:
     layers = [_layer(number, table) for number, table in enumerate(params["layers"] or (), 1)]
     shape = tuple(params["input"]) if isinstance(params["input"], (list, tuple)) else None
@@ -63,18 +132,38 @@ def derive(params: dict[str, Any]) -> Derived:
         (row for row in reversed(stack.rows) if row.receptive_field[1] is not None), stack.rows[0]
     )
     field = last_spatial.receptive_field[0]
+    biases = stack.bias_count
+    counts = {
+        "weights": stack.weight_count - biases,
+        "biases": biases,
+        "parameters": stack.weight_count,
+        "one_bias_each": 0,
+    }
+    ask = asked(params, biases > 0)
     values = {
         "question": params["question"],
         "input_shape": latex_shape(shape),
-        "layers": [latex_escape(row.name) for row in stack.rows[1:]],
-        "table": stack_latex_table(stack),
+        "layers": [
+            layer_facts(layer, before.shape, after.shape)
+            for layer, before, after in zip(layers, stack.rows[:-1], stack.rows[1:], strict=True)
+        ],
+        "table": _table(stack),
+        "ask": ask,
+        "weights": counts["weights"],
+        "biases": biases,
+        "parameters": stack.weight_count,
         "macs": stack.macs,
-        "field_layer": latex_escape(last_spatial.name),
+        "field_layer": stack.rows.index(last_spatial),
+    }
+    labels = {
+        "weights": "weights in all",
+        "biases": "biases in all",
+        "parameters": "parameters in all (weights and biases)",
     }
     answers = (
         answer("output_shape", "output shape", shape_value(stack.output_shape),
                latex_shape(stack.output_shape)),
-        answer("weights", "weights in all", stack.weight_count, str(stack.weight_count)),
+        *(counted(count, labels[count], counts, has_bias=biases > 0) for count in ask),
         answer("field", "receptive field", field, str(field)),
     )  # fmt: skip
     return Derived(values, answers)
@@ -82,8 +171,8 @@ def derive(params: dict[str, Any]) -> Derived:
 
 KIND = Kind(
     "stack",
-    "shapes, weights and receptive field through a stack of layers",
-    {"question": None, "input": None, "layers": None},
+    "shapes, weights, biases and receptive field through a stack of layers",
+    {"question": None, "input": None, "layers": None, "ask": None},
     ("input", "layers"),
     derive,
     6.0,
