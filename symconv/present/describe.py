@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from symconv.layers.geometry import span
+
 __all__ = ["LayerFacts", "describe", "per_axis"]
 
 
@@ -39,6 +41,8 @@ class LayerFacts:
         channels: ``(C_in, C_out)``, or ``None`` without channel axes.
         groups: PyTorch's ``groups`` (1: every filter reads every input channel).
         ndim: Spatial axes.
+        bias: A bias is added to every output (one per output channel).
+        spans: The kernel's span ``d(K - 1) + 1`` (one value, or one per axis).
     """
 
     flip: bool
@@ -53,6 +57,8 @@ class LayerFacts:
     channels: tuple[int, int] | None
     ndim: int
     groups: int = 1
+    bias: bool = False
+    spans: Any = None
 
     @property
     def padded(self) -> bool:
@@ -75,4 +81,8 @@ def describe(spec: Any) -> LayerFacts:
         channels=(spec.c_in, spec.c_out) if spec.has_channels else None,
         ndim=spec.ndim,
         groups=spec.groups,
+        bias=bool(spec.bias),
+        spans=per_axis(
+            tuple(span(k, d) for k, d in zip(spec.kernel_size, spec.dilation, strict=True))
+        ),
     )

@@ -94,11 +94,12 @@ _TEXT_DOTS = {"cdots": "…", "vdots": "⋮", "ddots": "⋱"}
 
 def elided_indices(count: int, limit: int) -> list[int | None]:
     """Indices to show out of ``count``: all when at most ``limit``, else both ends and a gap.
+    A gap never stands for a single element: that element takes the gap's room.
 
-    >>> elided_indices(4, 5), elided_indices(9, 4)
-    ([0, 1, 2, 3], [0, 1, None, 7, 8])
+    >>> elided_indices(4, 5), elided_indices(9, 4), elided_indices(7, 6)
+    ([0, 1, 2, 3], [0, 1, None, 7, 8], [0, 1, 2, 3, 4, 5, 6])
     """
-    if count <= limit:
+    if count <= limit + 1:
         return list(range(count))
     head = max(limit // 2, 1)
     tail = max(limit - head, 1)

@@ -74,6 +74,7 @@ def derive(params: dict[str, Any]) -> Derived:
         "out_channels": layer.spec.c_out if layer.spec.has_channels else None,
         "groups": layer.spec.groups,
         "dilated": set(layer.spec.dilation) != {1},
+        "dilation": per_axis(layer.spec.dilation),
         "formula": _formula(),
         "working": _working(layer),
         "forward": describe(forward.spec),
