@@ -109,3 +109,20 @@ def test_max_pooling_has_no_matrix() -> None:
 def test_bad_pooling_arguments_name_the_parameter(kwargs: dict, name: str) -> None:
     with pytest.raises(SymconvError, match=name):
         Pool(6, 2, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("size", "kernel", "options"),
+    [(4, 2, {}), (5, 2, {"padding": 1}), ((4, 4), 2, {}), (7, 3, {"stride": 2, "ceil_mode": True})],
+)
+def test_an_average_prints_as_one_fraction_that_reads_back_as_the_element(size, kernel, options):
+    from symconv.answers.reading import read_expression
+    from symconv.present.display import mean_latex
+
+    pool = Pool(size, kernel, mode="avg", **options)
+    from sympy import flatten
+
+    for element in flatten(pool.output()):
+        printed = mean_latex(element)
+        assert printed.count(r"\frac") <= 1
+        assert read_expression(printed) == element, printed

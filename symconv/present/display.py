@@ -23,7 +23,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sympy import Basic, Expr, latex
+from sympy import Add, Basic, Expr, latex
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm
@@ -79,6 +79,7 @@ __all__ = [
     "latex_grid",
     "latex_shape",
     "latex_summary",
+    "mean_latex",
     "natural_terms",
     "notebook_latex",
     "scientific_latex",
@@ -200,6 +201,27 @@ def sum_latex(expr: Expr) -> str:
     'k_{1} x_{1} + k_{2} x_{2} + k_{3} x_{3}'
     """
     return " + ".join(term_latex(term) for term in natural_terms(expr)).replace("+ -", "- ")
+
+
+def mean_latex(expr: Expr) -> str:
+    r"""An average as a person writes it, the common fraction taken out of the sum:
+    ``\frac{x_{1} + x_{2}}{2}`` rather than SymPy's ``\frac{x_{1}}{2} + \frac{x_{2}}{2}``.
+    Anything else is printed as :func:`sum_latex` prints it.
+
+    >>> from symconv.layers.pool import Pool
+    >>> mean_latex(Pool(4, 2, mode="avg").output_element(0))
+    '\\frac{x_{1} + x_{2}}{2}'
+    >>> mean_latex(Pool(5, 2, mode="avg", padding=1).output_element(0))
+    '\\frac{x_{1}}{2}'
+    """
+    coefficients = {term.as_coeff_Mul()[0] for term in Add.make_args(expr)}
+    if len(coefficients) != 1:
+        return sum_latex(expr)
+    coefficient = coefficients.pop()
+    if not (coefficient.is_Rational and coefficient.p == 1 and coefficient.q > 1):
+        return sum_latex(expr)
+    numerator = Add(*(term / coefficient for term in Add.make_args(expr)))
+    return rf"\frac{{{sum_latex(numerator)}}}{{{coefficient.q}}}"
 
 
 def elided_sum(expr: Expr, *, max_terms: int = 8, tex: bool = False) -> str:

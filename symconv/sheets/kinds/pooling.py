@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sympy import latex
+from sympy import Max, latex
 
 from symconv.errors import SymconvError
 from symconv.layers.pool import Pool
 from symconv.present.describe import per_axis
-from symconv.present.display import latex_shape
+from symconv.present.display import latex_shape, mean_latex
 from symconv.sheets.kinds.base import Derived, Kind, answer, flag, shape_value
+
+
+def _element_latex(element: Any) -> str:
+    """An average as one fraction of a sum; a maximum as SymPy prints it."""
+    return latex(element) if element.has(Max) else mean_latex(element)
 
 
 def derive(params: dict[str, Any]) -> Derived:
@@ -41,8 +46,8 @@ def derive(params: dict[str, Any]) -> Derived:
     answers = (
         answer("size", "output shape", shape_value(layer.output_shape),
                latex_shape(layer.output_shape)),
-        answer("first", "first element", first_expr, latex(first_expr)),
-        answer("last", "last element", last_expr, latex(last_expr)),
+        answer("first", "first element", first_expr, _element_latex(first_expr)),
+        answer("last", "last element", last_expr, _element_latex(last_expr)),
     )  # fmt: skip
     return Derived(values, answers)
 
