@@ -35,6 +35,7 @@ def derive(params: dict[str, Any]) -> Derived:
     values = {
         "question": params["question"],
         "input_size": latex_shape(layer.input_shape),
+        "one_d": len(layer.input_shape) == 1,
         "kernel": latex_shape(layer.spec.kernel_size),
         "stride": per_axis(layer.spec.stride),
         "padding": layer.spec.padding[0],
