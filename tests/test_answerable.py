@@ -94,7 +94,13 @@ CASES: dict[str, tuple[list[dict[str, Any]], dict[str, list[Any]]]] = {
     ),
     "size-formula": ([{}], {"dilation": [True]}),
     "shapes": ([{"image": 32, "channels": 3, "kernel": 3, "filters": 16}], IMAGE_CHANGES),
-    "counts": ([{"image": 32, "channels": 3, "kernel": 3, "filters": 16}], IMAGE_CHANGES),
+    "counts": (
+        [
+            {"image": 32, "channels": 3, "kernel": 3, "filters": 16},
+            {"image": 32, "channels": 3, "kernel": 3, "filters": 16, "bias": True},
+        ],
+        {**IMAGE_CHANGES, "bias": [True, False], "ask": [["parameters"], ["weights", "biases"]]},
+    ),
     "cost": (
         [{"image": 32, "channels": 4, "kernel": 3, "filters": 8}],
         {**IMAGE_CHANGES, "groups": [2, 4]},
