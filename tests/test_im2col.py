@@ -119,3 +119,21 @@ def test_patch_matrix_is_sparse_and_keeps_padding_zero() -> None:
 def test_patch_matrix_refuses_what_has_none(conv: Conv, group: int | None, match: str) -> None:
     with pytest.raises(SymconvError, match=match):
         conv.patch_matrix(group)
+
+
+@pytest.mark.parametrize(
+    ("size", "kernel", "channels"), [((6, 8), 3, 3), ((12, 12), 5, 2), ((34, 34), 3, 3)]
+)
+def test_every_printed_view_of_a_wide_patch_matrix_keeps_its_first_and_last_rows(
+    size, kernel, channels
+):
+    from symconv.present.matrices import matrix_views, sympy_rows
+
+    patches = Conv(size, kernel, in_channels=channels).patch_matrix()
+    rows = patches.shape[0]
+    for view in matrix_views(*sympy_rows(patches)):
+        hidden = {row for first, last in view.hidden_rows for row in range(first, last + 1)}
+        assert 1 not in hidden and rows not in hidden, view.hidden_rows
+        # The rows shown are the matrix's own first and last rows, entry for entry.
+        first, last = view.latex.split(r"\\")[0], view.latex.split(r"\\")[-1]
+        assert sympy.latex(patches[0, 0]) in first and sympy.latex(patches[-1, -1]) in last

@@ -207,14 +207,33 @@ def band_picks(
         if len(col_picks) <= max_cols:
             rows_whole = True
             break
-    else:  # one row alone is wider than the line: keep both ends of its weights
-        row_list = [0]
-        row_picks = _with_gaps(row_list, rows)
-        support = sorted(entries(0)) or [0]
-        half = max_cols // 2
-        col_picks = _with_gaps([*support[: max_cols - half - 1], *support[-half:]], cols)
+    else:  # one row alone is wider than the line: the first and last rows, each cut short
+        row_picks, col_picks = _ends_of_rows(rows, cols, entries, max_cols)
         rows_whole = False
     return row_picks, col_picks, rows_whole
+
+
+def _ends_of_rows(rows: int, cols: int, entries: RowEntries, max_cols: int) -> tuple[Picks, Picks]:
+    """The first and last rows with both ends of their weights, in at most ``max_cols``
+    columns; the first row alone when the two rows' ends do not fit together.
+
+    >>> from symconv import Conv
+    >>> rows, cols = _ends_of_rows(*sympy_rows(Conv((6, 6), 3, in_channels=3).patch_matrix()), 7)
+    >>> rows, cols
+    ([0, None, 15], [0, 1, 2, None, 24, 25, 26])
+    """
+
+    def ends(row: int, width: int) -> list[int]:
+        support = sorted(entries(row)) or [0]
+        head = (width + 1) // 2
+        return [*support[:head], *support[-(width - head) :]] if width > head else support[:head]
+
+    for row_list in ([0, rows - 1], [0]) if rows > 1 else ([0],):
+        for width in range(max_cols - 1, 1, -1):
+            col_picks = _with_gaps([c for r in row_list for c in ends(r, width)], cols)
+            if len(col_picks) <= max_cols:
+                return _with_gaps(row_list, rows), col_picks
+    return [0, None] if rows > 1 else [0], _with_gaps([0], cols)
 
 
 def _band(rows: int, cols: int, entries: RowEntries, max_cols: int) -> MatrixView:
