@@ -212,7 +212,7 @@ def test_a_stack_layer_key_typo_lists_the_layers_keys(tmp_path):
 
 
 def test_author_text_and_grouping_units():
-    assert author_text(r"a_b $x_b$") == r"a\texttt{\char95}b $x_b$"
+    assert author_text(r"a_b $x_b$") == r"a\_b $x_b$"
     assert grouped(99883155456) == r"99\,883\,155\,456"
     assert grouped(9999) == "9999" and grouped(10000) == r"10\,000"
 

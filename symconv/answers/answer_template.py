@@ -23,6 +23,7 @@ import textwrap
 from jinja2 import TemplateError
 
 from symconv.answers.marking import answer_points, points_text
+from symconv.present.latex import MATH_SYMBOLS
 from symconv.present.render import environment
 from symconv.sheets.model import Problem, Sheet
 
@@ -30,6 +31,16 @@ __all__ = ["answer_template", "plain_text", "question_text"]
 
 _WIDTH = 88
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+#: The escaper's LaTeX for characters typed in plain text (``\\textless{}`` for ``<``), undone.
+_TYPED = {
+    **{rf"\ensuremath{{{math}}}": char for char, math in MATH_SYMBOLS.items()},
+    r"\textless{}": "<",
+    r"\textgreater{}": ">",
+    r"\textbar{}": "|",
+    r"\textasciicircum{}": "^",
+    r"\textasciitilde{}": "~",
+}
+_TYPED_PATTERN = re.compile("|".join(re.escape(latex) for latex in sorted(_TYPED, key=len)[::-1]))
 _REPLACEMENTS = [
     (re.compile(r"\\begin\{[a-z]*matrix\*?\}\s*"), "["),
     (re.compile(r"\s*\\end\{[a-z]*matrix\*?\}"), "]"),
@@ -55,8 +66,10 @@ def plain_text(latex: str) -> str:
 
     >>> plain_text(r"A $W \times W$ input with \textbf{stride} $s$ and ``same'' padding")
     'A W x W input with stride s and "same" padding'
+    >>> plain_text(r"$s \ensuremath{\geq} 1$, \ensuremath{\infty} \textless{} 1")
+    's ≥ 1, ∞ < 1'
     """
-    text = latex
+    text = _TYPED_PATTERN.sub(lambda match: _TYPED[match.group(0)], latex)
     for pattern, replacement in _REPLACEMENTS:
         text = pattern.sub(replacement, text)
     return text.strip()

@@ -137,6 +137,19 @@ def _pdf(latex_source: str) -> bytes:
     return compiled.pdf
 
 
+def _header_texts(args: argparse.Namespace) -> dict[str, str | None]:
+    """--title, --course, --author and --date, each checked to be printable."""
+    from symconv.present.latex import latex_escape
+
+    texts = {"title": args.title, "course": args.course, "author": args.author, "date": args.date}
+    for key, text in texts.items():
+        try:
+            latex_escape(text or "")
+        except SymconvError as error:
+            raise SymconvError(f"--{key}: {error}") from None
+    return texts
+
+
 def run_sheet(args: argparse.Namespace) -> int:
     if args.answer_template:
         return _answer_template(args)
@@ -149,7 +162,7 @@ def run_sheet(args: argparse.Namespace) -> int:
         return 0
     _output_format(args.output, "pdf" if args.pdf else "tex", {"pdf": "--pdf"})
     name = args.name or DEFAULT_SHEET
-    texts = {"title": args.title, "course": args.course, "author": args.author, "date": args.date}
+    texts = _header_texts(args)
     if args.variants is not None and args.handout:
         raise SymconvError("--variants writes the handouts and their key; leave out --handout")
     if args.variants is not None:

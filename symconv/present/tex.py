@@ -34,7 +34,7 @@ __all__ = [
 
 TEX_INSTALL = (
     "apt-get install -y --no-install-recommends texlive-latex-base "
-    "texlive-latex-recommended texlive-pictures latexmk poppler-utils"
+    "texlive-latex-recommended texlive-pictures lmodern latexmk poppler-utils"
 )
 _TIMEOUT = 120
 
@@ -197,7 +197,10 @@ def compile_document(source: str) -> Compiled:
             if result.returncode != 0:
                 failed = Path(folder, "sheet.log")
                 text = failed.read_text(errors="replace") if failed.exists() else result.stdout
-                raise TexError(f"LaTeX failed: {_first_error(text)}")
+                first = _first_error(text)
+                if re.search(r"File `[^']+\.sty' not found", first):
+                    first += f"; install TeX Live: {TEX_INSTALL}"
+                raise TexError(f"LaTeX failed: {first}")
         log_path = Path(folder, "sheet.log")
         log = log_path.read_text(errors="replace") if log_path.exists() else ""
         too_tall = tuple(dict.fromkeys(_TOO_TALL.findall(log)))
