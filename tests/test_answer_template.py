@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from cli_runner import run
 
 from symconv.answers.answer_template import answer_template, plain_text, question_text
 from symconv.answers.marking import mark_answers
-from symconv.sheets import Sheet, build_sheet
+from symconv.sheets import DEFAULT_SHEET, Sheet, build_sheet
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SHEETS = [
@@ -187,3 +189,82 @@ def test_the_command_refuses_in_one_line(
     assert (status, out) == (2, "")
     assert err.count("\n") == 1 and match in err
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------
+# An own sheet's template names the sheet it is marked against
+
+
+def check_line(template: str) -> list[str]:
+    """The ``symconv check`` command the template's comment gives, as arguments."""
+    lines = [line.removeprefix("#").strip() for line in template.splitlines()]
+    command = next(line for line in lines if line.startswith("symconv check "))
+    return shlex.split(command)
+
+
+@pytest.mark.parametrize("folder", ["sheets", "my sheets"])
+def test_an_own_sheets_template_names_the_command_that_marks_it(
+    tmp_path: Path, capsys, monkeypatch, folder: str
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / folder).mkdir()
+    source = f"{folder}/mine.toml"
+    shutil.copy(EXAMPLES / "strided-convolutions.toml", source)
+    status, _, _ = run(["sheet", source, "--answer-template", "-o", "answers.toml"], capsys)
+    assert status == 0
+    template = Path("answers.toml").read_text(encoding="utf-8")
+    assert tomllib.loads(template)["sheet"] == source
+    command = check_line(template)
+    assert command[:3] == ["symconv", "check", "FILE"]
+    sheet = build_sheet(source)
+    arguments = [word if word != "FILE" else "answers.toml" for word in command[1:]]
+
+    status, out, _ = run(arguments, capsys)  # empty: every answer missing, of this sheet
+    report = mark_answers(tomllib.loads(template), sheet=source)
+    assert status == 1 and f"score 0/{report.total}" in out and "note" not in out
+    assert report.marked == len(marked_keys(sheet)) and report.notes == ()
+
+    Path("answers.toml").write_text(filled(template, sheet), encoding="utf-8")
+    status, out, _ = run(arguments, capsys)
+    assert status == 0, out
+    assert f"score {report.total}/{report.total}" in out
+
+
+def test_the_default_sheets_template_is_marked_by_the_plain_command(tmp_path: Path, capsys):
+    template = answer_template(build_sheet(), DEFAULT_SHEET)
+    assert template == answer_template(build_sheet())
+    assert check_line(template) == ["symconv", "check", "FILE"]
+    assert tomllib.loads(template)["sheet"] == DEFAULT_SHEET
+
+
+# --------------------------------------------------------------------------
+# Seeds in answer files
+
+
+@pytest.mark.parametrize(
+    ("seed", "shown"), [("-4", "-4"), ("1.5", "1.5"), ('"seven"', "'seven'"), ("true", "True")]
+)
+def test_a_seed_that_names_no_variant_is_refused_in_one_line(
+    tmp_path: Path, capsys, seed: str, shown: str
+):
+    path = tmp_path / "answers.toml"
+    path.write_text(f'student = "Ada"\nseed = {seed}\n[1a]\nsize = "7"\n', encoding="utf-8")
+    status, out, err = run(["check", str(path)], capsys)
+    assert (status, out) == (2, "")
+    assert err.count("\n") == 1
+    assert f"seed must be a whole number from 0 (the variant's number), got {shown}" in err
+    assert "variant" in err and f"variant {seed}" not in err
+
+
+def test_a_class_is_marked_though_one_seed_names_no_variant(tmp_path: Path, capsys):
+    good = build_sheet(seed=0)
+    (tmp_path / "a.toml").write_text(filled(answer_template(good), good), encoding="utf-8")
+    (tmp_path / "b.toml").write_text("seed = -4\n", encoding="utf-8")
+    status, out, _ = run(["check", str(tmp_path), "--json"], capsys)
+    marked, unmarked = json.loads(out)
+    assert status == 1  # a file could not be marked
+    assert (marked["seed"], marked["score"]) == (0, marked["total"])
+    assert unmarked == {
+        "source": str(tmp_path / "b.toml"),
+        "error": "seed must be a whole number from 0 (the variant's number), got -4",
+    }

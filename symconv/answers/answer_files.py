@@ -71,9 +71,10 @@ def read_answer_file(path: Path) -> dict[str, Any]:
     (``9.9883e10`` keeps its five significant digits), nothing in it is executed.
 
     Raises:
-        AnswerFileError: The file cannot be read, is not UTF-8 or not valid TOML;
-            its ``reason`` says which in a few words (a folder, a symbolic link
-            loop, a dangling link, not valid TOML at line N...).
+        AnswerFileError: The file cannot be read, is not UTF-8 or not valid TOML,
+            or its ``seed`` is not a whole number from 0; its ``reason`` says which
+            in a few words (a folder, a symbolic link loop, a dangling link, not
+            valid TOML at line N...).
     """
     source = str(path)
     reason = _unreadable(path)
@@ -91,11 +92,33 @@ def read_answer_file(path: Path) -> dict[str, Any]:
             source, f"not UTF-8 text (byte 0x{data[problem.start]:02x} on line {line})"
         ) from None
     try:
-        return tomllib.loads(text, parse_float=str)
+        tables = tomllib.loads(text, parse_float=str)
     except tomllib.TOMLDecodeError as problem:
         raise AnswerFileError(source, _toml_reason(problem)) from None
     except RecursionError:
         raise AnswerFileError(source, "not readable TOML: nested too deeply") from None
+    _check_seed(source, tables)
+    return tables
+
+
+def _a_number(text: str) -> bool:
+    try:
+        float(text.replace("_", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def _check_seed(source: str, tables: dict[str, Any]) -> None:
+    """A ``seed`` names a variant, which is a whole number from 0 (as ``--seed`` takes)."""
+    seed = tables.get("seed")
+    if seed is None or (type(seed) is int and seed >= 0):
+        return
+    # A float is kept as the text it was written as: shown as written, not quoted.
+    shown = seed if isinstance(seed, str) and _a_number(seed) else repr(seed)
+    raise AnswerFileError(
+        source, f"seed must be a whole number from 0 (the variant's number), got {shown}"
+    )
 
 
 def answer_files(folder: Path) -> list[Path]:

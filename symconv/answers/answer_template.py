@@ -18,16 +18,19 @@ True
 from __future__ import annotations
 
 import re
+import shlex
 import textwrap
+from pathlib import Path
 
 from jinja2 import TemplateError
 
 from symconv.answers.marking import answer_points, points_text
 from symconv.present.latex import MATH_SYMBOLS
 from symconv.present.render import environment
+from symconv.sheets import DEFAULT_SHEET
 from symconv.sheets.model import Problem, Sheet
 
-__all__ = ["answer_template", "plain_text", "question_text"]
+__all__ = ["answer_template", "check_command", "plain_text", "question_text"]
 
 _WIDTH = 88
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -104,18 +107,45 @@ def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def answer_template(sheet: Sheet) -> str:
-    """The answer file for ``sheet`` (and its variant), every answer empty."""
+def check_command(source: str | Path) -> str:
+    """The command that marks an answer file against the sheet ``source``: a built-in
+    name or the sheet's file, as given to ``symconv sheet``.
+
+    >>> check_command("weight-sharing"), check_command("my sheets/mine.toml")
+    ('symconv check FILE', "symconv check FILE --sheet 'my sheets/mine.toml'")
+    """
+    if str(source) == DEFAULT_SHEET:
+        return "symconv check FILE"
+    return f"symconv check FILE --sheet {shlex.quote(str(source))}"
+
+
+def answer_template(sheet: Sheet, source: str | Path | None = None) -> str:
+    """The answer file for ``sheet`` (and its variant), every answer empty.
+
+    ``source`` is the sheet as given to ``symconv sheet`` (a built-in name or a
+    ``.toml`` file; default: the sheet's name). The file records it as its
+    ``sheet``, and its comment names the ``symconv check`` command that marks it
+    against that sheet.
+
+    >>> from symconv.sheets import build_sheet
+    >>> mine = "examples/strided-convolutions.toml"
+    >>> text = answer_template(build_sheet(mine), mine)
+    >>> lines = text.splitlines()
+    >>> f'sheet = "{mine}"' in lines and f"#   symconv check FILE --sheet {mine}" in lines
+    True
+    """
+    source = sheet.name if source is None else str(source)
     variant = f", variant {sheet.seed}" if sheet.seed is not None else ""
     lines = [
         *_comment(f"Answers to the sheet {plain_text(sheet.title)} ({sheet.name}{variant})."),
         *_comment(
             "Write each answer between the single quotes as you would on paper, in LaTeX "
             r"such as \frac{W-K}{s}+1 or in plain text such as (W-K)/s+1. A matrix may span "
-            "lines between triple quotes: '''...'''. Then mark it with symconv check FILE."
+            "lines between triple quotes: '''...'''. Then mark it with:"
         ),
+        f"#   {check_command(source)}",
         f"student = {_string('')}",
-        f"sheet = {_string(sheet.name)}",
+        f"sheet = {_string(source)}",
     ]
     if sheet.seed is not None:
         lines.append(f"seed = {sheet.seed}")

@@ -300,7 +300,8 @@ def _answer_template(args: argparse.Namespace) -> int:
     from symconv.present.tex import write_atomic
     from symconv.sheets import build_sheet
 
-    text = answer_template(build_sheet(args.name or DEFAULT_SHEET, seed=args.seed))
+    name = args.name or DEFAULT_SHEET
+    text = answer_template(build_sheet(name, seed=args.seed), name)
     if args.output is None:
         sys.stdout.write(text)
         return 0

@@ -51,6 +51,7 @@ example answer file (answers.toml):
 examples:
   symconv sheet --answer-template -o answers.toml   the empty file students fill in
   symconv check answers.toml            a line per answer, then the score
+  symconv check answers.toml --sheet mine.toml      answers to your own sheet
   symconv check answers/ --json         a whole class, as JSON
   symconv check answers/ --csv -o grades.csv        one row per student, for a gradebook
   symconv check submission/answers.toml --gradescope -o /autograder/results/results.json
