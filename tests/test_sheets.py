@@ -283,17 +283,16 @@ def check_shapes(problem: Problem, conv: Conv) -> None:
 
 
 def check_counts(problem: Problem, conv: Conv) -> None:
-    # Conv.weight_count counts the biases when the layer has them: that is the parameters.
-    weights = conv.weight_count - conv.bias_count
-    expected: dict[str, Any] = {"output_shape": conv.output_shape, "weights": weights}
-    if conv.spec.bias:
-        expected.update(biases=conv.bias_count, parameters=conv.weight_count)
-    expected["dense_weights"] = conv.dense_weight_count
-    assert [a.key for a in problem.answers] == list(expected)
+    assert [a.key for a in problem.answers] == ["output_shape", "weights", "dense_weights"]
+    expected = {
+        "output_shape": conv.output_shape,
+        "weights": conv.weight_count,
+        "dense_weights": conv.dense_weight_count,
+    }
     for key, value in expected.items():
         assert problem.answer(key).value == value, key
     assert problem.answer("output_shape").latex == tex_shape(conv.output_shape)
-    assert problem.answer("weights").latex == str(weights)
+    assert problem.answer("weights").latex == str(conv.weight_count)
     assert problem.answer("dense_weights").latex == str(conv.dense_weight_count)
 
 
@@ -354,7 +353,7 @@ WEIGHT_SHARING: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "1e": ("unshared", one_d(shared=False)),
     "1f": ("size-formula", lambda v: ("valid", "general")),
     "1g": ("shapes", image_layer),
-    "1h": ("counts", lambda v: image_layer(v, stride=v["stride"], bias=True)),
+    "1h": ("counts", lambda v: image_layer(v, stride=v["stride"])),
     "2a": ("text", lambda v: model_answer(builtin_definition(), "2a")),
     "2b": ("text", lambda v: model_answer(builtin_definition(), "2b")),
     "2c": ("text", lambda v: model_answer(builtin_definition(), "2c")),
@@ -398,8 +397,6 @@ def test_builtin_numbers_against_arithmetic_oracles(seed):
     counts = sheet.problem("1h")
     assert counts.answer("output_shape").value == (filters, side, side)
     assert counts.answer("weights").value == filters * channels * size * size
-    assert counts.answer("biases").value == filters  # one per filter
-    assert counts.answer("parameters").value == filters * (channels * size * size + 1)
     assert counts.answer("dense_weights").value == (channels * image**2) * (filters * side**2)
 
 
