@@ -94,6 +94,8 @@ def derive(params: dict[str, Any]) -> Derived:
         "flat_out": math.prod(conv.output_shape),
         "biases": biases,
         "parameters": weights + biases,
+        "one_bias_each": counts["one_bias_each"],
+        "with_one_bias_each": biased.weight_count,
         "dense_scientific": scientific_latex(conv.dense_weight_count),
         "input_shape": latex_shape(conv.input_shape),
         "output_shape": latex_shape(conv.output_shape),
