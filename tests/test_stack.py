@@ -169,11 +169,15 @@ def test_the_latex_table_gives_each_layers_macs_grouped_as_on_sheets() -> None:
     )
     header, body = latex_table_cells(stack_latex_table(stack))
     assert len(body) == len(stack.rows)
-    macs, weights = header.index("MACs"), header.index("weights")
+    macs, weights, biases = header.index("MACs"), header.index("weights"), header.index("biases")
     for row, cells in zip(stack.rows, body, strict=True):
         assert cells[0] == row.name
         assert cells[macs] == grouped(row.macs)
-        assert cells[weights] == grouped(row.weights)
+        # One vocabulary: the weights column counts weights, the biases have their own.
+        assert cells[weights] == grouped(row.weights - row.biases)
+        assert cells[biases] == grouped(row.biases)
+    counted = sum(int(cells[c].replace(r"\,", "")) for cells in body for c in (weights, biases))
+    assert counted == stack.weight_count
     assert r"\," in body[1][macs]  # a count of millions is grouped in thousands
     assert sum(int(cells[macs].replace(r"\,", "")) for cells in body) == stack.macs
 

@@ -30,8 +30,7 @@ from symconv.layers.stack import (
     relu,
 )
 from symconv.present.display import latex_shape
-from symconv.present.latex import grouped, latex_escape
-from symconv.present.render import environment
+from symconv.present.tables import stack_latex_table
 from symconv.sheets.kinds.base import Derived, Kind, answer, shape_value
 from symconv.sheets.kinds.counts import asked, counted
 
@@ -104,24 +103,6 @@ def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> 
     return {"type": layer.name}  # relu, flatten
 
 
-def _table(stack: Stack) -> str:
-    """The stack's rows for ``tables/stack.tex.j2``; biases, if any, in a column of their own."""
-    rows: list[dict[str, Any]] = [
-        {
-            "name": latex_escape(row.name if number == 0 else f"{number}: {row.name}"),
-            "shape": latex_shape(row.shape),
-            "weights": grouped(row.weights - row.biases),
-            "macs": grouped(row.macs),
-            "field": ["" if v is None else str(v) for v in row.receptive_field],
-        }
-        for number, row in enumerate(stack.rows)
-    ]
-    if stack.bias_count:
-        for cells, row in zip(rows, stack.rows, strict=True):
-            cells["biases"] = grouped(row.biases)
-    return environment().get_template("tables/stack.tex.j2").render(rows=rows)
-
-
 def derive(params: dict[str, Any]) -> Derived:
     layers = [_layer(number, table) for number, table in enumerate(params["layers"] or (), 1)]
     shape = tuple(params["input"]) if isinstance(params["input"], (list, tuple)) else None
@@ -147,7 +128,7 @@ def derive(params: dict[str, Any]) -> Derived:
             layer_facts(layer, before.shape, after.shape)
             for layer, before, after in zip(layers, stack.rows[:-1], stack.rows[1:], strict=True)
         ],
-        "table": _table(stack),
+        "table": stack_latex_table(stack, numbered=True),
         "ask": ask,
         "weights": counts["weights"],
         "biases": biases,
