@@ -28,10 +28,12 @@ Eq(Derivative(L, x[u]), Sum(g[-j/2 + u/2 + 1]*k[j], (j, 1, 3)))
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sympy import (
+    Add,
     Array,
     Derivative,
     Eq,
@@ -47,16 +49,17 @@ from sympy import (
 )
 
 from symconv.errors import SpecError
-from symconv.layers.containers import gc_paused
-from symconv.layers.expressions import group_index, normalize_index
+from symconv.layers.containers import gc_paused, make_symbols
+from symconv.layers.expressions import group_index, linear_form, normalize_index
 from symconv.layers.geometry import tap_input, tap_output
 from symconv.layers.gradient_sums import GradientSums
 from symconv.layers.spec import ConvSpec
-from symconv.layers.symbols import SymbolTable, ravel, symbol_name, unravel
+from symconv.layers.symbols import SymbolTable, ravel, symbol_name, symbol_names, unravel
 from symconv.layers.validators import letter
 
 __all__ = [
     "CorrelationAxis",
+    "GradientEntries",
     "GradientFormula",
     "GradientFormulas",
     "Gradients",
@@ -113,6 +116,173 @@ class Gradients:
         if self._formulas is None:
             self._formulas = GradientFormulas(self.spec, self._symbols, self.upstream_letter)
         return self._formulas
+
+
+# One entry at a time -----------------------------------------------------------
+
+
+def _axis_reaching(spec: ConvSpec, axis: int, index: int) -> list[tuple[int, int]]:
+    """``(output, weight tap)`` pairs along ``axis`` whose tap meets input ``index``.
+
+    Output ``p`` meets ``p s + t d - before`` through window tap ``t`` (wrapped
+    around the input when circular), so only the outputs ``p s = index + before
+    - t d`` (plus multiples of the input's size when circular) reach ``index``.
+    """
+    size, kernel = spec.input_size[axis], spec.kernel_size[axis]
+    stride, dilation = spec.stride[axis], spec.dilation[axis]
+    outputs, before = spec.output_size[axis], spec.padding[axis][0]
+    circular = spec.padding_mode == "circular"
+    pairs: list[tuple[int, int]] = []
+    for tap in range(kernel):
+        base = index + before - tap * dilation
+        reached = range(base % size, outputs * stride, size) if circular else (base,)
+        weight = kernel - 1 - tap if spec.flip else tap
+        pairs.extend(
+            (value // stride, weight)
+            for value in reached
+            if value >= 0 and value % stride == 0 and value // stride < outputs
+        )
+    return pairs
+
+
+def _axis_swept(spec: ConvSpec, axis: int, weight: int) -> list[tuple[int, int]]:
+    """``(output, input)`` pairs along ``axis`` that weight tap ``weight`` meets."""
+    size, kernel = spec.input_size[axis], spec.kernel_size[axis]
+    stride, dilation = spec.stride[axis], spec.dilation[axis]
+    before = spec.padding[axis][0]
+    offset = (kernel - 1 - weight if spec.flip else weight) * dilation - before
+    starts = range(offset, offset + spec.output_size[axis] * stride, stride)
+    if spec.padding_mode == "circular":
+        return [(p, start % size) for p, start in enumerate(starts)]
+    return [(p, start) for p, start in enumerate(starts) if 0 <= start < size]
+
+
+def _combined(
+    axes: Sequence[list[tuple[int, int]]], strides: tuple[Sequence[int], Sequence[int]]
+) -> list[tuple[int, int]]:
+    """Per-axis pairs combined into flat (row-major) pairs over every axis."""
+    pairs = [(0, 0)]
+    for axis_pairs, first, second in zip(axes, *strides, strict=True):
+        pairs = [(a + p * first, b + q * second) for a, b in pairs for p, q in axis_pairs]
+    return pairs
+
+
+class GradientEntries:
+    """Entries of ``dL/dx``, ``dL/dk`` and ``dL/db`` one at a time, each built from
+    only the taps that meet it: the entries :class:`Gradients` holds, for a few
+    entries of a layer too large to build whole.
+
+    Entries are numbered row-major (flat) in the shapes of :class:`Gradients`:
+    ``input_shape``, ``weight_shape`` and ``bias_shape`` (``(1,)`` for a lone bias).
+
+    >>> entries = GradientEntries(ConvSpec.build(10**5, 3))
+    >>> entries.input(1), entries.input(10**5 - 1)
+    (g_1*k_2 + g_2*k_1, g_99998*k_3)
+    >>> len(entries.kernel(0).args)
+    99998
+    """
+
+    def __init__(
+        self, spec: ConvSpec, symbols: SymbolTable | None = None, upstream_letter: object = "g"
+    ) -> None:
+        self.spec = spec
+        self.upstream_letter = _upstream_letter(spec, upstream_letter)
+        self._symbols = symbols or SymbolTable(spec)
+        self.input_shape = spec.input_shape
+        self.kernel_shape = spec.weight_shape
+        self.bias_shape: tuple[int, ...] | None = spec.bias_shape if spec.bias else None
+        self._spatial_inputs = math.prod(spec.input_size)
+        self._spatial_outputs = math.prod(spec.output_size)
+        self._reads, self._per_group = spec.group_in_channels, spec.group_out_channels
+        self._channels: dict[str, tuple[int, list[Symbol]]] = {}
+
+    def _upstream(self, flat: int) -> Symbol:
+        name = symbol_name(self.upstream_letter, unravel(flat, self.spec.output_shape))
+        symbol: Symbol = make_symbols((name,))[0]
+        return symbol
+
+    def _position(self, flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return unravel(normalize_index(flat, (math.prod(shape),))[0], shape)
+
+    def input(self, flat: int) -> Expr:
+        """``dL/dx`` at row-major position ``flat`` of ``input_shape``: its ``g_r k_w``."""
+        spec = self.spec
+        position = self._position(flat, self.input_shape)
+        channel, spatial = (position[0], position[1:]) if spec.has_channels else (0, position)
+        reached = _combined(
+            [_axis_reaching(spec, a, i) for a, i in enumerate(spatial)],
+            (_strides(spec.output_size), _strides(spec.kernel_size)),
+        )
+        group, local = divmod(channel, self._reads)
+        kernel_count = spec.kernel_count
+        terms = []
+        for o in range(group * self._per_group, (group + 1) * self._per_group):
+            for output, tap in reached:
+                filter_ = o if spec.shared else output * spec.c_out + o
+                weight = (filter_ * self._reads + local) * kernel_count + tap
+                terms.append(
+                    (
+                        self._upstream(o * self._spatial_outputs + output),
+                        self._symbols.weight(weight),
+                    )
+                )
+        return linear_form(terms) if terms else S.Zero
+
+    def kernel(self, flat: int) -> Expr:
+        """``dL/dk`` at row-major position ``flat`` of ``weight_shape``: its ``g_r x_i``."""
+        spec = self.spec
+        flat = normalize_index(flat, (math.prod(self.kernel_shape),))[0]
+        rest, tap = divmod(flat, spec.kernel_count)
+        rest, local = divmod(rest, self._reads)
+        output, o = divmod(rest, spec.c_out)  # output: the position of an unshared weight
+        taps = unravel(tap, spec.kernel_size)
+        channel = o // self._per_group * self._reads + local
+        if not spec.shared:  # one output's weight: one product, or 0 in the padding
+            swept = _combined(
+                [_axis_swept(spec, a, w) for a, w in enumerate(taps)],
+                (_strides(spec.output_size), _strides(spec.input_size)),
+            )
+            met = [i for p, i in swept if p == output]
+            if not met:
+                return S.Zero
+            upstream = self._upstream(o * self._spatial_outputs + output)
+            return Mul(upstream, self._symbols.input(channel * self._spatial_inputs + met[0]))
+        swept = _combined(
+            [_axis_swept(spec, a, w) for a, w in enumerate(taps)],
+            (_strides(spec.output_size), _strides(spec.input_size)),
+        )
+        upstream = self._channel(self.upstream_letter, o, spec.output_size)
+        inputs = self._channel(spec.input_letter, channel, spec.input_size)
+        return linear_form([(upstream[p], inputs[i]) for p, i in swept]) if swept else S.Zero
+
+    def _channel(self, letter: str, channel: int, spatial: tuple[int, ...]) -> list[Symbol]:
+        """Every symbol of one channel, made at once and kept: each sum of ``dL/dk``
+        meets (nearly) all of them, and the next one meets the same."""
+        kept = self._channels.get(letter)
+        if kept is None or kept[0] != channel:  # one channel's symbols per letter at a time
+            prefix = f"{letter}_{channel + 1}," if self.spec.has_channels else f"{letter}_"
+            names = (prefix + name[1:] for name in symbol_names("", spatial))
+            kept = self._channels[letter] = (channel, make_symbols(names))
+        return kept[1]
+
+    def bias(self, flat: int) -> Expr:
+        """``dL/db`` at row-major position ``flat`` of ``bias_shape``: the ``g`` it is added to.
+
+        Raises:
+            SpecError: The layer has no bias.
+        """
+        if self.bias_shape is None:
+            raise SpecError("the layer has no bias (bias=False): dL/db does not exist")
+        flat = normalize_index(flat, (math.prod(self.bias_shape),))[0]
+        if not self.spec.shared:
+            return self._upstream(flat)
+        first = flat * self._spatial_outputs
+        return Add(*(self._upstream(first + p) for p in range(self._spatial_outputs)))
+
+
+def _strides(shape: Sequence[int]) -> tuple[int, ...]:
+    """Row-major strides of ``shape``: how far one step along each axis moves a flat index."""
+    return tuple(math.prod(shape[axis + 1 :]) for axis in range(len(shape)))
 
 
 # General formulas -----------------------------------------------------------

@@ -26,9 +26,10 @@ General formulas (1-based; an index of g or x that is not a whole number in rang
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from sympy import Add, Array, Eq, Expr, Indexed, Integer, Rational, Sum, Symbol, floor, ilcm, latex
+from sympy import Add, Eq, Expr, Indexed, Integer, Rational, Sum, Symbol, floor, ilcm, latex
 from sympy.printing.latex import LatexPrinter
 
 from symconv.layers.symbols import unravel
@@ -41,12 +42,12 @@ if TYPE_CHECKING:
 __all__ = ["element_latex", "gradient_latex", "index_latex", "latex_backward", "text_backward"]
 
 
-def _entries(array: Array, limit: int) -> list[tuple[tuple[int, ...], object] | None]:
-    shape = array.shape
-    return [
-        None if flat is None else (unravel(flat, shape), array[unravel(flat, shape)])
-        for flat in elided_indices(math.prod(shape), limit)
-    ]
+def _entries(
+    shape: tuple[int, ...], entry: Callable[[int], Expr], limit: int
+) -> Iterator[tuple[tuple[int, ...], Expr] | None]:
+    """The entries shown (``None`` for the gap), each built only when it is printed."""
+    for flat in elided_indices(math.prod(shape), limit):
+        yield None if flat is None else (unravel(flat, shape), entry(flat))
 
 
 def _name(letter: str, index: tuple[int, ...], single: bool, *, tex: bool) -> str:
@@ -56,21 +57,29 @@ def _name(letter: str, index: tuple[int, ...], single: bool, *, tex: bool) -> st
     return f"{letter}_{{{subscript}}}" if tex else f"{letter}_{subscript}"
 
 
-def _parts(conv: Conv) -> list[tuple[str, str, Array]]:
-    """(what, letter, gradient array) for the input, kernel and bias."""
-    grads = conv.backward()
+def _parts(conv: Conv) -> list[tuple[str, str, tuple[int, ...], Callable[[int], Expr]]]:
+    """(what, letter, shape, entry by flat position) for the input, kernel and bias.
+
+    Only the entries printed are built (:class:`~symconv.layers.gradients.GradientEntries`),
+    never the whole gradient: a long input has a few rows printed of millions.
+    """
+    from symconv.layers.gradients import GradientEntries
+
+    entries = GradientEntries(conv.spec)
     spec = conv.spec
-    parts = [
-        ("dL/dx = M^T g", spec.input_letter, grads.input),
-        ("dL/dk", spec.kernel_letter, grads.kernel),
+    parts: list[tuple[str, str, tuple[int, ...], Callable[[int], Expr]]] = [
+        ("dL/dx = M^T g", spec.input_letter, entries.input_shape, entries.input),
+        ("dL/dk", spec.kernel_letter, entries.kernel_shape, entries.kernel),
     ]
-    if grads.bias is not None:
-        parts.append(("dL/db", spec.bias_letter, grads.bias))
+    if entries.bias_shape is not None:
+        parts.append(("dL/db", spec.bias_letter, entries.bias_shape, entries.bias))
     return parts
 
 
 def _formulas(conv: Conv) -> list[GradientFormula]:
-    formulas = conv.backward().formulas
+    from symconv.layers.gradients import GradientFormulas
+
+    formulas = GradientFormulas(conv.spec)
     return [f for f in (formulas.input, formulas.kernel, formulas.bias) if f is not None]
 
 
@@ -174,10 +183,10 @@ def text_backward(conv: Conv, *, max_entries: int = 6) -> str:
     """The upstream, the three gradients (elided) and their general formulas, as text."""
     lines = [repr(conv), "", f"Upstream g = dL/dy, shaped like the output {conv.output_shape}."]
     lone_bias = conv.spec.bias and conv.spec.shared and not conv.spec.has_channels
-    for what, letter, array in _parts(conv):
-        lines += ["", f"{what}, shape {array.shape}:", ""]
+    for what, letter, shape, entry_at in _parts(conv):
+        lines += ["", f"{what}, shape {shape}:", ""]
         single = letter == conv.spec.bias_letter and lone_bias
-        for entry in _entries(array, max_entries):
+        for entry in _entries(shape, entry_at, max_entries):
             if entry is None:
                 lines.append("  ⋮")
                 continue
@@ -198,9 +207,9 @@ def latex_backward(conv: Conv, *, max_entries: int = 6) -> str:
     """The same as :func:`text_backward`, as a LaTeX fragment (amsmath)."""
     lines = [f"% {conv!r}", r"\begin{align*}"]
     lone_bias = conv.spec.bias and conv.spec.shared and not conv.spec.has_channels
-    for _, letter, array in _parts(conv):
+    for _, letter, shape, entry_at in _parts(conv):
         single = letter == conv.spec.bias_letter and lone_bias
-        for entry in _entries(array, max_entries):
+        for entry in _entries(shape, entry_at, max_entries):
             if entry is None:
                 lines.append(r"  &\;\;\vdots \\")
                 continue
