@@ -13,8 +13,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from symconv.cli.commands import MAX_PRINTED_TAPS
-from symconv.cli.options import in_options, mistyped_option
+from symconv.cli.commands import MAX_PRINTED_TAPS, out_of_memory
+from symconv.cli.options import in_options, mistyped_option, unknown_command
 from symconv.cli.parser import build_parser
 from symconv.errors import SymconvError
 
@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     tokens = list(sys.argv[1:] if argv is None else argv)
-    mistyped = mistyped_option(parser, tokens)
+    mistyped = unknown_command(parser, tokens) or mistyped_option(parser, tokens)
     if mistyped:
         print(mistyped, file=sys.stderr)
         return 2
@@ -40,6 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("derive", "figure"):
             message = in_options(message)
         print(f"symconv: error: {message}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"symconv: error: {out_of_memory(args)}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("symconv: error: too deeply nested to work out; ask for less", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -17,6 +17,53 @@ if TYPE_CHECKING:
 
 
 MAX_PRINTED_TAPS = 1_000_000
+#: Bytes SymPy takes per nonzero entry of a layer's sparse matrix, its symbols included
+#: (about 100, measured with tracemalloc on ``Conv(n, 3).matrix()`` for n up to 10^5).
+BYTES_PER_NONZERO = 100
+
+
+def memory_size(count: int) -> str:
+    """A number of bytes as a person reads it: ``'300 GB'``, ``'1.5 MB'``.
+
+    >>> memory_size(299_999_999_400), memory_size(1_500_000), memory_size(999)
+    ('300 GB', '1.5 MB', '999 bytes')
+    """
+    for unit, size in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if count >= size:
+            return (
+                f"{count / size:.2g} {unit}"
+                if count < 10 * size
+                else f"{round(count / size):,} {unit}"
+            )
+    return f"{count} bytes"
+
+
+def out_of_memory(args: argparse.Namespace) -> str:
+    """Why a command ran out of memory, and what to ask for instead, in one sentence.
+
+    For a layer the need is estimated from its count of multiply-adds (every
+    nonzero of its matrix, padding taps included), never by building anything.
+    """
+    if args.command in ("derive", "figure"):
+        try:
+            conv = conv_from_args(args)
+        except SymconvError:
+            conv = None
+        if conv is not None:
+            nonzeros = conv.macs
+            shape = " x ".join(str(n) for n in conv.input_shape)
+            need = memory_size(nonzeros * BYTES_PER_NONZERO)
+            what = "its gradients" if getattr(args, "backward", False) else "the full matrix"
+            instead = (
+                "fewer entries (--max-outputs) or a smaller --input"
+                if getattr(args, "backward", False)
+                else "elements (--element) or rows (--max-rows)"
+            )
+            return (
+                f"out of memory: input {shape} needs about {need} for {what} "
+                f"({nonzeros:,} nonzero weights); ask for {instead} instead"
+            )
+    return f"out of memory: symconv {args.command} needs more than this machine has to give"
 
 
 def run_derive(args: argparse.Namespace) -> int:
@@ -47,6 +94,13 @@ def run_derive(args: argparse.Namespace) -> int:
     if args.backward:
         if args.element is not None or args.show:
             raise SymconvError("--backward prints the gradients; leave out --element and --show")
+        sweep = math.prod(spec.output_size) if spec.shared else 1
+        if sweep > MAX_PRINTED_TAPS:
+            raise SymconvError(
+                f"each entry of dL/dk sums over the {sweep:,} output positions, too many to "
+                f"print (at most {MAX_PRINTED_TAPS:,}); the shapes are input {conv.input_shape}, "
+                f"output {conv.output_shape}, {conv.weight_count:,} weights"
+            )
         from symconv.present.backward import latex_backward, text_backward
 
         backward = latex_backward if args.latex else text_backward
@@ -103,9 +157,32 @@ def _output_format(output: str | None, requested: str, flags: dict[str, str]) ->
     )
 
 
+def writable(path: Path | str) -> Path:
+    """A file to write, checked before any work is done: not a folder, in a folder that exists.
+
+    Raises:
+        SymconvError: ``path`` is a folder, a name under a file (``notes.txt/x.tex``)
+            or in a folder that does not exist; in one line.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise SymconvError(f"cannot write {str(path)!r}: it is a folder; name a file in it")
+    folder = path.parent
+    for above in (folder, *folder.parents):
+        if above.is_dir():
+            break
+        if above.exists() or above.is_symlink():
+            raise SymconvError(
+                f"cannot write {str(path)!r}: {str(above)!r} is a file, not a folder"
+            )
+    if not folder.is_dir():
+        raise SymconvError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+    return path
+
+
 def _sheet_output(args: argparse.Namespace, stem: str) -> Path:
     suffix = ".pdf" if args.pdf else ".tex"
-    return Path(args.output) if args.output else Path(f"{stem}{suffix}")
+    return writable(args.output if args.output else f"{stem}{suffix}")
 
 
 def _write(path: Path, latex_source: str, pdf: bool) -> None:
@@ -160,6 +237,8 @@ def run_sheet(args: argparse.Namespace) -> int:
         for name in sheet_names():
             print(f"{name:20}  {build_sheet(name).title}")
         return 0
+    if args.output is not None:
+        writable(args.output)
     _output_format(args.output, "pdf" if args.pdf else "tex", {"pdf": "--pdf"})
     name = args.name or DEFAULT_SHEET
     texts = _header_texts(args)
@@ -170,7 +249,7 @@ def run_sheet(args: argparse.Namespace) -> int:
         sheets = build_sheets(name, range(first, first + args.variants), **texts)
         stem = Path(name).stem if str(name).endswith(".toml") else name
         handouts = _sheet_output(args, f"{stem}-class")
-        key = handouts.with_name(f"{handouts.stem}-key{handouts.suffix}")
+        key = writable(handouts.with_name(f"{handouts.stem}-key{handouts.suffix}"))
         # Build both documents before writing either, so a failure leaves no file behind.
         sources = [
             (handouts, render_sheets(sheets, solutions=False, duplex=args.duplex)),
@@ -201,13 +280,7 @@ def _check_output(args: argparse.Namespace) -> Path | None:
     """The ``-o`` file, its folder checked before any marking is done."""
     if args.output is None:
         return None
-    path = Path(args.output)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise SymconvError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
-    if path.is_dir():
-        raise SymconvError(f"cannot write {str(path)!r}: it is a folder")
-    return path
+    return writable(args.output)
 
 
 def _check_format(args: argparse.Namespace, marks: ClassMarks, folder: bool) -> str:
@@ -301,11 +374,13 @@ def _answer_template(args: argparse.Namespace) -> int:
     from symconv.sheets import build_sheet
 
     name = args.name or DEFAULT_SHEET
+    if args.output is not None:
+        writable(args.output)
     text = answer_template(build_sheet(name, seed=args.seed), name)
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    write_atomic(Path(args.output), text)
+    write_atomic(writable(args.output), text)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
@@ -317,6 +392,8 @@ def run_figure(args: argparse.Namespace) -> int:
     if args.png and args.pdf:
         raise SymconvError("--png and --pdf ask for two formats; give one")
     requested = "png" if args.png else "pdf" if args.pdf else "tex"
+    if args.output is not None:
+        writable(args.output)
     _output_format(args.output, requested, {"pdf": "--pdf", "png": "--png"})
     conv = conv_from_args(args)
     at = tuple(args.at) if args.at else None
@@ -331,7 +408,7 @@ def run_figure(args: argparse.Namespace) -> int:
     if args.output is None and isinstance(data, str):
         sys.stdout.write(data)
         return 0
-    path = Path(args.output) if args.output else Path(f"convolution-{args.kind}{suffix}")
+    path = writable(args.output if args.output else f"convolution-{args.kind}{suffix}")
     write_atomic(path, data)
     print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -185,6 +185,21 @@ def _long_options(parser: argparse.ArgumentParser) -> list[str]:
     ]
 
 
+def unknown_command(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
+    """``unknown command 'drive'; did you mean 'derive'?`` when the command is no command.
+
+    The command is the first word that is not an option (the top level has none
+    that take a value).
+    """
+    commands = list(_subcommands(parser))
+    word = next((token for token in argv if not token.startswith("-")), None)
+    if word is None or word in commands:
+        return None
+    close = difflib.get_close_matches(word, commands, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else "the commands are " + ", ".join(commands)
+    return f"symconv: error: unknown command {word!r}; {hint} (see 'symconv --help')"
+
+
 def mistyped_option(parser: argparse.ArgumentParser, argv: Sequence[str]) -> str | None:
     """``unknown option --inptu; did you mean --input?`` for the first option no command knows.
 

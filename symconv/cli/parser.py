@@ -152,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw a 1-D or 2-D convolution: the padded input with the kernel placed at "
         "one output position and that output highlighted (--kind window), or the matrix's "
         "pattern of weights, shared beside unshared (--kind matrix). Without -o the LaTeX "
-        "goes to standard output.",
+        "goes to standard output, and a PDF or PNG to convolution-KIND.pdf or .png "
+        "(convolution-window.png).",
         epilog=_FIGURE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -172,7 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="output position of the window, 0-based, one number per spatial "
         "axis; negative counts from the end (default: the first)",
     )
-    drawing.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    drawing.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (its folder must exist)"
+    )
     drawing.add_argument("--pdf", action="store_true", help="compile to PDF")
     drawing.add_argument("--png", action="store_true", help="compile to PNG (via pdftoppm)")
     drawing.add_argument(
@@ -185,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a worksheet with worked solutions (or a handout) as LaTeX or PDF",
         description="Write a worksheet as LaTeX: its questions and worked solutions, every "
         "answer derived by symconv. Without NAME, the weight-sharing worksheet. Without -o "
-        "the LaTeX goes to standard output.",
+        "the LaTeX goes to standard output; a PDF (--pdf) and a class set (--variants) go to "
+        "files named after the sheet, such as weight-sharing.pdf, or weight-sharing-class.tex "
+        "and its key weight-sharing-class-key.tex.",
         epilog=_SHEET_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -199,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
-        help="write to FILE (its folder must exist) instead of standard output",
+        help="write to FILE (its folder must exist) instead of standard output; with "
+        "--variants the handouts, and their key beside them (class.pdf, class-key.pdf)",
     )
     sheet.add_argument(
         "--handout", action="store_true", help="questions only, with room to write; no solutions"
