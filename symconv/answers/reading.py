@@ -46,6 +46,7 @@ __all__ = [
     "read_numbers",
     "read_shape",
     "significant_digits",
+    "split_approximately",
 ]
 
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₊₋", "0123456789+-")
@@ -53,9 +54,21 @@ _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-
 _UNICODE_SCRIPT = re.compile(r"[₀-₉₊₋]+|[⁰¹²³⁴-⁹⁺⁻]+")
 _WRAPPERS = (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$"), ("$", "$"))
 _APPROXIMATELY = ("\\approx", "≈", "~", "\\sim")
+#: ``\approx`` between two forms of the same number: ``99883155456 \approx 9.99 \times 10^{10}``.
+_APPROXIMATELY_BETWEEN = re.compile(r"\\approx(?![A-Za-z])|≈")
+#: LaTeX's spaces (``\ ``, ``\,``, ``\;``, ``\!``, ``\quad``, ``~``...), read as one space; a
+#: row break ``\\`` is matched first so that ``\\,`` keeps it.
+_LATEX_SPACE = re.compile(
+    r"\\\\|(?<!\s)\s*(?:(?:\\[ ,;:!>]|\\(?:q?quad|thinspace|medspace|thickspace|enspace)"
+    r"(?![A-Za-z])|~)\s*)+"
+)
 #: Digit groups: 1-3 digits, then groups of 3 after a space, thin space, \, or {,}.
 _GROUPS = re.compile(r"(?<![\w.^])\d{1,3}(?:(?: |\u2009|\u202f|\\,|\{,\})\d{3})+(?![\d.])")
 _SEPARATOR = re.compile(r" |\u2009|\u202f|\\,|\{,\}")
+#: A word in a text command at the end: ``\text{outputs}``, ``\mathrm{weights}``.
+_WORD = re.compile(r"\\(?:text|textrm|mathrm|mbox|operatorname)\{[A-Za-z ]+\}$")
+#: ``\left(`` and ``\right)`` around a shape: the brackets alone.
+_SIZED = re.compile(r"\\(?:left|right|[bB]igg?[lr]?)(?![A-Za-z]) ?")
 _COMMA_GROUPS = re.compile(r"\d{1,3}(?:,\d{3})+")
 _TIMES_TEN = re.compile(r"(?<=\d)\s?[xX]\s?(?=10\s?(?:\^|\*\*))")
 _SCIENTIFIC = re.compile(
@@ -105,11 +118,31 @@ def normalise(text: object) -> tuple[str, int]:
         if stripped.endswith(".") and not stripped.endswith(".."):
             stripped = stripped[:-1].rstrip()  # a final period ends the sentence
             changed = True
+    stripped = _LATEX_SPACE.sub(_space, stripped).strip()
     stripped = _UNICODE_SCRIPT.sub(_script, stripped)
     stripped = _GROUPS.sub(lambda match: _SEPARATOR.sub("", match.group()), stripped)
     if not stripped:
         raise AnswerSyntaxError("the answer is empty", text, 1)
     return stripped, offset
+
+
+def _space(match: re.Match[str]) -> str:
+    text = match.group()
+    return text if text == "\\\\" else " "
+
+
+def split_approximately(text: str) -> tuple[str, str | None]:
+    r"""An answer written as ``exact \approx rounded``: both parts, else the text and ``None``.
+
+    A leading ``\approx`` (only a rounded form) is not a split.
+
+    >>> split_approximately(r"99883155456 \approx 9.99 \times 10^{10}")
+    ('99883155456', '9.99 \\times 10^{10}')
+    """
+    match = _APPROXIMATELY_BETWEEN.search(text)
+    if match is None or not text[: match.start()].strip(" $"):
+        return text, None
+    return text[: match.start()].strip(), text[match.end() :].strip()
 
 
 def _script(match: re.Match[str]) -> str:
@@ -172,15 +205,16 @@ def read_matrix(text: str) -> Matrix:
 
 
 def _without_words(text: str) -> str:
-    """``2400 weights``, ``7 \\text{outputs}``: the number without the words after it."""
+    """``2400 weights``, ``7 \\text{outputs}``, ``7 \\mathrm{outputs}``: the number without
+    the words after it."""
     end = len(text)
     while True:
         rest = text[:end].rstrip()
-        if rest.endswith("}") and "\\text{" in rest[-60:]:
-            start = rest.rfind("\\text{")
-            if rest[start + 6 : -1].replace(" ", "").isalpha():
-                end = start
-                continue
+        tail = rest[-60:]
+        word = _WORD.search(tail) if rest.endswith("}") else None
+        if word is not None:
+            end = len(rest) - len(tail) + word.start()
+            continue
         cut = len(rest)
         while cut and rest[cut - 1].isalpha():
             cut -= 1
@@ -234,6 +268,7 @@ def read_shape(text: str) -> tuple[int, ...]:
     space = re.fullmatch(r"(?:\\mathbb\{R\}|ℝ|R) ?\^ ?\{(.*)\}", cleaned, re.S)
     if space:  # \mathbb{R}^{7 \times 9}: the shape of a matrix
         cleaned = space.group(1).strip()
+    cleaned = _SIZED.sub("", cleaned).strip()
     if cleaned[:1] in "([" and cleaned[-1:] in ")]":
         cleaned = cleaned[1:-1].strip().rstrip(",")  # (7,) is a one-axis shape
     parts = re.split(r"\\times|\\cdot|×|·|⋅|\*|,|\bby\b|(?<=\d)\s?[xX]\s?(?=\d)", cleaned)

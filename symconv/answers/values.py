@@ -24,12 +24,14 @@ from typing import Any, Literal
 from sympy import Basic, Expr, Integer, Matrix, MatrixBase, Rational
 
 from symconv.answers.reading import (
+    AnswerSyntaxError,
     Equation,
     read,
     read_matrix,
     read_numbers,
     read_shape,
     significant_digits,
+    split_approximately,
 )
 
 __all__ = [
@@ -141,6 +143,17 @@ def _is_integer(value: Any) -> bool:
 
 def _number(answer: Any) -> Number:
     if isinstance(answer, str):
+        exact, rounded = split_approximately(answer)
+        if rounded is not None:
+            # exact \approx rounded: the exact side decides; a side that is no number
+            # (a name, W') leaves the rounded form to be read by the rounding rule.
+            try:
+                sides = read_numbers(exact)
+            except AnswerSyntaxError:
+                sides = ()
+            if sides:
+                return Number(sides[-1], significant_digits(exact), answer, sides)
+            answer = rounded
         sides = read_numbers(answer)
         return Number(sides[-1], significant_digits(answer), answer, sides)
     if isinstance(answer, bool) or not isinstance(answer, int | float | Fraction | Basic):
