@@ -1,4 +1,4 @@
-"""What each command does once its options are read: derive, sheet, check, figure."""
+"""What each command does once its options are read: derive, sheet, check, figure, export."""
 
 from __future__ import annotations
 
@@ -353,6 +353,26 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"symconv: error: {marks.unmarked[0].text()}", file=sys.stderr)
         return 2
     return 0 if marks.all_right else 1
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from symconv.export import default_output, export
+
+    out = Path(args.output) if args.output else default_output(args.sheet, args.format)
+    left_out = export(
+        args.sheet,
+        args.format,
+        args.variants,
+        out,
+        first_seed=1 if args.seed is None else args.seed,
+        wheel=args.wheel,
+    )
+    for line in left_out:
+        print(f"symconv: not exported: {line}", file=sys.stderr)
+    print(
+        f"wrote {out} ({args.variants} variant{'' if args.variants == 1 else 's'})", file=sys.stderr
+    )
+    return 0
 
 
 def _answer_template(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from symconv import __version__
-from symconv.cli.commands import run_check, run_derive, run_figure, run_sheet
+from symconv.cli.commands import run_check, run_derive, run_export, run_figure, run_sheet
 from symconv.cli.options import DEFAULT_SHEET, Parser, add_conv_options, positive, seed_number
 
 if TYPE_CHECKING:
@@ -62,6 +62,26 @@ exit status:
   2  nothing could be marked (no readable answer file), or a usage error such as an
      unknown sheet, a sheet with nothing to mark, or -o into a missing folder
 """
+
+
+_EXPORT_EXAMPLES = """\
+examples:
+  symconv export gradescope weight-sharing --variants 30 -o autograder.zip
+  symconv export prairielearn weight-sharing --variants 30 -o pl-course
+  symconv export moodle my-sheet.toml --variants 10 -o bank.xml
+  symconv export qti weight-sharing --variants 10 -o canvas-quiz.zip
+"""
+
+
+def _export_formats() -> str:
+    import textwrap
+
+    from symconv.export import FORMATS
+
+    return "formats:\n" + "\n".join(
+        textwrap.fill(what, 79, initial_indent=f"  {name:13} ", subsequent_indent=" " * 16)
+        for name, (what, _) in FORMATS.items()
+    )
 
 
 _FIGURE_EXAMPLES = """\
@@ -292,4 +312,45 @@ def build_parser() -> argparse.ArgumentParser:
         "standard output",
     )
     marking.set_defaults(handler=run_check)
+
+    from symconv.export import FORMATS
+
+    exporting = commands.add_parser(
+        "export",
+        help="write variants of a sheet for Gradescope, PrairieLearn, Moodle or Canvas (QTI)",
+        description="Write N variants of a sheet (seeds S, S+1, ... with S from --seed, "
+        "default 1, as symconv sheet --variants draws them) for a teaching platform, every "
+        "answer the one symconv sheet prints for its seed. The output is written whole or "
+        "not at all; without -o it is SHEET-FORMAT.zip, .xml or a folder SHEET-FORMAT. "
+        "What a platform cannot mark (formulas and matrices in Moodle and QTI, free text) "
+        "is listed on standard error, a line per problem.",
+        epilog=_export_formats() + "\n\n" + _EXPORT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    exporting.add_argument(
+        "format", metavar="FORMAT", choices=tuple(FORMATS), help="one of: " + ", ".join(FORMATS)
+    )
+    exporting.add_argument(
+        "sheet", metavar="SHEET", help="a built-in sheet name or your own .toml file"
+    )
+    exporting.add_argument(
+        "--variants", type=positive, default=1, metavar="N", help="variants to write (default: 1)"
+    )
+    exporting.add_argument(
+        "--seed", type=seed_number, metavar="S", help="the first variant's seed (default: 1)"
+    )
+    exporting.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="the file (.zip, .xml) or, for prairielearn, the course folder to write; its "
+        "folder must exist",
+    )
+    exporting.add_argument(
+        "--wheel",
+        metavar="FILE",
+        help="gradescope: a symconv wheel to ship in the autograder, installed instead of "
+        "symconv from PyPI",
+    )
+    exporting.set_defaults(handler=run_export)
     return parser
