@@ -19,7 +19,11 @@ instructor gives one. The answers are read by :mod:`symconv.answers.reading`
 derives for that sheet and variant. Free-text questions are listed, not marked.
 
 Points: a problem's ``points`` in the sheet is shared equally by its marked
-answers; without it every answer is worth one point.
+answers; without it every answer is worth one point. A wrong matrix earns its
+points entry by entry and a wrong shape axis by axis (``partial = false`` on
+the problem: all or nothing), and an answer that follows from the student's
+own wrong answers earns the problem's ``carried`` share
+(:mod:`symconv.answers.credit`).
 
 A class is marked file by file: a file that cannot be read (not TOML, not
 UTF-8, a folder, a dangling link...) becomes an :class:`Unmarked` line with
@@ -36,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from functools import cache, lru_cache
 from pathlib import Path
@@ -49,6 +53,7 @@ from symconv.answers.answer_files import (
     read_answer_file,
 )
 from symconv.answers.checking import check
+from symconv.answers.credit import carried_credit, partial_credit, student_value
 from symconv.answers.feedback import SLIP_HINTS
 from symconv.answers.verdict import Verdict
 from symconv.errors import SymconvError
@@ -105,6 +110,8 @@ class Mark:
 
     Attributes:
         points: What the answer is worth (0 for one that is not marked).
+        share: The share of ``points`` a wrong answer earns: part of a matrix
+            or shape right, or an error carried forward.
     """
 
     question: str
@@ -114,6 +121,7 @@ class Mark:
     message: str = ""
     counterexample: dict[str, int | Fraction] | None = None
     points: Fraction = Fraction(1)
+    share: Fraction = Fraction(0)
 
     @property
     def marked(self) -> bool:
@@ -122,8 +130,10 @@ class Mark:
 
     @property
     def earned(self) -> Fraction:
-        """The points given: all of them when right, none otherwise."""
-        return self.points if self.status == "right" else Fraction(0)
+        """The points given: all of them when right, else the share a wrong answer earns."""
+        if self.status == "right":
+            return self.points
+        return self.points * self.share if self.status == "wrong" else Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -249,6 +259,7 @@ def _plain(mark: Mark) -> dict[str, Any]:
     data = asdict(mark)
     data["points"] = points_number(mark.points)
     data["earned"] = points_number(mark.earned)
+    data["share"] = points_number(mark.share)
     if mark.counterexample:
         data["counterexample"] = {
             name: value if isinstance(value, int) else str(value)
@@ -367,8 +378,11 @@ def mark_answers(
     if not isinstance(student, str):
         notes.append(f"student should be text in quotes, got {student!r}")
         student = ""
-    marks = []
+    marks: list[Mark] = []
     known = set()
+    # The student's wrong answers as read, for the answers that follow from them.
+    wrong_values: dict[tuple[str, str], Any] = {}
+    carrying: list[tuple[int, Problem, Answer]] = []
     for problem in derived.problems():
         given = answers.get(problem.id, {})
         if not isinstance(given, dict):
@@ -399,11 +413,24 @@ def mark_answers(
                     else "wrong"
                 )
                 message = verdict.message
+                share = Fraction(0)
                 if status == "wrong":
                     message = " ".join([message, *_slips_made(given[answer.key], answer)])
+                    credit = problem.partial and partial_credit(
+                        _as_read(verdict.answer, given[answer.key], answer.value), answer.value
+                    )
+                    if credit:
+                        share, message = credit.share, _noted(message, credit.note)
+                    value = student_value(given[answer.key], answer.value)
+                    if value is not None:
+                        wrong_values[problem.id, answer.key] = value
+                    if answer.depends_on and answer.recompute is not None:
+                        carrying.append((len(marks), problem, answer))
                 marks.append(
-                    Mark(*where, status, message, verdict.counterexample, points[answer.key])
+                    Mark(*where, status, message, verdict.counterexample, points[answer.key], share)
                 )
+    for index, problem, answer in carrying:
+        marks[index] = _carried(marks[index], problem, answer, answers, derived, wrong_values)
     ignored = [
         f"{question} {key}" if isinstance(table, dict) else question
         for question, table in answers.items()
@@ -414,6 +441,46 @@ def mark_answers(
     return Report(
         source, student, derived.name, variant, tuple(marks), tuple(ignored), tuple(notes)
     )
+
+
+def _noted(message: str, note: str) -> str:
+    """A note added to feedback as a sentence of its own.
+
+    >>> _noted("Wrong: expected 7, got 9", "It follows from your size 9.")
+    'Wrong: expected 7, got 9. It follows from your size 9.'
+    """
+    return f"{message}{'' if message.endswith('.') else '.'} {note}"
+
+
+def _as_read(read: Any, given: Any, expected: Any) -> Any:
+    """The answer as the check read it; a shape's sizes read again when the check kept none."""
+    if read is None and isinstance(expected, tuple):
+        return student_value(given, expected)
+    return read
+
+
+def _carried(
+    mark: Mark,
+    problem: Problem,
+    answer: Answer,
+    answers: Mapping[str, Any],
+    sheet: Sheet,
+    wrong_values: Mapping[tuple[str, str], Any],
+) -> Mark:
+    """The mark with the credit of an error carried forward, when the answer earns it."""
+    sources = {}
+    for reference in answer.depends_on:
+        where, _, key = reference.rpartition(".")
+        where = where or problem.id
+        if (where, key) in wrong_values:
+            label = sheet.problem(where).answer(key).label
+            name = label if where == problem.id else f"{label} in {where}"
+            sources[key] = (name, wrong_values[where, key])
+    given = answers[problem.id][answer.key]
+    credit = carried_credit(given, answer, problem.carried, sources)
+    if credit is None or credit.share <= mark.share:
+        return mark
+    return replace(mark, share=credit.share, message=_noted(mark.message, credit.note))
 
 
 def mark_file(path: Path, *, sheet: str | Path | None = None, seed: int | None = None) -> Report:

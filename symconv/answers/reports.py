@@ -121,17 +121,27 @@ def spreadsheet_cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _cell_points(points: Fraction) -> str:
+    """Points for a gradebook's cell: whole, else to six places, so that a column sums
+    to the score however many answers earned part of their points.
+
+    >>> _cell_points(Fraction(3)), _cell_points(Fraction(62, 63)), _cell_points(Fraction(3, 2))
+    ('3', '0.984127', '1.5')
+    """
+    return str(points_number(points))
+
+
 def _row(report: Report, columns: list[str]) -> dict[str, str]:
     row = {
         "file": spreadsheet_cell(Path(report.source).name),
         "student": spreadsheet_cell(report.student),
         "variant": "" if report.seed is None else str(report.seed),
-        "score": points_text(report.score),
-        "total": points_text(report.total),
+        "score": _cell_points(report.score),
+        "total": _cell_points(report.total),
         "right": str(report.right),
         "error": "",
     }
-    row.update({f"{mark.question} {mark.key}": points_text(mark.earned) for mark in report.marks})
+    row.update({f"{mark.question} {mark.key}": _cell_points(mark.earned) for mark in report.marks})
     return {column: row.get(column, "") for column in columns}
 
 

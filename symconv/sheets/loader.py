@@ -34,7 +34,7 @@ from symconv.present.latex import latex_escape
 from symconv.present.tex import read_toml
 from symconv.sheets.authoring import evaluate, fill, latex_field, names_in
 from symconv.sheets.kinds import KINDS
-from symconv.sheets.model import Problem, Section, Sheet
+from symconv.sheets.model import CARRIED, Answer, Problem, Section, Sheet
 
 __all__ = [
     "SheetError",
@@ -53,6 +53,8 @@ _ENUMERABLE = 20_000  # variable ranges this small are counted when a class set 
 _VARIABLE = re.compile(r"\$[A-Za-z_]\w*")
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _MAX_PROBLEMS = 26  # lettered (a) to (z)
+#: A problem's keys for marking, beside its kind's: ``space`` is for the handout.
+_MARKING_KEYS = ("kind", "space", "points", "partial", "carried", "uses")
 
 #: Keys whose value is a whole number (or one per axis), in problems and in stack layers.
 _NUMBER_KEYS = {
@@ -315,8 +317,8 @@ def _problem(
     if kind is None:
         raise SheetError(f"{where}: unknown kind {table['kind']!r}; kinds: {', '.join(KINDS)}")
     where = f"{where} ({kind.name})"
-    _check_keys(where, table, {*kind.defaults, "kind", "space", "points"})
-    params = {key: value for key, value in table.items() if key not in ("kind", "space", "points")}
+    _check_keys(where, table, {*kind.defaults, *_MARKING_KEYS})
+    params = {key: value for key, value in table.items() if key not in _MARKING_KEYS}
     missing = [key for key in kind.required if key not in params]
     if missing:
         raise SheetError(f"{where}: missing key {missing[0]!r}")
@@ -346,7 +348,130 @@ def _problem(
     if isinstance(space, bool) or not isinstance(space, int | float) or not 0 <= space <= 25:
         raise SheetError(f"{where}: space must be a number of centimetres from 0 to 25")
     points = _points(where, table.get("points"), kind.name)
-    return Problem(problem_id, kind.name, derived.values, derived.answers, float(space), points)
+    partial = table.get("partial", True)
+    if not isinstance(partial, bool):
+        raise SheetError(f"{where}: partial must be true or false, got {_toml(partial)}")
+    carried = table.get("carried", CARRIED)
+    if (
+        isinstance(carried, bool)
+        or not isinstance(carried, int | float | Fraction)
+        or not (0 <= carried <= 1)
+    ):
+        raise SheetError(
+            f"{where}: carried must be a share of the points from 0 to 1, got {_toml(carried)}"
+        )
+    answers = _uses(where, table.get("uses"), derived.answers)
+    return Problem(
+        problem_id, kind.name, derived.values, answers, float(space), points,
+        partial, Fraction(str(carried)),
+    )  # fmt: skip
+
+
+def _uses(where: str, uses: Any, answers: tuple[Answer, ...]) -> tuple[Answer, ...]:
+    """The answers with what they follow from as ``uses`` says, for errors carried forward.
+
+    ``uses = { dense_weights = ["output_shape"] }`` sets what each answer named
+    follows from (``[]``: nothing); ``uses = ["1g.filter_shape"]`` adds a
+    reference to every answer that can follow from ``filter_shape``. A reference
+    is a key of the same problem or a problem's id, a dot and a key.
+    """
+    if uses is None:
+        return answers
+    form = 'uses = ["1g.filter_shape"] or uses = { weights = ["1g.filter_shape"] }'
+    by_key = {answer.key: answer for answer in answers}
+    if isinstance(uses, dict):
+        wanted = uses
+    elif isinstance(uses, list):
+        wanted = {}
+        for reference in uses:
+            if not isinstance(reference, str):
+                raise SheetError(f"{where}, key 'uses': each reference is text, such as {form}")
+            source = reference.rpartition(".")[2]
+            takers = [
+                answer.key
+                for answer in answers
+                if answer.recompute and source in answer.recompute.sources
+            ]
+            if not takers:
+                raise SheetError(
+                    f"{where}, key 'uses': no answer of this problem follows from {source!r}"
+                    f"{_followers(answers)}"
+                )
+            for key in takers:  # a reference replaces the one to the same key, if any
+                kept = wanted.get(key, list(by_key[key].depends_on))
+                wanted[key] = [r for r in kept if r.rpartition(".")[2] != source] + [reference]
+    else:
+        raise SheetError(f"{where}: uses must be {form}")
+    changed = dict(by_key)
+    for key, references in wanted.items():
+        at = f"{where}, key 'uses', answer {key!r}"
+        if key not in by_key:
+            raise SheetError(
+                f"{at}: the problem has no such answer (its answers: {', '.join(by_key)})"
+            )
+        if not isinstance(references, list) or not all(isinstance(r, str) for r in references):
+            raise SheetError(f"{at}: give a list of references, such as {form}")
+        recompute = by_key[key].recompute
+        sources = [reference.rpartition(".")[2] for reference in references]
+        for reference, source in zip(references, sources, strict=True):
+            if not re.fullmatch(r"(\d+[a-z]\.)?[A-Za-z_]\w*", reference):
+                raise SheetError(f"{at}: {reference!r} is not a key or a problem's id and a key")
+            if reference == key:
+                raise SheetError(f"{at}: an answer cannot follow from itself")
+            if recompute is None or source not in recompute.sources:
+                raise SheetError(
+                    f"{at}: it cannot be worked out from {source!r}{_followers(answers)}"
+                )
+        if len(set(sources)) < len(sources):
+            raise SheetError(f"{at}: each key may be used once, got {_toml(references)}")
+        changed[key] = replace(by_key[key], depends_on=tuple(dict.fromkeys(references)))
+    return tuple(changed[answer.key] for answer in answers)
+
+
+def _followers(answers: tuple[Answer, ...]) -> str:
+    """``(weights follows from filter_shape; ...)``: what ``uses`` may name, or that none may."""
+    follow = [
+        f"{answer.key} from {', '.join(answer.recompute.sources)}"
+        for answer in answers
+        if answer.recompute is not None
+    ]
+    return (
+        f" (answers that follow from others: {'; '.join(follow)})"
+        if follow
+        else (" (no answer of this kind follows from another)")
+    )
+
+
+def _check_uses(sheet_name: str, problems: list[Problem]) -> None:
+    """Every ``uses`` reference names an answer, and the answer follows from its right value.
+
+    An answer recomputed from the key's values of what it uses must be the key
+    itself: a reference to another layer's answer is refused here.
+    """
+    by_id = {problem.id: problem for problem in problems}
+    for problem in problems:
+        for answer in problem.answers:
+            if not answer.depends_on or answer.recompute is None or answer.value is None:
+                continue
+            at = f"sheet {sheet_name!r}, problem {problem.id}, answer {answer.key!r}, uses"
+            given = {}
+            for reference in answer.depends_on:
+                where_id, _, source = reference.rpartition(".")
+                other = by_id.get(where_id or problem.id)
+                if other is None:
+                    raise SheetError(f"{at} {reference!r}: the sheet has no problem {where_id!r}")
+                try:
+                    given[source] = other.answer(source).value
+                except KeyError:
+                    raise SheetError(
+                        f"{at} {reference!r}: problem {other.id} has no answer {source!r}"
+                    ) from None
+            value = answer.recompute(given)
+            if value != answer.value:
+                raise SheetError(
+                    f"{at} {', '.join(answer.depends_on)}: those answers give {value}, not "
+                    f"{answer.value}; they must be about the same layer"
+                )
 
 
 def _points(where: str, points: Any, kind: str) -> Fraction | None:
@@ -642,6 +767,7 @@ def _derive(
                 tuple(parts),
             )
         )
+    _check_uses(name, [problem for section in built for problem in section.problems])
     head = {
         key: _one_line(f"sheet {name!r}", key, texts[key], values)
         for key in ("title", "course", "author", "date")

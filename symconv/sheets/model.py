@@ -7,11 +7,44 @@ that the engine derived. The same answers are what marking compares with.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["Answer", "Problem", "Section", "Sheet"]
+__all__ = ["Answer", "Problem", "Recompute", "Section", "Sheet"]
+
+#: The share of an answer's points given when it follows from the student's own wrong answers.
+CARRIED = Fraction(1, 2)
+
+
+@dataclass(frozen=True)
+class Recompute:
+    """How an answer follows from other answers, for errors carried forward.
+
+    Attributes:
+        function: Given a value for every key of ``known``, the answer they give.
+        known: The right value of every answer it follows from, by key
+            (``{"output_shape": (32, 126, 126)}``); a student's values replace them.
+
+    >>> from math import prod
+    >>> dense = Recompute(lambda given: prod(given["input_shape"]) * prod(given["output_shape"]),
+    ...                   {"input_shape": (3, 8, 8), "output_shape": (4, 6, 6)})
+    >>> dense.sources, dense(), dense({"output_shape": (4, 5, 5)})
+    (('input_shape', 'output_shape'), 27648, 19200)
+    """
+
+    function: Callable[[Mapping[str, Any]], Any]
+    known: Mapping[str, Any]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The keys of the answers it can follow from."""
+        return tuple(self.known)
+
+    def __call__(self, given: Mapping[str, Any] | None = None) -> Any:
+        """The answer that ``given`` values (the right ones where not given) lead to."""
+        return self.function({**self.known, **(given or {})})
 
 
 @dataclass(frozen=True)
@@ -25,6 +58,11 @@ class Answer:
         latex: ``value`` in LaTeX, as it appears on the sheet.
         slips: Known wrong values by the name of the slip that gives them
             (``("padding_left_out", 25)``), so that marking can say what went wrong.
+        depends_on: The answers it follows from, for errors carried forward: a
+            key of the same problem (``"output_shape"``) or a problem's id and a
+            key (``"1g.filter_shape"``). The kind gives the ones within its
+            problem; a sheet's ``uses`` sets them.
+        recompute: How it follows from them (``None``: it is never carried).
     """
 
     key: str
@@ -32,6 +70,8 @@ class Answer:
     value: Any
     latex: str
     slips: tuple[tuple[str, Any], ...] = ()
+    depends_on: tuple[str, ...] = ()
+    recompute: Recompute | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -46,6 +86,10 @@ class Problem:
         space: Room to write, in centimetres, on a handout.
         points: Points for the whole problem, shared equally by its marked
             answers; ``None`` gives one point per answer.
+        partial: A matrix earns its points entry by entry, a shape axis by axis;
+            ``False`` gives all or nothing.
+        carried: The share of an answer's points given when it is wrong against
+            the key but follows from the student's own wrong earlier answers.
     """
 
     id: str
@@ -54,6 +98,8 @@ class Problem:
     answers: tuple[Answer, ...]
     space: float = 4.0
     points: Fraction | None = None
+    partial: bool = True
+    carried: Fraction = CARRIED
 
     @property
     def marked_keys(self) -> list[str]:

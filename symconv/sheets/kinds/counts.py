@@ -5,20 +5,28 @@ One vocabulary, as in every kind: the *weights* are the filters' entries, the
 problem asks for the counts its ``ask`` names (by default the weights, and with
 a bias also the biases and the parameters); a parameter count given for the
 weights, or the weights for the parameters, is a slip that marking names.
+
+Errors carried forward: the dense layer's weights follow from the output shape
+(and the input shape), the weights from the shape of one filter, and the
+parameters from the weights and biases; within a problem, the dense weights
+follow from its output shape and the parameters from its weights and biases.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from symconv.errors import SymconvError
+from symconv.layers.conv import Conv
 from symconv.present.describe import describe
 from symconv.present.display import latex_shape, scientific_latex
 from symconv.sheets.kinds.base import Derived, Kind, answer, flag, size_working
 from symconv.sheets.kinds.shapes import IMAGE_DEFAULTS, image_conv
-from symconv.sheets.model import Answer
+from symconv.sheets.model import Answer, Recompute
 
 #: The counts a problem may ask for, in the order the question asks them.
 COUNTS = ("weights", "biases", "parameters")
@@ -61,6 +69,52 @@ def counted(count: str, label: str, values: dict[str, int], *, has_bias: bool) -
         answer(count, label, value, str(value)),
         slips=tuple((name, wrong) for name, wrong in slips if wrong != value),
     )
+
+
+def dense_weights_from(given: Mapping[str, Any]) -> Any:
+    """A dense layer's weights from its input and output shapes (a student's, perhaps).
+
+    >>> dense_weights_from({"input_shape": (3, 8, 8), "output_shape": (4, 6, 6)})
+    27648
+    """
+    return math.prod(given["input_shape"]) * math.prod(given["output_shape"])
+
+
+def weights_from(filters: int, given: Mapping[str, Any]) -> Any:
+    """The weights of ``filters`` filters of the given shape.
+
+    >>> weights_from(32, {"filter_shape": (3, 5, 5)})
+    2400
+    """
+    return math.prod(given["filter_shape"]) * filters
+
+
+def parameters_from(given: Mapping[str, Any]) -> Any:
+    """The parameters: the weights and the biases.
+
+    >>> parameters_from({"weights": 2400, "biases": 32})
+    2432
+    """
+    return given["weights"] + given["biases"]
+
+
+def _carried(answer: Answer, ask: tuple[str, ...], conv: Conv, biases: int) -> Answer:
+    """The answer with how it follows from others, and those of its problem it follows from."""
+    recompute = {
+        "dense_weights": Recompute(
+            dense_weights_from,
+            {"input_shape": conv.input_shape, "output_shape": conv.output_shape},
+        ),
+        "weights": Recompute(
+            partial(weights_from, conv.spec.c_out), {"filter_shape": conv.filter_shape}
+        ),
+        "parameters": Recompute(parameters_from, {"weights": conv.weight_count, "biases": biases}),
+    }.get(answer.key)
+    if recompute is None:
+        return answer
+    within = ("output_shape", *ask)
+    depends_on = tuple(key for key in recompute.sources if key in within)
+    return replace(answer, depends_on=depends_on, recompute=recompute)
 
 
 def derive(params: dict[str, Any]) -> Derived:
@@ -114,7 +168,7 @@ def derive(params: dict[str, Any]) -> Derived:
         answer("dense_weights", "weights of the dense layer", conv.dense_weight_count,
                str(conv.dense_weight_count)),
     )  # fmt: skip
-    return Derived(values, answers)
+    return Derived(values, tuple(_carried(item, ask, conv, biases) for item in answers))
 
 
 KIND = Kind(
