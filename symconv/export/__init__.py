@@ -11,7 +11,7 @@ Importing this package is light (the command line's help lists :data:`FORMATS`);
 a format's module loads when it is written.
 
 >>> sorted(FORMATS)
-['gradescope', 'moodle']
+['gradescope', 'moodle', 'prairielearn']
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ FORMATS: dict[str, tuple[str, str]] = {
         "a Gradescope autograder zip: setup.sh and run_autograder, which marks a "
         "submission's answer file with symconv check and writes results/results.json",
         ".zip",
+    ),
+    "prairielearn": (
+        "a PrairieLearn folder with questions/SHEET-PROBLEM/ per problem: info.json, "
+        "question.html and a server.py that draws a variant and grades with symconv",
+        "",
     ),
     "moodle": (
         "a Moodle XML question bank: a Cloze question per problem and variant, its "
@@ -117,4 +122,8 @@ def export(
         from symconv.export.moodle import write_moodle
 
         return write_moodle(sheets, out)
+    if format == "prairielearn":
+        from symconv.export.prairielearn import write_prairielearn
+
+        return write_prairielearn(sheets, sheet, out)
     raise ExportError(f"unknown export format {format!r}")
