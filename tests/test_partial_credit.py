@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy
+from cli_runner import run
 
 from symconv.answers.checking import LISTED
 from symconv.answers.credit import partial_credit, student_value
@@ -371,3 +372,30 @@ def test_reports_show_fractional_points(tmp_path: Path):
         assert scores[f"{mark.question} {mark.key}"] == pytest.approx(float(mark.earned))
     data = json.loads(json.dumps(report.as_dict()))
     assert data["score"] == pytest.approx(float(report.score))
+
+
+def test_symconv_check_says_what_was_carried_and_gives_fractional_points(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    shape = wrong_output_shape()
+    path = tmp_path / "jo.toml"
+    path.write_text(
+        f'student = "Jo"\n\n[1h]\noutput_shape = "{shape_text(shape)}"\n'
+        f'dense_weights = "{_dense_from(shape)}"\n',
+        encoding="utf-8",
+    )
+    report = mark_answers({"1h": {"output_shape": shape_text(shape),
+                                  "dense_weights": str(_dense_from(shape))}})  # fmt: skip
+    status, out, _ = run(["check", str(path)], capsys)
+    assert status == 1
+    for key in ("output_shape", "dense_weights"):
+        mark = the_mark(report, "1h", key)
+        assert 0 < mark.earned < mark.points
+        line = next(line for line in out.splitlines() if f"1h {key}" in line)
+        assert f"{points_text(mark.earned)}/{points_text(mark.points)}" in line
+    assert "of the points carried" in out
+    status, out, _ = run(["check", str(path), "--json"], capsys)
+    marks = {(m["question"], m["key"]): m for m in json.loads(out)["marks"]}
+    dense = the_mark(report, "1h", "dense_weights")
+    assert marks["1h", "dense_weights"]["earned"] == pytest.approx(float(dense.earned))
+    assert marks["1h", "dense_weights"]["share"] == pytest.approx(float(dense.share))
