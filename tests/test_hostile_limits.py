@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from typing import Any
 
 import pytest
 import sympy
+from call_count import calls
 from sympy import Symbol
 from test_parsing import HOSTILE, expected_values
 
@@ -204,29 +204,11 @@ def test_significant_digits_of_long_blank_text_is_instant(blank: str):
     assert result.seconds < 1.0, f"{result.seconds:.2f} s"
 
 
-def _calls(work: Callable[[], object]) -> int:
-    """Python and C function calls made by ``work()``: a measure of work that no other
-    process, collector or clock on the machine can change."""
-    count = 0
-
-    def profile(frame: Any, event: str, arg: Any) -> None:
-        nonlocal count
-        if event in ("call", "c_call"):
-            count += 1
-
-    sys.setprofile(profile)
-    try:
-        work()
-    finally:
-        sys.setprofile(None)
-    return count
-
-
 def test_reading_is_linear_in_the_length_of_the_answer():
-    calls = []
+    counts = []
     for count in (300, 1200):
         text = " + ".join(f"k_{i} x_{i}" for i in range(count))
-        calls.append(_calls(lambda text=text: read_expression(text)))
+        counts.append(calls(lambda text=text: read_expression(text)))
     # Four times the text: a linear reader makes about four times the calls, a quadratic
     # one sixteen times.
-    assert calls[1] < 6 * calls[0], calls
+    assert counts[1] < 6 * counts[0], counts

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy
+from call_count import calls
 from cli_runner import run
 from sympy import Matrix, floor
 from sympy.parsing.sympy_parser import parse_expr
@@ -891,38 +892,22 @@ def test_unreadable_file_raises_an_error_naming_the_file(tmp_path, case):
         assert fragment in str(info.value)
 
 
-def _calls(work: Callable[[], object]) -> int:
-    """Function calls made by ``work()``: a measure of work no clock or neighbour changes."""
-    count = 0
-
-    def profile(frame: Any, event: str, arg: Any) -> None:
-        nonlocal count
-        count += event in ("call", "c_call")
-
-    sys.setprofile(profile)
-    try:
-        work()
-    finally:
-        sys.setprofile(None)
-    return count
-
-
 def test_large_input_costs_what_a_small_one_does(tmp_path):
     """The engine derives y_1 and y_n of a long input without building every x_i; a
     sheet asking for them does as much work for 300 000 inputs as for 30."""
-    calls = {}
+    counts = {}
     for n in (30, 300_000):
         path = tmp_path / f"long-{n}.toml"
         path.write_text(one_section(f'kind = "elements"\ninput = {n}\nkernel = 3'), "utf-8")
         build_sheet(path)  # the first build of a size fills caches a second one reuses
         problem = build_sheet(path).problem("1b")
-        calls[n] = _calls(lambda path=path: build_sheet(path))
+        counts[n] = calls(lambda path=path: build_sheet(path))
         conv = Conv(n, 3)
         assert (problem.answer("first").value, problem.answer("last").value) == (
             conv.output_element(0),
             conv.output_element(-1),
         )
-    assert calls[300_000] < 2 * calls[30], calls
+    assert counts[300_000] < 2 * counts[30], counts
 
 
 # --------------------------------------------------------------------------
