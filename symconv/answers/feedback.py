@@ -54,8 +54,46 @@ SLIP_HINTS = {
         "biases together."
     ),
     "biases_the_layer_has_not": (
-        "That counts a bias per filter, but this layer has no biases: its parameters "
-        "are its weights."
+        "That counts biases too, but this layer has no biases: its parameters are its weights."
+    ),
+    "ceil_for_floor": (
+        "It looks like the division was rounded up (ceil); the output size rounds it "
+        "down (floor): a window that does not fit is not computed."
+    ),
+    "floor_for_ceil": (
+        "It looks like the division was rounded down (floor); with ceil_mode the pooling "
+        "rounds it up (ceil), keeping a last window that starts inside the input."
+    ),
+    "missing_plus_one": (
+        "It looks like the + 1 was left out: the windows are the steps that fit, plus "
+        "the first window."
+    ),
+    "padding_one_side": (
+        "It looks like the padding was counted on one side only (p where 2p belongs): "
+        "it is added on both sides."
+    ),
+    "dilation_ignored": (
+        "It looks like the dilation was ignored: a dilated window covers d(K - 1) + 1 "
+        "inputs, not K."
+    ),
+    "transpose_as_convolution": (
+        "That is the size formula of a convolution; a transposed convolution goes the "
+        "other way: (W - 1)s - 2p + d(K - 1) + output_padding + 1."
+    ),
+    "output_padding_left_out": (
+        "It looks like the output padding was left out: it adds to the size on one side."
+    ),
+    "channels_last": (
+        "Those are the right sizes in the wrong order: channels come first "
+        "(C x H x W, as in PyTorch), not last (H x W x C)."
+    ),
+    "kernel_not_flipped": (
+        "That is cross-correlation (the kernel not flipped); the question asks for a "
+        "true convolution, whose kernel runs backwards over the input."
+    ),
+    "kernel_flipped": (
+        "That is the kernel flipped (a true convolution); the question asks for "
+        "cross-correlation, the deep-learning convention, whose kernel is not flipped."
     ),
 }
 
@@ -175,9 +213,8 @@ def formula_hint(given: Expr, expected: Expr, deadline: Deadline) -> str | None:
             reflected = _reindexed(expected, letter, partial(operator.sub, top))
             if reflected != expected and same(given, reflected):
                 return (
-                    f"the {letter} indices run backwards: that is the kernel flipped "
-                    "(true convolution); symconv's default, like deep-learning "
-                    "frameworks, is cross-correlation"
+                    f"the {letter} indices run backwards: the kernel is flipped one way "
+                    "and not the other (true convolution against cross-correlation)"
                 )
     offset = _constant_offset(given, expected, same)
     if offset is not None:

@@ -21,6 +21,7 @@ from symconv.present.describe import describe
 from symconv.present.display import elided_indices
 from symconv.present.matrices import term_latex
 from symconv.sheets.model import Answer
+from symconv.sheets.slips import Slips, differing
 
 __all__ = [
     "CONV_DEFAULTS",
@@ -72,9 +73,11 @@ class Kind:
     space: float = 4.0
 
 
-def answer(key: str, label: str, value: Any, tex: str | None = None) -> Answer:
-    """An answer whose LaTeX is SymPy's unless given."""
-    return Answer(key, label, value, tex if tex is not None else latex(value))
+def answer(key: str, label: str, value: Any, tex: str | None = None, slips: Slips = ()) -> Answer:
+    """An answer whose LaTeX is SymPy's unless given, with the known slips whose value
+    differs from it."""
+    tex = tex if tex is not None else latex(value)
+    return Answer(key, label, value, tex, slips=differing(value, slips))
 
 
 def shape_value(shape: tuple[int, ...]) -> int | tuple[int, ...]:

@@ -14,6 +14,7 @@ from symconv.present.describe import describe
 from symconv.present.display import latex_shape, scientific_latex
 from symconv.sheets.kinds.base import Derived, Kind, answer, size_working
 from symconv.sheets.kinds.shapes import IMAGE_DEFAULTS, image_conv
+from symconv.sheets.slips import channels_last, conv_shape_slips
 
 
 def _product(factors: list[int]) -> str:
@@ -50,7 +51,8 @@ def derive(params: dict[str, Any]) -> Derived:
     }
     answers = (
         answer("output_shape", "output tensor shape", conv.output_shape,
-               latex_shape(conv.output_shape)),
+               latex_shape(conv.output_shape),
+               slips=conv_shape_slips(spec) + channels_last(conv.output_shape)),
         replace(
             answer("macs", "multiply-adds of the layer", conv.macs, str(conv.macs)),
             slips=_slips(("padding_left_out", inside), value=conv.macs),

@@ -19,6 +19,7 @@ from symconv.sheets.kinds.base import (
     shape_value,
     size_working,
 )
+from symconv.sheets.slips import channels_last, conv_shape_slips
 
 
 def _name(index: tuple[int, ...]) -> str:
@@ -68,15 +69,26 @@ def derive(params: dict[str, Any]) -> Derived:
         "last_name": _name(last),
         "element_name": _name(chosen) if chosen is not None else None,
     }
+    flipped = conv_from(params, flip=not conv.spec.flip)
+    flip_slip = "kernel_not_flipped" if conv.spec.flip else "kernel_flipped"
+    size_slips = conv_shape_slips(
+        conv.spec,
+        lambda sizes: shape_value((conv.spec.c_out, *sizes) if conv.spec.has_channels else sizes),
+    )
+    if conv.spec.has_channels:
+        size_slips += channels_last(conv.output_shape)
     answers = [
         answer("size", "output dimension", shape_value(conv.output_shape),
-               latex_shape(conv.output_shape)),
-        answer("first", "first element", first_expr, sum_latex(first_expr)),
-        answer("last", "last element", last_expr, sum_latex(last_expr)),
+               latex_shape(conv.output_shape), slips=size_slips),
+        answer("first", "first element", first_expr, sum_latex(first_expr),
+               slips=((flip_slip, flipped.output_element((0,) * len(last))),)),
+        answer("last", "last element", last_expr, sum_latex(last_expr),
+               slips=((flip_slip, flipped.output_element(last)),)),
     ]  # fmt: skip
     if chosen is not None:
         expr = conv.output_element(chosen)
-        answers.append(answer("element", f"element {_name(chosen)}", expr, sum_latex(expr)))
+        answers.append(answer("element", f"element {_name(chosen)}", expr, sum_latex(expr),
+                              slips=((flip_slip, flipped.output_element(chosen)),)))  # fmt: skip
     return Derived(values, tuple(answers))
 
 

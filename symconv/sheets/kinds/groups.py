@@ -17,6 +17,7 @@ from symconv.present.describe import describe
 from symconv.present.display import formula_latex, latex_shape
 from symconv.sheets.kinds.base import Derived, Kind, answer, flag
 from symconv.sheets.kinds.shapes import IMAGE_DEFAULTS, image_conv
+from symconv.sheets.slips import channels_last
 
 
 def derive(params: dict[str, Any]) -> Derived:
@@ -39,11 +40,13 @@ def derive(params: dict[str, Any]) -> Derived:
     }
     answers = [
         answer("filter_shape", "shape of one filter", grouped.filter_shape,
-               latex_shape(grouped.filter_shape)),
+               latex_shape(grouped.filter_shape), slips=channels_last(grouped.filter_shape)),
         answer("weights", "weights of the grouped layer", grouped.weight_count,
-               str(grouped.weight_count)),
+               str(grouped.weight_count), slips=(("biases_the_layer_has_not", image_conv(
+                   params, groups=params["groups"], bias=True).weight_count),)),
         answer("full_weights", "weights without groups", full.weight_count,
-               str(full.weight_count)),
+               str(full.weight_count), slips=(("biases_the_layer_has_not",
+                                               image_conv(params, bias=True).weight_count),)),
         answer("macs", "multiply-adds of the grouped layer", grouped.macs, str(grouped.macs)),
     ]  # fmt: skip
     if values["separable"]:

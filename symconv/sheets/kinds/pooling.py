@@ -11,6 +11,7 @@ from symconv.layers.pool import Pool
 from symconv.present.describe import per_axis
 from symconv.present.display import latex_shape, mean_latex
 from symconv.sheets.kinds.base import Derived, Kind, answer, flag, shape_value
+from symconv.sheets.slips import pool_shape_slips
 
 
 def _element_latex(element: Any) -> str:
@@ -46,7 +47,8 @@ def derive(params: dict[str, Any]) -> Derived:
     }
     answers = (
         answer("size", "output shape", shape_value(layer.output_shape),
-               latex_shape(layer.output_shape)),
+               latex_shape(layer.output_shape),
+               slips=pool_shape_slips(layer.spec, shape_value)),
         answer("first", "first element", first_expr, _element_latex(first_expr)),
         answer("last", "last element", last_expr, _element_latex(last_expr)),
     )  # fmt: skip

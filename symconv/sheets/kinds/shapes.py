@@ -7,6 +7,7 @@ from typing import Any
 from symconv.layers.conv import Conv
 from symconv.present.display import latex_shape
 from symconv.sheets.kinds.base import Derived, Kind, answer
+from symconv.sheets.slips import channels_last
 
 IMAGE_DEFAULTS: dict[str, Any] = {
     "question": None,
@@ -44,9 +45,9 @@ def derive(params: dict[str, Any]) -> Derived:
     }
     answers = (
         answer("input_shape", "input tensor shape", conv.input_shape,
-               latex_shape(conv.input_shape)),
+               latex_shape(conv.input_shape), slips=channels_last(conv.input_shape)),
         answer("filter_shape", "shape of one filter", conv.filter_shape,
-               latex_shape(conv.filter_shape)),
+               latex_shape(conv.filter_shape), slips=channels_last(conv.filter_shape)),
     )  # fmt: skip
     return Derived(values, answers)
 

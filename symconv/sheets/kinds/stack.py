@@ -33,6 +33,7 @@ from symconv.present.display import latex_shape
 from symconv.present.tables import stack_latex_table
 from symconv.sheets.kinds.base import Derived, Kind, answer, shape_value
 from symconv.sheets.kinds.counts import asked, counted
+from symconv.sheets.slips import channels_last
 
 #: What a stack layer's ``type`` may be, and what builds it.
 MAKERS: dict[str, Callable[..., Any]] = {
@@ -143,7 +144,7 @@ def derive(params: dict[str, Any]) -> Derived:
     }
     answers = (
         answer("output_shape", "output shape", shape_value(stack.output_shape),
-               latex_shape(stack.output_shape)),
+               latex_shape(stack.output_shape), slips=channels_last(stack.output_shape)),
         *(counted(count, labels[count], counts, has_bias=biases > 0) for count in ask),
         answer("field", "receptive field", field, str(field)),
     )  # fmt: skip

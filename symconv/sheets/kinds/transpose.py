@@ -13,6 +13,7 @@ from symconv.present.describe import describe, per_axis
 from symconv.present.display import formula_latex, latex_shape
 from symconv.present.matrices import matrix_views, sympy_rows
 from symconv.sheets.kinds.base import Derived, Kind, answer, shape_value
+from symconv.sheets.slips import channels_last, transpose_shape_slips
 
 #: Largest matrix (entries) derived whole for a sheet.
 MATRIX_VALUE = 10_000
@@ -86,8 +87,12 @@ def derive(params: dict[str, Any]) -> Derived:
     }
     answers = [
         answer("size", "output shape", shape_value(layer.output_shape),
-               latex_shape(layer.output_shape)),
-        answer("weights", "number of weights", layer.weight_count, str(layer.weight_count)),
+               latex_shape(layer.output_shape),
+               slips=transpose_shape_slips(layer.spec, lambda sizes: shape_value(
+                   (layer.spec.c_out, *sizes) if layer.spec.has_channels else sizes))
+               + (channels_last(layer.output_shape) if layer.spec.has_channels else ())),
+        answer("weights", "number of weights", layer.weight_count, str(layer.weight_count),
+               slips=(("biases_the_layer_has_not", layer.weight_count + layer.spec.c_out),)),
     ]  # fmt: skip
     if small:
         answers.append(answer("matrix", "matrix", layer.matrix(), views[0].latex))

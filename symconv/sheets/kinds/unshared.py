@@ -24,9 +24,13 @@ def derive(params: dict[str, Any]) -> Derived:
         "shared_count": shared.weight_count,
         "views": views,
     }
+    with_biases = conv_from(params, shared=False, bias=True).weight_count
+    biased = () if conv.spec.bias else (("biases_the_layer_has_not", with_biases),)
     answers = (
         answer("matrix", "matrix", matrix_value(conv), views[0].latex),
-        answer("weights", "number of weights", conv.weight_count, str(conv.weight_count)),
+        answer(
+            "weights", "number of weights", conv.weight_count, str(conv.weight_count), slips=biased
+        ),
     )
     return Derived(values, answers)
 
