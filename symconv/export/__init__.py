@@ -11,7 +11,7 @@ Importing this package is light (the command line's help lists :data:`FORMATS`);
 a format's module loads when it is written.
 
 >>> sorted(FORMATS)
-['gradescope', 'moodle', 'prairielearn']
+['gradescope', 'moodle', 'prairielearn', 'qti']
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ FORMATS: dict[str, tuple[str, str]] = {
         "a Moodle XML question bank: a Cloze question per problem and variant, its "
         "numbers and shapes as exact NUMERICAL answers",
         ".xml",
+    ),
+    "qti": (
+        "a QTI 1.2 zip for Canvas (imsmanifest.xml and one assessment): the same "
+        "numbers and shapes as numerical questions",
+        ".zip",
     ),
 }
 
@@ -122,6 +127,10 @@ def export(
         from symconv.export.moodle import write_moodle
 
         return write_moodle(sheets, out)
+    if format == "qti":
+        from symconv.export.qti import write_qti
+
+        return write_qti(sheets, out)
     if format == "prairielearn":
         from symconv.export.prairielearn import write_prairielearn
 

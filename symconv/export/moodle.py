@@ -24,7 +24,7 @@ from symconv.export.common import NumericField, numeric_fields, question_html, u
 from symconv.present.tex import write_atomic
 from symconv.sheets.model import Problem, Sheet
 
-__all__ = ["cloze_escape", "cloze_numerical", "moodle_xml", "write_moodle"]
+__all__ = ["cloze_escape", "cloze_numerical", "moodle_xml", "problem_numbers", "write_moodle"]
 
 _CLOZE_SPECIAL = '\\}#~/"'
 
@@ -44,7 +44,7 @@ def cloze_numerical(value: int, weight: int, slips: Sequence[tuple[int, str]]) -
     return "{" + f"{weight}:NUMERICAL:" + "~".join(parts) + "}"
 
 
-def _fields(problem: Problem) -> list[tuple[NumericField, Fraction]]:
+def problem_numbers(problem: Problem) -> list[tuple[NumericField, Fraction]]:
     """The problem's numbers with the points each is worth (a shape's share its sizes)."""
     points = answer_points(problem)
     found = []
@@ -56,7 +56,7 @@ def _fields(problem: Problem) -> list[tuple[NumericField, Fraction]]:
 
 
 def _question(sheet: Sheet, problem: Problem) -> ET.Element | None:
-    fields = _fields(problem)
+    fields = problem_numbers(problem)
     if not fields:
         return None
     scale = math.lcm(*(worth.denominator for _, worth in fields))
