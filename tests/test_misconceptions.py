@@ -451,3 +451,47 @@ def test_no_slip_has_the_right_value(w: int, k: int, stride: int, padding: int):
     ):  # fmt: skip
         for answer in answers.values():
             assert all(wrong != answer.value for _, wrong in answer.slips)
+
+
+# Counts and matrices -----------------------------------------------------------------
+
+
+def test_counts_output_shape_slips(tmp_path: Path):
+    params = dict(image=31, channels=3, kernel=4, filters=7, stride=3, padding=2)
+    path = sheet_file(tmp_path, "counts", **params)
+    right = conv_size(31, 4, 3, 2)
+    assert marked(path, "output_shape", f"7 x {right} x {right}").status == "right"
+    slips = size_slips_of(31, 4, 3, 2, 1)
+    assert {"ceil_for_floor", "missing_plus_one", "padding_one_side"} <= set(slips)
+    for name, value in slips.items():
+        assert name in named(path, "output_shape", f"7 x {value} x {value}")
+    assert CHANNELS_LAST in named(path, "output_shape", f"{right} x {right} x 7")
+
+
+def test_matrix_shape_rows_from_a_size_slip(tmp_path: Path):
+    path = sheet_file(tmp_path, "matrix", input=10, kernel=3, stride=2, padding=1, dilation=2)
+    right = conv_size(10, 3, 2, 1, 2)
+    assert marked(path, "shape", f"{right} x 10").status == "right"
+    for name, value in size_slips_of(10, 3, 2, 1, 2).items():
+        assert name in named(path, "shape", f"{value} x 10")
+
+
+@pytest.mark.parametrize("flip", [True, False])
+def test_a_matrix_with_the_kernel_the_wrong_way_round(tmp_path: Path, flip: bool):
+    n, k = 5, 3
+    path = sheet_file(tmp_path, "matrix", input=n, kernel=k, flip=flip)
+    rows = conv_size(n, k)
+
+    def matrix(reversed_kernel: bool) -> str:
+        lines = []
+        for row in range(rows):
+            cells = ["0"] * n
+            for j in range(k):
+                cells[row + j] = f"k_{k - j if reversed_kernel else j + 1}"
+            lines.append(" & ".join(cells))
+        return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+
+    assert marked(path, "matrix", matrix(flip)).status == "right"
+    expected = "kernel_not_flipped" if flip else "kernel_flipped"
+    assert expected in named(path, "matrix", matrix(not flip))
+    assert not named(path, "matrix", matrix(flip))

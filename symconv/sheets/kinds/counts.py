@@ -27,6 +27,7 @@ from symconv.present.display import latex_shape, scientific_latex
 from symconv.sheets.kinds.base import Derived, Kind, answer, flag, size_working
 from symconv.sheets.kinds.shapes import IMAGE_DEFAULTS, image_conv
 from symconv.sheets.model import Answer, Recompute
+from symconv.sheets.slips import channels_last, conv_shape_slips
 
 #: The counts a problem may ask for, in the order the question asks them.
 COUNTS = ("weights", "biases", "parameters")
@@ -163,7 +164,8 @@ def derive(params: dict[str, Any]) -> Derived:
     }
     answers = (
         answer("output_shape", "output tensor shape", conv.output_shape,
-               latex_shape(conv.output_shape)),
+               latex_shape(conv.output_shape),
+               slips=conv_shape_slips(spec) + channels_last(conv.output_shape)),
         *(counted(count, labels[count], counts, has_bias=bias) for count in ask),
         answer("dense_weights", "weights of the dense layer", conv.dense_weight_count,
                str(conv.dense_weight_count)),

@@ -19,6 +19,7 @@ from symconv.sheets.kinds.base import (
     flag,
     size_working,
 )
+from symconv.sheets.slips import conv_shape_slips
 
 #: Largest matrix (entries) kept as a value for marking.
 MATRIX_VALUE = 10_000
@@ -89,10 +90,18 @@ def derive(params: dict[str, Any]) -> Derived:
         "views": views,
         "rows_layout": row_layout(conv),
     }
-    answers = (
-        answer("shape", "matrix shape", shape, rf"\mathbb{{R}}^{{{shape[0]} \times {shape[1]}}}"),
-        answer("matrix", "matrix", matrix_value(conv), views[0].latex),
+    flipped = conv_from(params, flip=not conv.spec.flip)
+    flip_slip = "kernel_not_flipped" if conv.spec.flip else "kernel_flipped"
+    value = matrix_value(conv)
+    rows_slips = conv_shape_slips(
+        conv.spec, lambda sizes: (conv.spec.c_out * math.prod(sizes), shape[1])
     )
+    answers = (
+        answer("shape", "matrix shape", shape, rf"\mathbb{{R}}^{{{shape[0]} \times {shape[1]}}}",
+               slips=rows_slips),
+        answer("matrix", "matrix", value, views[0].latex,
+               slips=((flip_slip, matrix_value(flipped)),) if value is not None else ()),
+    )  # fmt: skip
     return Derived(values, answers)
 
 
