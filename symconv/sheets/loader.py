@@ -15,6 +15,13 @@ filled in is refused at once. A class set (:func:`parse_class_set`) holds
 distinct variants: a seed whose numbers repeat an earlier variant's is passed
 over for the next free seed, so every variant is still exactly ``--seed`` of its
 number (which is what marking rebuilds).
+
+Beside its kind's keys, a problem takes keys for marking: ``points``,
+``partial = false`` (a matrix or shape all or nothing, not entry by entry),
+``carried`` (the share of an answer's points given for an error carried
+forward, 0.5 by default) and ``uses``, what its answers follow from:
+``uses = ["1g.filter_shape"]`` (a problem's id and an answer key; a key alone
+is the same problem's) or ``uses = { dense_weights = ["output_shape"] }``.
 """
 
 from __future__ import annotations
