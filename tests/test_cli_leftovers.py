@@ -19,7 +19,7 @@ from symconv.present import backward as backward_printing
 from symconv.present import display
 from symconv.sheets import DEFAULT_SHEET
 
-COMMANDS = ["derive", "figure", "sheet", "check"]
+COMMANDS = ["derive", "figure", "sheet", "check", "export"]
 
 
 def listing(folder: Path) -> list[str]:
