@@ -244,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive,
         metavar="N",
         help="a class set: N distinct variants (seeds S, S+1, ... with S from --seed, default "
-        "1; a seed repeating an earlier variant's numbers is skipped) in one handout document, each starting on a new page, numbering its own pages and naming its "
+        "1; a seed repeating an earlier variant's numbers is skipped) in one handout "
+        "document, each starting on a new page, numbering its own pages and naming its "
         "variant on every page; plus a key with their solutions, laid out the same way",
     )
     sheet.add_argument(
