@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cli_runner import run
 
-from symconv import Conv
+from symconv import Conv, SymconvError
 from symconv.present.display import sum_latex
 from symconv.present.latex import author_text, grouped, latex_escape
 from symconv.sheets import SheetError, build_sheet, render_sheets
@@ -227,3 +227,33 @@ def test_a_layers_error_names_the_sheets_keys(tmp_path):
     message = str(info.value)
     assert "kernel 5" in message and "input 3" in message
     assert "input_size" not in message and "kernel_size" not in message
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "((((9**64)**64)**64)**64)",
+        "'x' | center(10**7)",
+        "'%10000000d' % 1",
+        "'{:>10000000}'.format(1)",
+        "'x' | indent(10**7)",
+        "10**30",
+    ],
+)
+def test_a_computation_too_large_for_a_sheet_is_refused_at_once(expression):
+    from symconv.sheets.authoring import evaluate, fill
+
+    with pytest.raises(SymconvError):
+        evaluate(expression, {})
+    with pytest.raises(SymconvError):
+        fill("{{ " + expression + " }}", {})
+
+
+def test_the_arithmetic_a_sheet_needs_is_still_allowed():
+    from symconv.sheets.authoring import evaluate
+
+    values = {"n": 9, "k": 3, "f": 5}
+    assert evaluate("(f - 1) // 2", values) == (values["f"] - 1) // 2
+    assert evaluate("n % 2", values) == values["n"] % 2
+    assert evaluate("2 ** 64", values) == 2**64
+    assert evaluate("[n, k] | max", values) == max(values["n"], values["k"])

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, Undefined, meta
@@ -33,21 +33,41 @@ __all__ = ["evaluate", "fill", "latex_field", "names_in"]
 _LARGEST = 10**12  # bigger numbers or longer strings than this in a text field are refused
 
 
-class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, with ``**`` and ``*`` bounded so a text cannot exhaust the machine."""
+#: Jinja's filters a sheet may use: arithmetic and plain text ones whose output is no
+#: larger than their input (``center``, ``format``, ``indent`` and the like could make
+#: gigabytes of text from a few characters, and nothing a sheet says needs them).
+_FILTERS = frozenset(
+    {"abs", "int", "float", "round", "string", "lower", "upper", "title", "capitalize",
+     "trim", "length", "count", "min", "max", "sum", "first", "last", "join", "default", "d"}
+)  # fmt: skip
+_LONGEST_TEXT = 10_000  # characters of a value, and of a repeated text
 
-    intercepted_binops = frozenset({"**", "*"})
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, with ``**``, ``*`` and ``%`` bounded so a text cannot exhaust the
+    machine: no number past ``_LARGEST`` squared, no text past ``_LONGEST_TEXT``."""
+
+    intercepted_binops = frozenset({"**", "*", "%"})
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
+        if operator_name == "%":
+            if isinstance(left, str):
+                raise SymconvError("text cannot be formatted with % in a sheet")
+            return operator.mod(left, right)
         if operator_name == "**":
-            if isinstance(right, int) and abs(right) > 64:
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and abs(left) > 1
+                and right * (abs(left).bit_length() - 1) > (_LARGEST**2).bit_length()
+            ):
                 raise SymconvError(f"{left} ** {right} is too large for a sheet")
             return operator.pow(left, right)
         for value, other in ((left, right), (right, left)):
             if (
                 isinstance(value, (str, list, tuple))
                 and isinstance(other, int)
-                and (len(value) * other > 10_000)
+                and (len(value) * other > _LONGEST_TEXT)
             ):
                 raise SymconvError("a repeated text is too long for a sheet")
         result = operator.mul(left, right)
@@ -60,7 +80,29 @@ class _Sandbox(SandboxedEnvironment):
 def _sandbox() -> _Sandbox:
     sandbox = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     sandbox.globals.clear()  # only the sheet's variables: no range, cycler, lipsum, ...
+    sandbox.filters = {name: sandbox.filters[name] for name in _FILTERS}
     return sandbox
+
+
+@lru_cache(maxsize=4096)
+def _template(text: str) -> Any:
+    """A text field compiled once: class sets fill the same texts for every variant."""
+    return _sandbox().from_string(text)
+
+
+@lru_cache(maxsize=4096)
+def _expression(expression: str) -> Any:
+    """An expression compiled once: drawing a variant evaluates the same ones many times."""
+    return _sandbox().compile_expression(expression, undefined_to_none=False)
+
+
+def _bounded(value: Any) -> Any:
+    """A computed value, refused when it is too large to be anything a sheet prints."""
+    if isinstance(value, int) and abs(value) > _LARGEST**2:
+        raise SymconvError("the result is too large for a sheet")
+    if isinstance(value, str) and len(value) > 10 * _LONGEST_TEXT:
+        raise SymconvError("the result is too long for a sheet")
+    return value
 
 
 def fill(text: str, values: Mapping[str, Any]) -> str:
@@ -73,7 +115,7 @@ def fill(text: str, values: Mapping[str, Any]) -> str:
     if "{{" not in text and "{%" not in text and "{#" not in text:
         return text
     try:
-        return _sandbox().from_string(text).render(**values)
+        return str(_bounded(_template(text).render(**values)))
     except TemplateError as error:
         raise SymconvError(_reason(error, values)) from None
     except (ArithmeticError, TypeError, ValueError) as error:
@@ -100,7 +142,7 @@ def evaluate(expression: str, values: Mapping[str, Any]) -> Any:
             refuses (``''.__class__``) or arithmetic that fails, in one line.
     """
     try:
-        value = _sandbox().compile_expression(expression, undefined_to_none=False)(**values)
+        value = _bounded(_expression(expression)(**values))
     except TemplateError as error:
         raise SymconvError(_reason(error, values)) from None
     except (ArithmeticError, TypeError, ValueError) as error:
