@@ -222,3 +222,15 @@ def test_an_unprintable_title_option_names_the_option(
     assert status == 2 and out == ""
     assert err.startswith("symconv: error: --title: the character '☃' (U+2603")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_runs_of_script_digits_and_primes_in_math_compile(tmp_path: Path):
+    """x₁₂, x⁴⁵ and f prime ⁴ are one subscript or superscript each (TeX refuses a double one)."""
+    math = ["x₁₂", "x⁴⁵", "f\N{PRIME}⁴", "x₁⁴", "y²³", "g\N{DOUBLE PRIME}"]
+    intro = " ".join(f"${m}$" for m in math)
+    printed = author_text(intro)
+    assert "_{12}" in printed and "^{45}" in printed and r"^{\prime 4}" in printed
+    sheet = build_sheet(_sheet_file(tmp_path, sheet_text(intro)))
+    pdf = tmp_path / "scripts.pdf"
+    pdf.write_bytes(compile_pdf(render_sheets([sheet], solutions=False)))
+    assert pdf.read_bytes().startswith(b"%PDF")

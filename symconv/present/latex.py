@@ -329,16 +329,61 @@ def latex_escape(text: str, *, after: str = "") -> str:
     return "".join(out)
 
 
+#: Digits typed as subscripts and superscripts, which run together: x₁₂ is x_{12}.
+_SCRIPT_DIGITS = {
+    **{unicodedata.lookup(f"SUBSCRIPT {name.upper()}"): ("_", str(n))
+       for n, name in enumerate(_DIGITS)},
+    **{unicodedata.lookup(f"SUPERSCRIPT {name.upper()}"): ("^", str(n))
+       for n, name in enumerate(_DIGITS) if n > 3 or n == 0},
+    "\N{SUPERSCRIPT ONE}": ("^", "1"),
+    "\N{SUPERSCRIPT TWO}": ("^", "2"),
+    "\N{SUPERSCRIPT THREE}": ("^", "3"),
+}  # fmt: skip
+_PRIMES = {"\N{PRIME}": r"\prime", "\N{DOUBLE PRIME}": r"\prime\prime"}
+
+
 def _math_characters(math: str) -> str:
-    """Author math with its symbols typed as Unicode (≤, ∞) written as commands."""
-    out = []
-    for char in unicodedata.normalize("NFC", math):
-        if char in MATH_SYMBOLS:
-            out.append(rf"\ensuremath{{{MATH_SYMBOLS[char]}}}")
-        elif _unprintable(char):
-            raise CharacterError(char, " in math ($...$)")
+    r"""Author math with its symbols typed as Unicode (≤, ∞) written as commands; a run
+    of subscript or superscript digits is one script, primes join a superscript.
+
+    >>> _math_characters("x₁₂ ≤ f\N{PRIME}⁴")
+    'x_{12} \\ensuremath{\\leq} f^{\\prime 4}'
+    """
+    out: list[str] = []
+    script = ""  # "_" or "^" while a run of script digits or primes goes on
+    body: list[str] = []
+
+    def close() -> None:
+        nonlocal script
+        if script:
+            out.append(f"{script}{{{' '.join(body) if script == '^' else ''.join(body)}}}")
+        script = ""
+        body.clear()
+
+    for char in math:
+        kind = _SCRIPT_DIGITS.get(char)
+        if char in _PRIMES:
+            if script != "^":
+                close()
+                script = "^"
+            body.append(_PRIMES[char])
+        elif kind is not None:
+            if script != kind[0]:
+                close()
+                script = kind[0]
+            if script == "^" and body and body[-1].isdigit():
+                body[-1] += kind[1]
+            else:
+                body.append(kind[1])
         else:
-            out.append(char)
+            close()
+            if char in MATH_SYMBOLS:
+                out.append(rf"\ensuremath{{{MATH_SYMBOLS[char]}}}")
+            elif _unprintable(char):
+                raise CharacterError(char, " in math ($...$)")
+            else:
+                out.append(char)
+    close()
     return "".join(out)
 
 
@@ -402,6 +447,7 @@ def author_text(text: str) -> str:
             raise MathError("empty math ($$); write \\$ for a dollar sign")
         out.append(latex_escape("".join(plain), after=text[start - 1 : start]))
         plain = []
+        math = unicodedata.normalize("NFC", math)  # checked as it will be printed
         out.append("$" + _math_characters(_checked_math(math)) + "$")
         i = start = end + 1
     out.append(latex_escape("".join(plain), after=text[start - 1 : start]))
