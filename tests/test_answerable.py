@@ -164,3 +164,28 @@ def test_a_change_that_changes_the_answer_changes_the_handout(kind, base, key, v
     if answers(after) == answers(before):
         return
     assert handout(after) != handout(before), f"{kind}: {key} = {value!r} is not shown"
+
+
+@pytest.mark.parametrize("rule", ["same", "full"])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("kernel", [2, 3, 4])
+@pytest.mark.parametrize("dilation", [1, 2])
+def test_a_named_padding_states_its_amounts_unless_they_are_the_textbook_ones(
+    rule, stride, kernel, dilation
+):
+    from symconv import Conv
+
+    problem = {"kind": "elements", "input": 9, "kernel": kernel, "stride": stride}
+    problem |= {"padding": rule, "dilation": dilation}
+    text = handout(sheet_of(problem))
+    ((before, after),) = Conv(
+        9, kernel, stride=stride, padding=rule, dilation=dilation
+    ).spec.padding
+    textbook = stride == 1 and before == after and (rule == "same" or dilation == 1)
+    stated = {
+        f"$d(K - 1) = {before}$ zeros on each side",
+        f"padding ({before} on each side)",
+        f"padding ({before} before and {after} after)",
+    }
+    shown = [phrase for phrase in stated if phrase in text]
+    assert bool(shown) != textbook, (text[:400], shown)

@@ -16,8 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from symconv.layers.geometry import span
-
 __all__ = ["LayerFacts", "describe", "per_axis"]
 
 
@@ -42,7 +40,6 @@ class LayerFacts:
         groups: PyTorch's ``groups`` (1: every filter reads every input channel).
         ndim: Spatial axes.
         bias: A bias is added to every output (one per output channel).
-        spans: The kernel's span ``d(K - 1) + 1`` (one value, or one per axis).
     """
 
     flip: bool
@@ -58,7 +55,12 @@ class LayerFacts:
     ndim: int
     groups: int = 1
     bias: bool = False
-    spans: Any = None
+
+    @property
+    def strided(self) -> bool:
+        """Some stride is above 1 (then "same" padding is not ``d(K - 1)/2`` a side)."""
+        strides = self.stride if isinstance(self.stride, tuple) else (self.stride,)
+        return any(s != 1 for s in strides)
 
     @property
     def padded(self) -> bool:
@@ -82,7 +84,4 @@ def describe(spec: Any) -> LayerFacts:
         ndim=spec.ndim,
         groups=spec.groups,
         bias=bool(spec.bias),
-        spans=per_axis(
-            tuple(span(k, d) for k, d in zip(spec.kernel_size, spec.dilation, strict=True))
-        ),
     )
