@@ -57,8 +57,10 @@ def points_text(points: Fraction) -> str:
     """Points as people write them: ``2``, ``1.5``, ``0.25``; a repeating decimal
     to two places (``0.33``).
 
-    >>> [points_text(Fraction(n, d)) for n, d in [(2, 1), (3, 2), (1, 4), (1, 3)]]
-    ['2', '1.5', '0.25', '0.33']
+    A share too small for two places is written as the fraction it is.
+
+    >>> [points_text(Fraction(n, d)) for n, d in [(2, 1), (3, 2), (1, 4), (1, 3), (1, 300)]]
+    ['2', '1.5', '0.25', '0.33', '1/300']
     """
     if points.denominator == 1:
         return str(points.numerator)
@@ -69,7 +71,8 @@ def points_text(points: Fraction) -> str:
     if denominator == 1:  # a terminating decimal: exact
         exact = Decimal(points.numerator) / Decimal(points.denominator)
         return format(exact.normalize(), "f")
-    return f"{float(points):.2f}".rstrip("0").rstrip(".")
+    rounded = f"{float(points):.2f}".rstrip("0").rstrip(".")
+    return rounded if rounded not in ("0", "-0") else f"{points.numerator}/{points.denominator}"
 
 
 def environment() -> Environment:
