@@ -47,6 +47,23 @@ def toml_value(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
+def torch_conv() -> Any:
+    """The counts sheet's layer in PyTorch: 10 filters of 5 x 5 over 3 channels, with bias."""
+    torch = pytest.importorskip("torch")
+    return torch.nn.Conv2d(3, 10, 5, padding=2, bias=True)
+
+
+def torch_counts(module: Any) -> tuple[int, int]:
+    """Weights and biases of a PyTorch module, by the names PyTorch gives its parameters."""
+    weights = biases = 0
+    for name, parameter in module.named_parameters():
+        if name.endswith("bias"):
+            biases += parameter.numel()
+        else:
+            weights += parameter.numel()
+    return weights, biases
+
+
 def marks(path: Path, given: dict[str, str]) -> dict[str, Any]:
     report = mark_answers({"1a": given}, sheet=str(path))
     return {mark.key: mark for mark in report.marks}
@@ -55,7 +72,7 @@ def marks(path: Path, given: dict[str, str]) -> dict[str, Any]:
 def test_a_counts_problem_with_bias_asks_weights_biases_and_parameters(tmp_path: Path) -> None:
     path = counts_sheet(tmp_path, bias=True)
     problem = parse_definition(tomllib.loads(path.read_text()), name="c").problem("1a")
-    weights, biases = 10 * 3 * 5 * 5, 10  # filters x (channels x 5 x 5), one bias per filter
+    weights, biases = torch_counts(torch_conv())
     assert problem.answer("weights").value == weights
     assert problem.answer("biases").value == biases
     assert problem.answer("parameters").value == weights + biases
@@ -66,9 +83,10 @@ def test_a_counts_problem_with_bias_asks_weights_biases_and_parameters(tmp_path:
 
 def test_the_cs231n_answer_is_right_where_parameters_are_asked(tmp_path: Path) -> None:
     path = counts_sheet(tmp_path, bias=True, ask=["parameters"])
-    parameters = 10 * (3 * 5 * 5 + 1)
+    weights, biases = torch_counts(torch_conv())
+    parameters = weights + biases
     assert marks(path, {"parameters": str(parameters)})["parameters"].status == "right"
-    given_weights = marks(path, {"parameters": str(parameters - 10)})["parameters"]
+    given_weights = marks(path, {"parameters": str(weights)})["parameters"]
     assert given_weights.status == "wrong"
     assert SLIP_HINTS["weights_for_parameters"] in given_weights.message
     problem = parse_definition(tomllib.loads(path.read_text()), name="c").problem("1a")
@@ -77,12 +95,12 @@ def test_the_cs231n_answer_is_right_where_parameters_are_asked(tmp_path: Path) -
 
 def test_parameters_given_for_the_weights_are_named(tmp_path: Path) -> None:
     path = counts_sheet(tmp_path, bias=True)
-    weights = 10 * 3 * 5 * 5
-    mark = marks(path, {"weights": f"{weights + 10} weights"})["weights"]
+    weights, biases = torch_counts(torch_conv())
+    mark = marks(path, {"weights": f"{weights + biases} weights"})["weights"]
     assert mark.status == "wrong"
     assert SLIP_HINTS["parameters_for_weights"] in mark.message
     assert SLIP_HINTS["weights_for_parameters"] not in mark.message
-    other = marks(path, {"weights": str(weights + 11)})["weights"]
+    other = marks(path, {"weights": str(weights + biases + 1)})["weights"]
     assert other.status == "wrong" and SLIP_HINTS["parameters_for_weights"] not in other.message
     assert marks(path, {"weights": str(weights)})["weights"].status == "right"
 
@@ -91,7 +109,8 @@ def test_a_bias_counted_on_a_layer_without_is_named(tmp_path: Path) -> None:
     path = counts_sheet(tmp_path)
     problem = parse_definition(tomllib.loads(path.read_text()), name="c").problem("1a")
     assert [a.key for a in problem.answers] == ["output_shape", "weights", "dense_weights"]
-    mark = marks(path, {"weights": str(10 * 3 * 5 * 5 + 10)})["weights"]
+    weights, biases = torch_counts(torch_conv())
+    mark = marks(path, {"weights": str(weights + biases)})["weights"]
     assert SLIP_HINTS["biases_the_layer_has_not"] in mark.message
 
 
@@ -142,9 +161,17 @@ def test_a_stack_counts_weights_biases_and_parameters_apart() -> None:
         {"type": "dense", "out_features": 5, "bias": True},
     ]
     problem = parse_definition(stack_definition(layers, (4, 6, 6)), name="s").problem("1a")
-    # PyTorch's shapes: (8, 4, 3, 3) + 8; batch norm 8 + 8; (8, 8/4, 3, 3); (5, 8*4*4) + 5
-    weights = 8 * 4 * 9 + 8 + 8 * 2 * 9 + 5 * 8 * 4 * 4
-    biases = 8 + 8 + 5
+    torch = pytest.importorskip("torch")
+    network = torch.nn.Sequential(
+        torch.nn.Conv2d(4, 8, 3, padding=1, bias=True),
+        torch.nn.BatchNorm2d(8),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(8, 8, 3, groups=4, bias=False),
+        torch.nn.Flatten(),
+        torch.nn.LazyLinear(5, bias=True),
+    )
+    network(torch.zeros(1, 4, 6, 6))  # the dense layer learns its input size
+    weights, biases = torch_counts(network)  # a batch norm's shift is its bias, as PyTorch names it
     assert problem.answer("weights").value == weights
     assert problem.answer("biases").value == biases
     assert problem.answer("parameters").value == weights + biases
