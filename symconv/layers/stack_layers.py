@@ -7,7 +7,7 @@ With whole numbers each layer is built as the real :class:`~symconv.Conv`,
 it receives; with symbols the geometry core gives its sizes as formulas.
 
 >>> conv(3, out_channels=16, stride=2).name
-'conv 3 /2, 16 ch'
+'conv 3 stride 2, 16 filters'
 """
 
 from __future__ import annotations
@@ -123,8 +123,9 @@ class _Weighted(WindowedLayer):
 
     @property
     def _label(self) -> str:
-        channels = f", {self.out_channels} ch" if self.out_channels is not None else ""
-        stride = f" /{self.stride}" if self.stride != 1 else ""
+        filters = self.out_channels
+        channels = "" if filters is None else f", {filters} filter{'' if filters == 1 else 's'}"
+        stride = f" stride {self.stride}" if self.stride != 1 else ""
         return f"{self.kernel}{stride}{channels}"
 
     def out_channels_for(self, channels: Any) -> Any:
@@ -386,7 +387,7 @@ def conv_transpose(
     input channel spreads onto the ``out_channels / groups`` outputs of its group.
 
     >>> conv_transpose(4, out_channels=8, stride=2, groups=4).name
-    'conv transpose 4 /2, 8 ch, 4 groups'
+    'conv transpose 4 stride 2, 8 filters, 4 groups'
     """
     return TransposeLayer(
         **_windowed(kernel, stride, padding, dilation, out_channels),
