@@ -3,7 +3,7 @@
 The pipeline, one module per stage:
 
 - :mod:`~symconv.answers.reading` (with :mod:`~symconv.answers.lexing`,
-  :mod:`~symconv.answers.parser` and :mod:`~symconv.answers.commands`): text
+  :mod:`~symconv.answers.parser`): text
   into SymPy objects, never through ``eval``;
 - :mod:`~symconv.answers.values`: any answer into a number, shape, matrix,
   formula or yes/no;
