@@ -38,7 +38,7 @@ from symconv.answers.values import (
 )
 from symconv.answers.verdict import Verdict, right, undecided, unreadable, wrong
 from symconv.errors import SymconvError
-from symconv.present.display import scientific_latex, significant
+from symconv.notation import scientific_latex, significant
 
 __all__ = ["MIN_DIGITS", "TIME_LIMIT", "check"]
 

@@ -20,7 +20,7 @@ from symconv.answers.deciding import Undecidable, decide
 from symconv.answers.domain import role
 from symconv.answers.evaluation import Skip, exact
 from symconv.answers.limits import Deadline, OutOfTime
-from symconv.present.display import formula_text, natural_terms
+from symconv.notation import formula_text, natural_terms
 
 __all__ = [
     "SLIP_HINTS",

@@ -19,8 +19,9 @@ from symconv.layers.gradients import (
     input_gradient_as_correlation,
     kernel_gradient_as_correlation,
 )
+from symconv.notation import natural_terms
 from symconv.present.backward import element_latex, gradient_latex
-from symconv.present.display import natural_terms, sum_latex
+from symconv.present.display import sum_latex
 from symconv.sheets.kinds.base import CONV_DEFAULTS, Derived, Kind, answer, common, conv_from
 
 

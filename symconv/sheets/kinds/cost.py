@@ -10,8 +10,9 @@ from typing import Any
 from sympy import Integer, Mul, latex
 
 from symconv.layers.cost import macs_inside_input
+from symconv.notation import scientific_latex
 from symconv.present.describe import describe
-from symconv.present.display import latex_shape, scientific_latex
+from symconv.present.display import latex_shape
 from symconv.sheets.kinds.base import Derived, Kind, answer, size_working
 from symconv.sheets.kinds.shapes import IMAGE_DEFAULTS, image_conv
 from symconv.sheets.slips import channels_last, conv_shape_slips

@@ -22,8 +22,9 @@ from typing import Any
 
 from symconv.errors import SymconvError
 from symconv.layers.conv import Conv
+from symconv.notation import scientific_latex
 from symconv.present.describe import describe
-from symconv.present.display import latex_shape, scientific_latex
+from symconv.present.display import latex_shape
 from symconv.sheets.kinds.base import Derived, Kind, answer, flag, size_working
 from symconv.sheets.kinds.shapes import IMAGE_DEFAULTS, image_conv
 from symconv.sheets.model import Answer, Recompute

@@ -13,8 +13,9 @@ from sympy import Rational, latex
 
 from symconv.layers.conv import Conv
 from symconv.layers.formulas import layer_formulas
+from symconv.notation import formula_latex
 from symconv.present.describe import describe
-from symconv.present.display import formula_latex, latex_shape
+from symconv.present.display import latex_shape
 from symconv.sheets.kinds.base import Derived, Kind, answer, flag
 from symconv.sheets.kinds.shapes import IMAGE_DEFAULTS, image_conv
 from symconv.sheets.slips import channels_last

@@ -7,7 +7,7 @@ from typing import Any
 from sympy import Symbol
 
 from symconv.layers.formulas import output_size
-from symconv.present.display import formula_latex
+from symconv.notation import formula_latex
 from symconv.sheets.kinds.base import Derived, Kind, answer, flag
 from symconv.sheets.slips import size_formula_slips
 

@@ -9,8 +9,9 @@ from sympy import Add, Integer, Mul, Symbol, UnevaluatedExpr, latex
 
 from symconv.layers.geometry import transpose_output_size
 from symconv.layers.transpose import ConvTranspose
+from symconv.notation import formula_latex
 from symconv.present.describe import describe, per_axis
-from symconv.present.display import formula_latex, latex_shape
+from symconv.present.display import latex_shape
 from symconv.present.matrices import matrix_views, sympy_rows
 from symconv.sheets.kinds.base import Derived, Kind, answer, shape_value
 from symconv.sheets.slips import channels_last, transpose_shape_slips
