@@ -22,7 +22,7 @@ import pytest
 
 from symconv import Conv, SymconvError, render_sheet
 from symconv.cli import main
-from symconv.present.tex import TexError, compile_pdf, write_atomic
+from symconv.present.tex import TexError, compile_pdf
 from symconv.sheets import Sheet, build_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -343,28 +343,6 @@ def test_cli_pdf_failing_tex_keeps_the_old_file_and_leaves_no_part(
     assert "Fake failure here." in err and "line 7" in err
     assert [p.name for p in workdir.iterdir()] == ["sheet.pdf"]
     assert (workdir / "sheet.pdf").read_bytes() == b"%PDF the previous sheet"
-
-
-def test_write_atomic_writes_whole_files(tmp_path):
-    target = tmp_path / "sheet.tex"
-    write_atomic(target, "first")
-    write_atomic(target, "second")
-    assert target.read_text() == "second"
-    assert [p.name for p in tmp_path.iterdir()] == ["sheet.tex"]
-
-
-def test_write_atomic_failure_leaves_the_old_file(tmp_path, monkeypatch):
-    target = tmp_path / "sheet.pdf"
-    target.write_bytes(b"old")
-
-    def no_space(*args):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", no_space)
-    with pytest.raises(SymconvError, match="No space left"):
-        write_atomic(target, b"new" * 1000)
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["sheet.pdf"]
 
 
 def test_compile_reads_no_file_outside_its_folder(tmp_path):

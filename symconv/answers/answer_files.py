@@ -15,11 +15,11 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from symconv.errors import SymconvError
+from symconv.files import TomlError, parse_toml
 
 __all__ = ["MAX_ANSWER_FILE_BYTES", "AnswerFileError", "answer_files", "read_answer_file"]
 
@@ -57,15 +57,6 @@ def _unreadable(path: Path) -> str | None:
     return None
 
 
-def _toml_reason(problem: tomllib.TOMLDecodeError) -> str:
-    """tomllib's message with where first: ``not valid TOML at line 2, column 5: ...``."""
-    message = str(problem)
-    head, _, where = message.rpartition(" (at ")
-    if head and where.endswith(")"):
-        return f"not valid TOML at {where[:-1]}: {head}"
-    return f"not valid TOML: {message}"
-
-
 def read_answer_file(path: Path) -> dict[str, Any]:
     """The tables of an answer file; a TOML float stays the text it was written as
     (``9.9883e10`` keeps its five significant digits), nothing in it is executed.
@@ -92,11 +83,9 @@ def read_answer_file(path: Path) -> dict[str, Any]:
             source, f"not UTF-8 text (byte 0x{data[problem.start]:02x} on line {line})"
         ) from None
     try:
-        tables = tomllib.loads(text, parse_float=str)
-    except tomllib.TOMLDecodeError as problem:
-        raise AnswerFileError(source, _toml_reason(problem)) from None
-    except RecursionError:
-        raise AnswerFileError(source, "not readable TOML: nested too deeply") from None
+        tables = parse_toml(text, floats_as_text=True)
+    except TomlError as problem:
+        raise AnswerFileError(source, str(problem)) from None
     _check_seed(source, tables)
     return tables
 

@@ -186,7 +186,7 @@ def _sheet_output(args: argparse.Namespace, stem: str) -> Path:
 
 
 def _write(path: Path, latex_source: str, pdf: bool) -> None:
-    from symconv.present.tex import write_atomic
+    from symconv.files import write_atomic
 
     write_atomic(path, _pdf(latex_source) if pdf else latex_source)
 
@@ -230,7 +230,7 @@ def _header_texts(args: argparse.Namespace) -> dict[str, str | None]:
 def run_sheet(args: argparse.Namespace) -> int:
     if args.answer_template:
         return _answer_template(args)
-    from symconv.present.tex import write_atomic
+    from symconv.files import write_atomic
     from symconv.sheets import build_sheet, build_sheets, render_sheets, sheet_names
 
     if args.list:
@@ -323,7 +323,7 @@ def _answer_files(folder: Path, sheet: str | None) -> list[Path]:
 
 def run_check(args: argparse.Namespace) -> int:
     from symconv.answers.marking import mark_files
-    from symconv.present.tex import write_atomic
+    from symconv.files import write_atomic
 
     path = Path(args.answers)
     output = _check_output(args)
@@ -390,7 +390,7 @@ def _answer_template(args: argparse.Namespace) -> int:
     if clashes:
         raise SymconvError(f"--answer-template writes a TOML answer file; leave out {clashes[0]}")
     from symconv.answers.answer_template import answer_template
-    from symconv.present.tex import write_atomic
+    from symconv.files import write_atomic
     from symconv.sheets import build_sheet
 
     name = args.name or DEFAULT_SHEET
@@ -406,8 +406,9 @@ def _answer_template(args: argparse.Namespace) -> int:
 
 
 def run_figure(args: argparse.Namespace) -> int:
+    from symconv.files import write_atomic
     from symconv.present.figures import render_figure, sparsity_figure, window_figure
-    from symconv.present.tex import pdf_to_png, write_atomic
+    from symconv.present.tex import pdf_to_png
 
     if args.png and args.pdf:
         raise SymconvError("--png and --pdf ask for two formats; give one")

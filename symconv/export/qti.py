@@ -16,7 +16,7 @@ from pathlib import Path
 
 from symconv.export.common import question_html, unmarkable_lines
 from symconv.export.moodle import problem_numbers
-from symconv.present.tex import write_atomic
+from symconv.files import write_atomic
 from symconv.sheets.model import Sheet
 
 __all__ = ["QTI_NAMESPACE", "assessment_xml", "manifest_xml", "qti_zip", "write_qti"]

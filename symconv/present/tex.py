@@ -1,7 +1,6 @@
-"""Files and TeX at the edge: reading TOML, atomic writes, compiling LaTeX to PDF.
+"""TeX at the edge: compiling LaTeX to PDF (files are read and written by :mod:`symconv.files`).
 
-A file is written to a temporary name beside its target and renamed into place,
-so it appears whole or not at all. PDFs are compiled in a temporary directory
+PDFs are compiled in a temporary directory
 with latexmk (or pdflatex), shell escape off and halting on the first error,
 which is reported in one line.
 """
@@ -13,7 +12,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +26,6 @@ __all__ = [
     "compile_pdf",
     "overfull_boxes",
     "pdf_to_png",
-    "read_toml",
-    "write_atomic",
 ]
 
 TEX_INSTALL = (
@@ -41,49 +37,6 @@ _TIMEOUT = 120
 
 class TexError(SymconvError):
     """LaTeX could not be compiled, or no TeX engine is installed."""
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all; the folder must exist.
-
-    Raises:
-        SymconvError: The folder is missing or not writable.
-    """
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise SymconvError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
-    mode = "wb" if isinstance(data, bytes) else "w"
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    except OSError as error:
-        raise SymconvError(f"cannot write {str(path)!r}: {error.strerror}") from None
-    try:
-        os.chmod(temporary, 0o666 & ~_umask())
-        with os.fdopen(handle, mode, encoding=None if isinstance(data, bytes) else "utf-8") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise SymconvError(f"cannot write {str(path)!r}: {error.strerror}") from None
-        raise
-
-
-def read_toml(path: Path, what: str, error: type[SymconvError] = SymconvError) -> dict[str, Any]:
-    """Parse a TOML file (data only: nothing in it is executed), or raise ``error`` naming it.
-
-    ``what`` says what the file is ("sheet file", "answer file") in the message.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as problem:
-        raise error(f"cannot read {what} {str(path)!r}: {problem.strerror}") from None
-    except UnicodeDecodeError:
-        raise error(f"{what} {str(path)!r} is not UTF-8 text") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as problem:
-        raise error(f"{what} {str(path)!r} is not valid TOML: {problem}") from None
 
 
 def _run(command: list[str], folder: str, env: dict[str, str] | None = None) -> Any:
@@ -101,12 +54,6 @@ def _run(command: list[str], folder: str, env: dict[str, str] | None = None) -> 
         )
     except subprocess.TimeoutExpired:
         raise TexError(f"{Path(command[0]).name} did not finish within {_TIMEOUT} s") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _first_error(log: str) -> str:

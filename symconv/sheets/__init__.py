@@ -67,10 +67,10 @@ def _definition(name: str | Path) -> tuple[str, dict[str, Any]]:
             f"unknown sheet {name!r}; built-in sheets: {', '.join(sheet_names())} "
             "(or give a .toml file)"
         )
-    import tomllib
+    from symconv.files import parse_toml
 
     text = _builtin().joinpath(f"{name}.toml").read_text(encoding="utf-8")
-    return name, tomllib.loads(text)
+    return name, parse_toml(text)
 
 
 def build_sheet(

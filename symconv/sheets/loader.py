@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from symconv.errors import SymconvError
+from symconv.files import read_toml
 from symconv.present.latex import latex_escape
-from symconv.present.tex import read_toml
 from symconv.sheets.authoring import evaluate, fill, latex_field, names_in
 from symconv.sheets.kinds import KINDS
 from symconv.sheets.model import CARRIED, Answer, Problem, Section, Sheet
