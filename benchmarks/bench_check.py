@@ -32,7 +32,7 @@ from the derived sheet (no answer is typed in here):
   notation, a matrix entry changed or the matrix transposed.
 
 Every answer carries the mark it should get ("right" or "wrong"), known by
-construction. Table 1 times ``symconv.answers.marking.mark_file`` over every file (TOML
+construction. Table 1 times ``symconv.marking.marks.mark_file`` over every file (TOML
 reading, parsing each answer, deciding it, feedback), with SymPy's cache and
 marking's sheet cache cleared before each run, so every run derives its sheets
 afresh; the median of ``--runs`` runs. Target: 1,000 answers in under 10 s.
@@ -97,8 +97,8 @@ from sympy.core.cache import clear_cache  # noqa: E402
 
 import symconv  # noqa: E402
 from symconv import check  # noqa: E402
-from symconv.answers import marking as marking_module  # noqa: E402
-from symconv.answers.marking import mark_file  # noqa: E402
+from symconv.marking import marks as marking_module  # noqa: E402
+from symconv.marking.marks import mark_file  # noqa: E402
 from symconv.sheets import Answer, Sheet, build_sheet  # noqa: E402
 
 TARGET_SECONDS = 10.0

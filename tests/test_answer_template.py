@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from cli_runner import run
 
-from symconv.answers.answer_template import answer_template, plain_text, question_text
-from symconv.answers.marking import mark_answers
+from symconv.marking.answer_template import answer_template, plain_text, question_text
+from symconv.marking.marks import mark_answers
 from symconv.sheets import DEFAULT_SHEET, Sheet, build_sheet
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -19,8 +19,8 @@ import pytest
 
 from symconv import Conv
 from symconv.answers.feedback import SLIP_HINTS
-from symconv.answers.marking import mark_answers
 from symconv.layers.stack import Stack, batchnorm, conv, dense, flatten, relu
+from symconv.marking.marks import mark_answers
 from symconv.present.tex import compile_pdf
 from symconv.sheets import Sheet, render_sheets
 from symconv.sheets.loader import parse_definition

@@ -10,8 +10,8 @@ import pytest
 from sympy import Add, Rational, Symbol, flatten, latex
 
 from symconv import Conv
-from symconv.answers.marking import mark_answers
 from symconv.layers.formulas import layer_formulas
+from symconv.marking.marks import mark_answers
 from symconv.present.tex import compile_pdf
 from symconv.sheets import build_sheet, render_sheet
 from symconv.sheets.kinds import KINDS

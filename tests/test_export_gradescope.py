@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from symconv.answers.marking import mark_answers
-from symconv.answers.reports import gradescope_results
 from symconv.export import export
+from symconv.marking.marks import mark_answers
+from symconv.marking.reports import gradescope_results
 from symconv.sheets import build_sheet, build_sheets
 
 SEEDS = [sheet.seed for sheet in build_sheets("weight-sharing", range(1, 4))]

@@ -20,7 +20,7 @@ from cli_runner import run
 from sympy import Symbol
 
 from symconv import check
-from symconv.answers.marking import mark_file
+from symconv.marking.marks import mark_file
 from symconv.sheets import Answer, Sheet, build_sheet
 
 DEFAULT = build_sheet()

@@ -22,7 +22,7 @@ import sympy
 from cli_runner import run
 from test_marking import answer_file, marked, shifted_x
 
-from symconv.answers.marking import (
+from symconv.marking.marks import (
     AnswerFileError,
     mark_file,
     mark_files,

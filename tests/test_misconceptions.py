@@ -19,7 +19,7 @@ from sympy import Symbol, ceiling, floor
 
 from symconv import Conv
 from symconv.answers.feedback import SLIP_HINTS
-from symconv.answers.marking import mark_answers
+from symconv.marking.marks import mark_answers
 from symconv.sheets.kinds import KINDS
 from symconv.sheets.model import Answer
 from symconv.sheets.slips import CHANNELS_LAST

@@ -21,10 +21,10 @@ import sympy
 from cli_runner import run
 
 from symconv.answers.checking import LISTED
-from symconv.answers.credit import partial_credit, student_value
 from symconv.answers.feedback import shape_text
-from symconv.answers.marking import ClassMarks, Mark, Report, mark_answers, points_number
-from symconv.answers.reports import gradescope_results, marks_csv
+from symconv.marking.credit import partial_credit, student_value
+from symconv.marking.marks import ClassMarks, Mark, Report, mark_answers, points_number
+from symconv.marking.reports import gradescope_results, marks_csv
 from symconv.present.render import points_text
 from symconv.sheets import SheetError, build_sheet
 from symconv.sheets.model import CARRIED, Sheet

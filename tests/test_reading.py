@@ -17,8 +17,8 @@ import sympy
 from sympy import Expr, Integer, Symbol
 
 from symconv import Conv, check, output_size
-from symconv.answers.marking import mark_file
 from symconv.answers.reading import read_expression, read_number, read_shape
+from symconv.marking.marks import mark_file
 from symconv.sheets import build_sheet
 
 W, K, s = sympy.symbols("W K s", integer=True, positive=True)

@@ -13,7 +13,7 @@ from symconv.cli.options import DEFAULT_SHEET, conv_from_args
 from symconv.errors import SymconvError
 
 if TYPE_CHECKING:
-    from symconv.answers.marking import ClassMarks
+    from symconv.marking.marks import ClassMarks
 
 
 MAX_PRINTED_TAPS = 1_000_000
@@ -285,7 +285,7 @@ def _check_output(args: argparse.Namespace) -> Path | None:
 
 def _check_format(args: argparse.Namespace, marks: ClassMarks, folder: bool) -> str:
     """The marks in the format asked for."""
-    from symconv.answers.reports import (
+    from symconv.marking.reports import (
         class_text,
         gradescope_results,
         gradescope_unmarked,
@@ -310,7 +310,7 @@ def _check_format(args: argparse.Namespace, marks: ClassMarks, folder: bool) -> 
 
 def _answer_files(folder: Path, sheet: str | None) -> list[Path]:
     """The folder's answer files, less the instructor's sheet file if it lies there."""
-    from symconv.answers.marking import answer_files
+    from symconv.marking.marks import answer_files
 
     files = answer_files(folder)
     if sheet is None or not sheet.endswith(".toml") or not Path(sheet).is_file():
@@ -322,8 +322,8 @@ def _answer_files(folder: Path, sheet: str | None) -> list[Path]:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from symconv.answers.marking import mark_files
     from symconv.files import write_atomic
+    from symconv.marking.marks import mark_files
 
     path = Path(args.answers)
     output = _check_output(args)
@@ -389,8 +389,8 @@ def _answer_template(args: argparse.Namespace) -> int:
     ]
     if clashes:
         raise SymconvError(f"--answer-template writes a TOML answer file; leave out {clashes[0]}")
-    from symconv.answers.answer_template import answer_template
     from symconv.files import write_atomic
+    from symconv.marking.answer_template import answer_template
     from symconv.sheets import build_sheet
 
     name = args.name or DEFAULT_SHEET

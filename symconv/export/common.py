@@ -25,9 +25,9 @@ from jinja2 import TemplateError
 from sympy import Integer
 from sympy.matrices import MatrixBase
 
-from symconv.answers.answer_template import plain_text
 from symconv.answers.feedback import SLIP_HINTS
 from symconv.export import ExportError
+from symconv.marking.answer_template import plain_text
 from symconv.present.render import environment
 from symconv.sheets import build_sheets
 from symconv.sheets.model import Answer, Problem, Sheet

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from symconv import __version__
-from symconv.answers.answer_template import answer_template
 from symconv.export import ExportError
 from symconv.export.common import sheet_argument
 from symconv.files import write_atomic
+from symconv.marking.answer_template import answer_template
 from symconv.sheets.model import Sheet
 
 __all__ = ["autograder_zip", "run_autograder_script", "setup_script", "write_gradescope"]

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
-from symconv.answers.marking import answer_points
 from symconv.export.common import NumericField, numeric_fields, question_html, unmarkable_lines
 from symconv.files import write_atomic
+from symconv.marking.marks import answer_points
 from symconv.sheets.model import Problem, Sheet
 
 __all__ = ["cloze_escape", "cloze_numerical", "moodle_xml", "problem_numbers", "write_moodle"]

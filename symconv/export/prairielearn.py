@@ -25,8 +25,8 @@ from typing import Any
 
 from sympy.matrices import MatrixBase
 
-from symconv.answers.marking import mark_answers
 from symconv.export.common import question_html, sheet_argument, write_folder_atomic
+from symconv.marking.marks import mark_answers
 from symconv.sheets import build_sheet
 from symconv.sheets.model import Problem, Sheet
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
-from symconv.answers.marking import answer_points, points_text
+from symconv.marking.marks import answer_points, points_text
 from symconv.present.latex import MATH_SYMBOLS
 from symconv.present.render import environment
 from symconv.sheets import DEFAULT_SHEET

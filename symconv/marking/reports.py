@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from symconv.answers.marking import (
+from symconv.marking.marks import (
     ClassMarks,
     Report,
     Unmarked,

@@ -7,7 +7,7 @@ TOML read without evaluating anything (a float stays the text it was written as)
 ...     read_answer_file(Path(folder))
 Traceback (most recent call last):
 ...
-symconv.answers.answer_files.AnswerFileError: answer file '...': a folder, not a file
+symconv.marking.answer_files.AnswerFileError: answer file '...': a folder, not a file
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ answers; without it every answer is worth one point. A wrong matrix earns its
 points entry by entry and a wrong shape axis by axis (``partial = false`` on
 the problem: all or nothing), and an answer that follows from the student's
 own wrong answers earns the problem's ``carried`` share
-(:mod:`symconv.answers.credit`).
+(:mod:`symconv.marking.credit`).
 
 A class is marked file by file: a file that cannot be read (not TOML, not
 UTF-8, a folder, a dangling link...) becomes an :class:`Unmarked` line with
@@ -46,17 +46,17 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from symconv.answers.answer_files import (
+from symconv.answers.checking import check
+from symconv.answers.feedback import SLIP_HINTS
+from symconv.answers.verdict import Verdict
+from symconv.errors import SymconvError
+from symconv.marking.answer_files import (
     MAX_ANSWER_FILE_BYTES,
     AnswerFileError,
     answer_files,
     read_answer_file,
 )
-from symconv.answers.checking import check
-from symconv.answers.credit import carried_credit, partial_credit, student_value
-from symconv.answers.feedback import SLIP_HINTS
-from symconv.answers.verdict import Verdict
-from symconv.errors import SymconvError
+from symconv.marking.credit import carried_credit, partial_credit, student_value
 from symconv.present.render import points_text
 from symconv.sheets import DEFAULT_SHEET, build_sheet
 from symconv.sheets.model import Answer, Problem, Sheet
