@@ -147,9 +147,10 @@ def _check_shape(answer: Any, want: tuple[int, ...]) -> Verdict:
     if sorted(given) == sorted(want):
         if len(want) == 2:
             return wrong(f"the shape is transposed: {show(given)} should be {show(want)}")
+        channels_last = len(want) == 3 and tuple(given) == (*want[1:], want[0])
         return wrong(
             f"the sizes are right but in the wrong order: {show(given)} should be {show(want)}"
-            + (" (channels first: [channels, height, width])" if len(want) == 3 else "")
+            + (f". {feedback.SLIP_HINTS['channels_last']}" if channels_last else "")
         )
     differ = [
         f"axis {a + 1}: {g} should be {w}"

@@ -83,10 +83,7 @@ SLIP_HINTS = {
     "output_padding_left_out": (
         "It looks like the output padding was left out: it adds to the size on one side."
     ),
-    "channels_last": (
-        "Those are the right sizes in the wrong order: channels come first "
-        "(C x H x W, as in PyTorch), not last (H x W x C)."
-    ),
+    "channels_last": ("Channels come first (C x H x W, as in PyTorch), not last (H x W x C)."),
     "kernel_not_flipped": (
         "That is cross-correlation (the kernel not flipped); the question asks for a "
         "true convolution, whose kernel runs backwards over the input."

@@ -276,9 +276,14 @@ def _check(answer: Any, expected: Any) -> Verdict:
         return check(answer, expected)
 
 
-def _slips_made(given: Any, answer: Answer) -> list[str]:
-    """The hints of the known slips (foreseen by the sheet) that the answer equals."""
-    return [SLIP_HINTS[name] for name, wrong in answer.slips if _check(given, wrong).ok]
+def _slips_made(given: Any, answer: Answer, message: str = "") -> list[str]:
+    """The hints of the known slips (foreseen by the sheet) that the answer equals,
+    less those the checker's ``message`` already gives word for word."""
+    return [
+        SLIP_HINTS[name]
+        for name, wrong in answer.slips
+        if SLIP_HINTS[name] not in message and _check(given, wrong).ok
+    ]
 
 
 @lru_cache(maxsize=4096)
@@ -415,7 +420,7 @@ def mark_answers(
                 message = verdict.message
                 share = Fraction(0)
                 if status == "wrong":
-                    message = " ".join([message, *_slips_made(given[answer.key], answer)])
+                    message = " ".join([message, *_slips_made(given[answer.key], answer, message)])
                     credit = problem.partial and partial_credit(
                         _as_read(verdict.answer, given[answer.key], answer.value), answer.value
                     )
