@@ -67,6 +67,19 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_HOMES, *_SUBMODULES})
 
 
+def _text_equation(layer: Any) -> str:
+    """``print(layer)``: ``y = K x`` as SymPy's pretty printer draws it, elided to fit."""
+    from symconv.present.display import text_equation
+
+    return text_equation(layer)
+
+
+def _print_layers_as_equations() -> None:
+    from symconv.layers import printing
+
+    printing.text_printer = _text_equation
+
+
 def _show_in_notebooks() -> None:
     """In a running IPython (Jupyter), show layers and formulas as LaTeX."""
     if "IPython" in sys.modules:
@@ -75,4 +88,5 @@ def _show_in_notebooks() -> None:
         register()
 
 
+_print_layers_as_equations()
 _show_in_notebooks()

@@ -10,8 +10,9 @@ import math
 from collections.abc import Callable
 from typing import Any, Generic, Self, TypeVar
 
-from sympy import Array
+from sympy import Array, Symbol
 
+from symconv.layers import printing
 from symconv.layers.spec import ChannelLayout
 from symconv.layers.symbols import SymbolTable
 
@@ -58,6 +59,11 @@ class SymbolicLayer(Generic[SpecT]):
 
     def __hash__(self) -> int:
         return hash(self.spec)
+
+    def __str__(self) -> str:
+        """``y = K x`` drawn for the terminal when the package is imported, else the repr."""
+        printer = printing.text_printer
+        return repr(self) if printer is None else printer(self)
 
     def _cached(self, key: str, build: Callable[[], Any]) -> Any:
         if key not in self._cache:
@@ -107,6 +113,10 @@ class SymbolicLayer(Generic[SpecT]):
     def input_symbols(self) -> Array:
         """The ``x`` symbols, shaped as ``input_shape``."""
         return self._cached("input_symbols", self._symbols.input_array)
+
+    def input_symbol(self, flat: int) -> Symbol:
+        """The input symbol at row-major position ``flat`` of ``input_shape``, alone."""
+        return self._symbols.input(flat)
 
     @property
     def kernel_symbols(self) -> Array:

@@ -30,7 +30,7 @@ from symconv.layers.base import SymbolicLayer
 from symconv.layers.expressions import normalize_index
 from symconv.layers.geometry import conv_taps, pool_output_size, span
 from symconv.layers.spec import ChannelLayout
-from symconv.layers.symbols import ravel
+from symconv.layers.symbols import ravel, unravel
 from symconv.layers.validators import as_int, choice, flag, letter, per_axis, spatial_sizes
 
 __all__ = ["Pool", "PoolSpec"]
@@ -244,6 +244,23 @@ class Pool(SymbolicLayer[PoolSpec]):
         """Every output element, shaped as ``output_shape``."""
         indices = itertools.product(*map(range, self.output_shape))
         return Array([self.output_element(i) for i in indices], self.output_shape)
+
+    def matrix_row(self, row: int) -> dict[int, Expr]:
+        """The nonzero entries of one row of :meth:`matrix`, by column, without building it.
+
+        >>> Pool(4, 2, mode="avg").matrix_row(1)
+        {2: 1/2, 3: 1/2}
+
+        Raises:
+            SymconvError: For max pooling.
+        """
+        if self.spec.mode == "max":
+            raise SpecError("max pooling is not linear, so it has no matrix; use mode='avg'")
+        rows = math.prod(self.output_shape)
+        if not -rows <= row < rows:
+            raise IndexError(f"row {row} is out of range for a matrix of {rows} rows")
+        positions, divisor = self._window(unravel(row % rows, self.output_shape))
+        return dict.fromkeys(positions, Rational(1, divisor))
 
     def matrix(self) -> SparseMatrix:
         """The matrix of average pooling (max pooling is not linear and has none).

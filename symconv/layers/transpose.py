@@ -35,7 +35,7 @@ from symconv.layers.cost import transpose_macs_count
 from symconv.layers.expressions import linear_form, normalize_index
 from symconv.layers.geometry import transpose_output_size, transpose_taps
 from symconv.layers.spec import ChannelLayout, channel_groups
-from symconv.layers.symbols import ravel
+from symconv.layers.symbols import ravel, unravel
 from symconv.layers.validators import channel_counts, flag, letters, per_axis, spatial_sizes
 
 __all__ = ["ConvTranspose", "TransposeSpec"]
@@ -370,6 +370,21 @@ class ConvTranspose(SymbolicLayer[TransposeSpec]):
                 self.output_shape,
             ),
         )
+
+    def matrix_row(self, row: int) -> dict[int, Expr]:
+        """The nonzero entries of one row of :meth:`matrix`, by column, without building it.
+
+        >>> ConvTranspose(3, 2).matrix_row(1)
+        {0: k_2, 1: k_1}
+        """
+        rows = math.prod(self.output_shape)
+        if not -rows <= row < rows:
+            raise IndexError(f"row {row} is out of range for a matrix of {rows} rows")
+        entries: dict[int, Expr] = {}
+        for weight, column in self._taps(unravel(row % rows, self.output_shape)):
+            symbol = self._symbols.weight(weight)
+            entries[column] = entries[column] + symbol if column in entries else symbol
+        return dict(sorted(entries.items()))
 
     def matrix(self) -> SparseMatrix:
         """The matrix ``M`` with ``y = M x`` on row-major flattening (bias left out)."""

@@ -16,19 +16,24 @@ k₁  k₂  k₃  0   …  0   0   0
 from __future__ import annotations
 
 import math
+import shutil
+import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING
 
-from sympy import Add, Basic, Expr, latex
+from sympy import Add, Basic, Eq, Expr, MatMul, Matrix, Symbol, latex
+from sympy import pretty as sympy_pretty
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm
 
-from symconv.layers.symbols import unravel
+from symconv.layers.symbols import symbol_name, unravel
 from symconv.notation import natural_terms
 from symconv.present.matrices import (
     Cell,
     Dots,
+    RowEntries,
     band_picks,
     conv_rows,
     grid,
@@ -38,6 +43,8 @@ from symconv.present.matrices import (
 
 if TYPE_CHECKING:
     from symconv.layers.conv import Conv
+    from symconv.layers.pool import Pool
+    from symconv.layers.transpose import ConvTranspose
 
 
 class _PlainProductPrinter(PrettyPrinter):  # type: ignore[misc]
@@ -67,6 +74,7 @@ def pretty(expr: Basic, **settings: object) -> str:
 
 __all__ = [
     "Dots",
+    "TextEquation",
     "elided_indices",
     "elided_matrix",
     "elided_sum",
@@ -76,6 +84,8 @@ __all__ = [
     "mean_latex",
     "notebook_latex",
     "sum_latex",
+    "terminal_equation",
+    "text_equation",
     "text_grid",
     "text_summary",
 ]
@@ -359,3 +369,131 @@ def _column(cells: list[str | None]) -> str:
 
 def _tt(text: str) -> str:
     return "".join({"_": r"\_", "{": r"\{", "}": r"\}"}.get(c, c) for c in text)
+
+
+#: Elided entries in the terminal, with and without unicode.
+_PLACEHOLDERS = {
+    True: {"cdots": "⋯", "vdots": "⋮", "ddots": "⋱"},
+    False: {"cdots": "...", "vdots": ":", "ddots": "."},
+}
+#: (rows, columns) of the matrix tried in turn, most first, until ``y = K x`` fits the width.
+_TERMINAL_BUDGETS = ((12, 16), (12, 12), (10, 10), (8, 8), (6, 7), (4, 6), (4, 5), (3, 4), (3, 3))
+
+
+@dataclass(frozen=True)
+class TextEquation:
+    """``y = K x`` drawn for a terminal, with the rows and columns of ``K`` it shows.
+
+    Attributes:
+        text: The drawing.
+        row_picks: Rows of the matrix shown, in order; ``None`` for a run left out.
+        col_picks: Columns shown, likewise (the entries of ``x`` beside them).
+    """
+
+    text: str
+    row_picks: list[int | None]
+    col_picks: list[int | None]
+
+
+def terminal_unicode() -> bool:
+    """Whether the standard output can show the pretty printer's unicode."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        "⎡⋮⋯⋱k₁⋅".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def terminal_equation(
+    layer: Conv | ConvTranspose | Pool, width: int | None = None, *, use_unicode: bool | None = None
+) -> TextEquation | None:
+    """``y = K x`` as SymPy's pretty printer draws it, elided to fit ``width`` columns.
+
+    Only the rows shown are derived. ``None`` when the layer has no matrix (max
+    pooling) or even the smallest band is wider than ``width``.
+
+    >>> from symconv import Conv
+    >>> drawn = terminal_equation(Conv(10**6, 3), 60, use_unicode=False)
+    >>> drawn.row_picks, drawn.col_picks
+    ([0, None, 999997], [0, 1, 2, None, 999997, 999998, 999999])
+    """
+    if getattr(getattr(layer, "spec", None), "mode", None) == "max":
+        return None
+    width = shutil.get_terminal_size().columns if width is None else width
+    unicode = terminal_unicode() if use_unicode is None else use_unicode
+    rows, cols = math.prod(layer.output_shape), math.prod(layer.input_shape)
+    entries = cache(layer.matrix_row)
+    fitting: list[TextEquation] = []
+    for max_rows, max_cols in _TERMINAL_BUDGETS:
+        row_picks, col_picks, _ = band_picks(rows, cols, entries, max_rows, max_cols)
+        if any(row_picks == d.row_picks and col_picks == d.col_picks for d in fitting):
+            continue
+        text = _draw_equation(layer, row_picks, col_picks, entries, unicode)
+        if max(len(line) for line in text.splitlines()) <= width:
+            if row_picks[-1] == rows - 1:
+                return TextEquation(text, row_picks, col_picks)
+            fitting.append(TextEquation(text, row_picks, col_picks))
+    # The last row is worth showing fewer rows and columns; else the first rows alone.
+    return fitting[0] if fitting else None
+
+
+def _draw_equation(
+    layer: Conv | ConvTranspose | Pool,
+    row_picks: list[int | None],
+    col_picks: list[int | None],
+    entries: RowEntries,
+    unicode: bool,
+) -> str:
+    dots = {name: Symbol(text) for name, text in _PLACEHOLDERS[unicode].items()}
+    cells = grid(row_picks, col_picks, entries)
+    matrix = Matrix([[dots[c] if isinstance(c, str) else c for c in row] for row in cells])
+    y = Matrix(
+        [
+            dots["vdots"] if r is None else Symbol(symbol_name("y", unravel(r, layer.output_shape)))
+            for r in row_picks
+        ]
+    )
+    x = Matrix([dots["vdots"] if c is None else layer.input_symbol(c) for c in col_picks])
+    equation = Eq(y, MatMul(matrix, x, evaluate=False), evaluate=False)
+    drawing = sympy_pretty(equation, use_unicode=unicode, wrap_line=False)
+    return "\n".join(line.rstrip() for line in drawing.splitlines())
+
+
+def text_equation(
+    layer: Conv | ConvTranspose | Pool, width: int | None = None, *, use_unicode: bool | None = None
+) -> str:
+    """What ``print(layer)`` shows: ``y = K x``, elided to fit the terminal (80 columns
+    when there is none); the layer's repr when it has no matrix or nothing fits.
+
+    >>> from symconv import Conv
+    >>> print(Conv(5, 3))
+                                ⎡x₁⎤
+                                ⎢  ⎥
+    ⎡y₁⎤   ⎡k₁  k₂  k₃  0   0 ⎤ ⎢x₂⎥
+    ⎢  ⎥   ⎢                  ⎥ ⎢  ⎥
+    ⎢y₂⎥ = ⎢0   k₁  k₂  k₃  0 ⎥⋅⎢x₃⎥
+    ⎢  ⎥   ⎢                  ⎥ ⎢  ⎥
+    ⎣y₃⎦   ⎣0   0   k₁  k₂  k₃⎦ ⎢x₄⎥
+                                ⎢  ⎥
+                                ⎣x₅⎦
+
+    A big layer shows the first and last rows, and the columns where they hold weights:
+
+    >>> print(text_equation(Conv(10**6, 3), 60, use_unicode=False))
+                                                     [   x_1   ]
+                                                     [         ]
+                                                     [   x_2   ]
+                                                     [         ]
+    [  y_1   ]   [k_1  k_2  k_3  ...   0    0    0 ] [   x_3   ]
+    [        ]   [                                 ] [         ]
+    [   :    ] = [ :    :    :    .    :    :    : ]*[    :    ]
+    [        ]   [                                 ] [         ]
+    [y_999998]   [ 0    0    0   ...  k_1  k_2  k_3] [x_999998 ]
+                                                     [         ]
+                                                     [x_999999 ]
+                                                     [         ]
+                                                     [x_1000000]
+    """
+    drawn = terminal_equation(layer, width, use_unicode=use_unicode)
+    return repr(layer) if drawn is None else drawn.text
