@@ -192,7 +192,7 @@ def test_a_stack_counts_weights_biases_and_parameters_apart() -> None:
 BASE_LAYERS: list[dict[str, Any]] = [
     {"type": "conv", "kernel": 3, "out_channels": 8, "stride": 1, "padding": 1, "dilation": 1,
      "groups": 1, "bias": False},
-    {"type": "pool", "kernel": 2, "stride": 2, "padding": 0, "mode": "max"},
+    {"type": "pool", "kernel": 3, "stride": 2, "padding": 0, "mode": "max", "ceil_mode": False},
     {"type": "flatten"},
     {"type": "dense", "out_features": 10, "bias": False},
 ]  # fmt: skip
@@ -207,10 +207,11 @@ CHANGES = [
     (0, "dilation", 2),
     (0, "groups", 2),
     (0, "bias", True),
-    (1, "kernel", 3),
+    (1, "kernel", 2),
     (1, "stride", 1),
     (1, "padding", 1),
     (1, "mode", "avg"),
+    (1, "ceil_mode", True),
     (3, "out_features", 7),
     (3, "bias", True),
 ]

@@ -192,3 +192,23 @@ def test_the_latex_table_of_a_symbolic_stack_gives_macs_as_formulas() -> None:
 def test_transposed_convolution_in_a_stack_restores_the_size() -> None:
     stack = Stack((4, 8, 8), [conv(2, stride=2), conv_transpose(2, stride=2)])
     assert stack.output_shape == (4, 8, 8)
+
+
+@pytest.mark.parametrize("size", [7, 8, 13, 55, 109])
+@pytest.mark.parametrize(
+    ("kernel", "stride", "padding"), [(3, 2, 0), (2, 2, 0), (3, 2, 1), (3, 3, 1)]
+)
+def test_a_stack_pools_with_ceil_mode_as_pytorch_does(size, kernel, stride, padding):
+    torch = pytest.importorskip("torch")
+    stack = Stack((2, size, size), [pool(kernel, stride=stride, padding=padding, ceil_mode=True)])
+    layer = torch.nn.MaxPool2d(kernel, stride=stride, padding=padding, ceil_mode=True)
+    assert stack.rows[-1].shape == tuple(layer(torch.zeros(1, 2, size, size)).shape[1:])
+
+
+def test_ceil_mode_with_a_symbolic_size_says_it_needs_numbers():
+    from sympy import Symbol
+
+    from symconv import SymconvError
+
+    with pytest.raises(SymconvError, match="ceil_mode"):
+        Stack((3, Symbol("H", positive=True, integer=True), 8), [pool(3, stride=2, ceil_mode=True)])

@@ -257,12 +257,19 @@ class PoolLayer(WindowedLayer):
     """Max or average pooling in a stack (channels kept, no weights)."""
 
     mode: Literal["max", "avg"] = "max"
+    ceil_mode: bool = False
 
     @property
     def name(self) -> str:
-        return f"{self.mode} pool {self.kernel}"
+        stride = f" stride {self.stride}" if self.stride != self.kernel else ""
+        return f"{self.mode} pool {self.kernel}{stride}{', ceil' if self.ceil_mode else ''}"
 
     def output_sizes(self, sizes: Shape) -> Shape:
+        if self.ceil_mode:
+            raise SpecError(
+                "ceil_mode rounds an output size up, which needs whole numbers: give the "
+                "input size as a number, or leave ceil_mode out"
+            )
         pads = (self.padding, self.padding)
         return tuple(
             conv_output_size(n, self.kernel, stride=self.stride, padding=pads) for n in sizes
@@ -274,7 +281,7 @@ class PoolLayer(WindowedLayer):
     def build(self, shape: Shape, kernel_letter: str = "k") -> Pool:
         return Pool(
             shape[1:], self.kernel, stride=self.stride, padding=self.padding,
-            mode=self.mode, channels=shape[0],
+            mode=self.mode, channels=shape[0], ceil_mode=self.ceil_mode,
         )  # fmt: skip
 
     def field(self, field: Field) -> Field:
@@ -364,10 +371,21 @@ def relu() -> ReLU:
     return ReLU()
 
 
-def pool(kernel: Any, *, stride: Any = None, padding: Any = 0, mode: str = "max") -> PoolLayer:
-    """A pooling layer (stride defaults to the kernel size)."""
+def pool(
+    kernel: Any, *, stride: Any = None, padding: Any = 0, mode: str = "max", ceil_mode: bool = False
+) -> PoolLayer:
+    """A pooling layer (stride defaults to the kernel size); ``ceil_mode`` rounds the output
+    size up as PyTorch's pooling does (a last window starting in the padding is dropped).
+
+    >>> pool(3, stride=2, ceil_mode=True).name
+    'max pool 3 stride 2, ceil'
+    """
     checked = _windowed(kernel, kernel if stride is None else stride, padding, 1)
-    return PoolLayer(**checked, mode="max" if choice("mode", mode, POOL_MODES) == "max" else "avg")
+    return PoolLayer(
+        **checked,
+        mode="max" if choice("mode", mode, POOL_MODES) == "max" else "avg",
+        ceil_mode=flag("ceil_mode", ceil_mode),
+    )
 
 
 def conv_transpose(

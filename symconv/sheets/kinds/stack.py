@@ -96,6 +96,7 @@ def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> 
             "window": window,
             "stride": layer.stride,
             "padding": layer.padding,
+            "ceil_mode": layer.ceil_mode,
         }
     if isinstance(layer, Dense):
         return {"type": "dense", "outputs": layer.out_features, "bias": layer.bias}
