@@ -51,7 +51,7 @@ from sympy import (
 from symconv.errors import SpecError
 from symconv.layers.containers import gc_paused, make_symbols
 from symconv.layers.expressions import group_index, linear_form, normalize_index
-from symconv.layers.geometry import tap_input, tap_output
+from symconv.layers.geometry import tap_input, tap_output, transpose_taps
 from symconv.layers.gradient_sums import GradientSums
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable, ravel, symbol_name, symbol_names, unravel
@@ -132,10 +132,17 @@ def _axis_reaching(spec: ConvSpec, axis: int, index: int) -> list[tuple[int, int
     stride, dilation = spec.stride[axis], spec.dilation[axis]
     outputs, before = spec.output_size[axis], spec.padding[axis][0]
     circular = spec.padding_mode == "circular"
+    if not circular:  # the outputs a transposed convolution would spread input ``index`` onto
+        return [
+            (output, kernel - 1 - tap if spec.flip else tap)
+            for tap, output in transpose_taps(
+                index, outputs, kernel, stride=stride, padding=before, dilation=dilation
+            )
+        ]
     pairs: list[tuple[int, int]] = []
     for tap in range(kernel):
         base = index + before - tap * dilation
-        reached = range(base % size, outputs * stride, size) if circular else (base,)
+        reached = range(base % size, outputs * stride, size)  # every wrap of the input
         weight = kernel - 1 - tap if spec.flip else tap
         pairs.extend(
             (value // stride, weight)
