@@ -1,0 +1,1 @@
+"""Whole networks read from elsewhere: PyTorch modules and ONNX files, as a :class:`~symconv.stack.Stack`."""
