@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from symconv.layers.conv import Conv
     from symconv.layers.formulas import output_size
     from symconv.layers.transpose import ConvTranspose
+    from symconv.present.explorer import explore
     from symconv.sheets import render_sheet
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "SymconvError",
     "Verdict",
     "check",
+    "explore",
     "output_size",
     "render_sheet",
 ]
@@ -44,6 +46,7 @@ _HOMES = {
     "SymconvError": "symconv.errors",
     "Verdict": "symconv.answers",
     "check": "symconv.answers",
+    "explore": "symconv.present.explorer",
     "output_size": "symconv.layers.formulas",
     "render_sheet": "symconv.sheets",
 }
