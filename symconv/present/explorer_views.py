@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 #: Rows and columns of the matrix shown at most; a longer sum is shown by its ends.
-MAX_ROWS, MAX_COLS, MAX_TERMS = 9, 24, 12
+MAX_ROWS, MAX_COLS, MAX_TERMS = 9, 24, 28
 #: Input channels drawn at most in the figure (first ones, a gap, the last one).
 MAX_PLANES = 3
 #: Cells per side up to which every cell of the figure is labelled with its symbol.
