@@ -100,15 +100,12 @@ class ExplorerOptions:
         sizes = spatial_sizes(input_size)
         if len(sizes) > 2:
             raise SpecError(
-                f"explore draws 1-D and 2-D layers; input_size {sizes} has {len(sizes)} axes",
-                parameter="input_size",
+                f"explore draws 1-D and 2-D layers; input_size {sizes} has {len(sizes)} axes"
             )
         ndim = len(sizes)
         channels = plain(in_channels), plain(out_channels)
         if (channels[0] is None) != (channels[1] is None):
-            raise SpecError(
-                "give both in_channels and out_channels, or neither", parameter="in_channels"
-            )
+            raise SpecError("give both in_channels and out_channels, or neither")
         return cls(
             input_size=sizes,
             kernel_size=per_axis("kernel_size", kernel_size, ndim, 1),
@@ -131,7 +128,7 @@ class ExplorerOptions:
 def _one_per_axis(name: str, value: object, ndim: int, minimum: int) -> int:
     values = per_axis(name, value, ndim, minimum)
     if len(set(values)) > 1:
-        raise SpecError(f"explore sets one {name} for every axis; got {values}", parameter=name)
+        raise SpecError(f"explore sets one {name} for every axis; got {values}")
     return values[0]
 
 
@@ -145,10 +142,7 @@ def _padding(padding: object, ndim: int) -> int | str:
 def _output(output: object) -> int:
     output = plain(output)
     if isinstance(output, bool) or not hasattr(output, "__index__"):
-        raise SpecError(
-            f"output is the row of the selected output (an int), got {output!r}",
-            parameter="output",
-        )
+        raise SpecError(f"output is the row of the selected output (an int), got {output!r}")
     return int(output)  # negative counts from the last, as a list index
 
 
