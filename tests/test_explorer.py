@@ -185,6 +185,15 @@ def test_a_smaller_layer_keeps_the_selected_output_inside_it() -> None:
     explorer.controls["stride"].value = 3
     layer = Conv(12, 3, stride=3)
     check_views(explorer, layer, math.prod(layer.output_shape) - 1)
+    assert explorer.player.max == explorer.controls["output"].max
+
+
+def test_the_player_steps_the_window_along_the_outputs() -> None:
+    explorer = symconv.explore(9, 3, stride=2)
+    layer = Conv(9, 3, stride=2)
+    assert explorer.player.max == math.prod(layer.output_shape) - 1
+    explorer.player.value = 2
+    check_views(explorer, layer, 2)
 
 
 @pytest.mark.parametrize(

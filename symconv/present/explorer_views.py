@@ -83,9 +83,10 @@ STYLE = """
 .symconv-plane { display: inline-block; text-align: center; vertical-align: middle; }
 .symconv-plane caption { caption-side: bottom; font-size: 12px; color: #666; padding-top: 3px; }
 .symconv-grid { border-collapse: collapse; }
-.symconv-grid td { border: 1px solid #999; width: 2.4em; height: 2.4em; padding: 0;
-  text-align: center; font-size: 12px; line-height: 1.1; }
-.symconv-grid.symconv-small td { width: 0.9em; height: 0.9em; }
+.symconv-planes { display: flex; flex-direction: column; gap: 8px; align-items: flex-start; }
+.symconv-grid td { border: 1px solid #999; min-width: 2.4em; height: 2.4em; padding: 0 2px;
+  text-align: center; font-size: 12px; line-height: 1.1; white-space: nowrap; }
+.symconv-grid.symconv-small td { min-width: 0.9em; height: 0.9em; padding: 0; }
 .symconv-grid td.symconv-padding { background: rgba(128,128,128,0.22); color: #777; }
 .symconv-grid td.symconv-wrapped { background: rgba(100,149,237,0.22); }
 .symconv-grid td.symconv-tap { background: #ffd98a; color: #222; border: 2px solid #e08600; }
@@ -294,15 +295,9 @@ def matrix_html(
             cells.append(f'<td data-col="{col}"{css}>{text}</td>')
         selected = ' class="symconv-selected"' if shown == row else ""
         body.append(f'<tr data-row="{shown}"{selected}>{"".join(cells)}</tr>')
-    caption = (
-        f'<div class="symconv-note">M is {rows} × {cols}'
-        + (
-            "; rows and columns left out hold the same band"
-            if len(row_picks) < rows or len(col_picks) < cols
-            else ""
-        )
-        + "</div>"
-    )
+    elided = len(row_picks) < rows or len(col_picks) < cols
+    left_out = "; ⋮ and ⋯ stand for the rows and columns left out" if elided else ""
+    caption = f'<div class="symconv-note">M is {rows} × {cols}{left_out}</div>'
     return f'<table class="symconv-matrix">{"".join(body)}</table>{caption}'
 
 
@@ -481,7 +476,7 @@ def _conv_planes(
     channels = _channels_read(conv, channel)
     for shown in elided_indices(len(channels), MAX_PLANES):
         if shown is None:
-            planes.append('<span class="symconv-arrow">⋯</span>')
+            planes.append('<span class="symconv-arrow">⋮</span>')
             continue
         plane_channel = channels[shown]
         grid = []
@@ -535,7 +530,7 @@ def _transpose_planes(
     channels = _channels_read(layer, channel)
     for shown in elided_indices(len(channels), MAX_PLANES):
         if shown is None:
-            planes.append('<span class="symconv-arrow">⋯</span>')
+            planes.append('<span class="symconv-arrow">⋮</span>')
             continue
         plane_channel = channels[shown]
         grid = []
@@ -618,7 +613,8 @@ def figure_html(layer: Conv | ConvTranspose, row: int) -> str:
     except SymconvError as error:
         return f'<div class="symconv-note">{escape(str(error))}</div>'
     arrow = '<span class="symconv-arrow">→</span>'
-    return f'<div class="symconv-figure">{"".join(planes)}{arrow}{output}</div>'
+    inputs = f'<div class="symconv-planes">{"".join(planes)}</div>'
+    return f'<div class="symconv-figure">{inputs}{arrow}{output}</div>'
 
 
 # A page ---------------------------------------------------------------------------

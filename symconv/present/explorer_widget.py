@@ -143,6 +143,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]
         figure_view: The input with the window marked, and the output (HTML).
         matrix_view: ``y = M x``, the selected row and its columns highlighted (HTML).
         error_view: The layer's one-line message when the options make no layer.
+        player: Plays the outputs one after another (the window sliding).
         layer: The layer shown, or ``None`` while the options make no layer.
         row: The selected output's row of the matrix (flat, row-major, 0-based).
     """
@@ -160,6 +161,9 @@ class Explorer(widgets.VBox):  # type: ignore[misc]
         self.figure_view = widgets.HTML()
         self.matrix_view = widgets.HTML()
         self._holding = False
+        # Steps the selected output along the rows, one window after another.
+        self.player = widgets.Play(interval=800, min=0, max=self.controls["output"].max)
+        widgets.link((self.player, "value"), (self.controls["output"], "value"))
         self.children = [
             widgets.HTML(f"<style>{STYLE}</style>"),
             self._control_panel(),
@@ -185,7 +189,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]
             ("shared", "flip", "bias"),
         ]
         lines = [widgets.HBox([c[name] for name in row]) for row in rows]
-        lines.append(widgets.HBox([c["output"], self.title_view]))
+        lines.append(widgets.HBox([c["output"], self.player, self.title_view]))
         self.title_view.layout = widgets.Layout(margin="0 0 0 1em")
         return widgets.VBox(lines)
 
@@ -263,7 +267,8 @@ class Explorer(widgets.VBox):  # type: ignore[misc]
         rows = math.prod(layer.output_shape)
         with self._hold():
             output.max = rows - 1
-            output.disabled = rows == 1
+            self.player.max = rows - 1
+            output.disabled = self.player.disabled = rows == 1
         self.layer, self.row = layer, output.value
         index = unravel(self.row, layer.output_shape)
         self.error_view.value = ""
