@@ -1,0 +1,804 @@
+"""An ONNX model read as a :class:`~symconv.stack.Stack`.
+
+:func:`from_onnx` reads the nodes of an ONNX graph (in the file's order, which
+ONNX keeps topological) as stack layers or joins, and folds the graph into
+nested residual and concat blocks (:mod:`symconv.network.dataflow`).
+
+What it reads: ``Conv``, ``ConvTranspose``, ``MaxPool``, ``AveragePool``,
+``GlobalAveragePool``, ``GlobalMaxPool``, ``BatchNormalization``, ``Relu``
+and the other elementwise operators, ``Add`` (of two tensors: a residual; of
+a constant: a bias or an elementwise step), ``Concat`` and ``Split`` on
+channels, ``Flatten``, ``Gemm`` and ``MatMul`` with a weight initializer,
+``Reshape`` to ``(N, features)``, the ``Reshape``/``Transpose``/``Reshape`` of
+a channel shuffle, ``ReduceMean`` over the spatial axes, ``Identity`` and
+``Dropout``; and the constants and shape arithmetic that feed ``Reshape``.
+Anything else is an error naming the node and its operator.
+
+Weights are counted from the shapes of the initializers each layer uses (a
+batch norm's running mean and variance are not weights). A network exported
+by ``torch.onnx.export`` in evaluation mode has its batch norms folded into
+the convolutions before them; export with
+``training=torch.onnx.TrainingMode.TRAINING`` to keep them as layers.
+
+The ``onnx`` package is an optional dependency (``pip install symconv[onnx]``),
+imported when :func:`from_onnx` is called.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sympy import Symbol
+
+from symconv.errors import SymconvError
+from symconv.layers import stack
+from symconv.network.dataflow import Node, Shuffle, check_weights, nest, read_view, swaps_groups
+
+__all__ = ["from_onnx"]
+
+
+@dataclass(frozen=True)
+class _Tensor:
+    """A tensor of the graph: the dataflow node that computes it, its number of axes,
+    and how far a channel shuffle written as reshapes has come."""
+
+    name: str
+    rank: int
+    shuffle: Shuffle | None = None
+
+
+@dataclass
+class _Part:
+    """One output of a ``Split`` on channels; a dataflow node once something reads it."""
+
+    tensor: _Tensor
+    parts: int
+    path: str
+    name: str
+    read: _Tensor | None = None
+
+
+@dataclass(frozen=True)
+class _Sizes:
+    """Sizes read from a tensor's shape at run time: ``items`` holds each entry (a number,
+    or ``None`` where unknown); ``items`` is ``None`` when even their count is unknown."""
+
+    items: tuple[int | None, ...] | None
+    scalar: bool = False
+
+
+class _Unused:
+    """An output no layer of a stack reads (a batch norm's running statistics)."""
+
+
+#: Elementwise operators: shape kept, no weights.
+_ELEMENTWISE = frozenset(
+    {
+        "Relu",
+        "Sigmoid",
+        "Tanh",
+        "LeakyRelu",
+        "Elu",
+        "Selu",
+        "Celu",
+        "HardSigmoid",
+        "HardSwish",
+        "Softplus",
+        "Softsign",
+        "Gelu",
+        "Mish",
+        "Clip",
+        "Softmax",
+        "LogSoftmax",
+        "Abs",
+        "Neg",
+        "Exp",
+        "Log",
+        "Erf",
+        "Sqrt",
+        "Reciprocal",
+        "ThresholdedRelu",
+        "Shrink",
+        "Floor",
+        "Ceil",
+        "Round",
+        "Sign",
+    }
+)
+#: Arithmetic with a constant: elementwise, shape kept.
+_ARITHMETIC = frozenset(
+    {
+        "Add",
+        "Sub",
+        "Mul",
+        "Div",
+        "Pow",
+    }
+)
+#: Operators that compute on shapes and constants, never on a layer's output.
+_SHAPE_OPS = frozenset(
+    {
+        "Shape",
+        "Gather",
+        "Unsqueeze",
+        "Squeeze",
+        "Concat",
+        "Cast",
+        "Slice",
+        "Mul",
+        "Div",
+        "Add",
+        "Sub",
+        "Floor",
+        "Ceil",
+        "Range",
+        "ConstantOfShape",
+        "Reshape",
+        "Identity",
+        "Size",
+        "Expand",
+        "Equal",
+        "Where",
+        "Max",
+        "Min",
+    }
+)
+
+
+def _import(name: str, extra: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise ModuleNotFoundError(
+            f"reading an ONNX model needs {name}: pip install symconv[{extra}]"
+        ) from None
+
+
+def _axes(values: list[int]) -> Any:
+    """One int when every axis has the same value, else the tuple."""
+    items = tuple(int(v) for v in values)
+    return items[0] if items and all(v == items[0] for v in items) else items
+
+
+def _path(node: Any) -> str:
+    """The module a torch-exported node came from (``/layer1/layer1.0/conv1/Conv`` ->
+    ``layer1.0.conv1``), else the node's name, else its first output."""
+    scopes = [part for part in str(node.name).split("/") if part]
+    if len(scopes) >= 2:
+        return scopes[-2]
+    return str(node.name or node.output[0])
+
+
+def _scope(node: Any) -> str | None:
+    """The module a torch-exported join is written in (``/layer1/layer1.0/Add`` -> ``layer1.0``)."""
+    scopes = [part for part in str(node.name).split("/") if part]
+    return scopes[-2] if len(scopes) >= 2 else None
+
+
+class _Reader:
+    """Reads an ONNX graph node by node into dataflow :class:`Node` objects."""
+
+    def __init__(
+        self, onnx: Any, numpy: Any, graph: Any, rank: int, shapes: dict[str, Any]
+    ) -> None:
+        self.onnx = onnx
+        self.numpy = numpy
+        self.shapes = shapes  # each tensor's sizes, as far as ONNX's shape inference knows them
+        self.initializers = {init.name: init for init in graph.initializer}
+        self.values: dict[str, Any] = {}
+        self.constants: dict[str, Any] = {}
+        self.nodes: list[Node] = []
+        self.held: dict[str, tuple[int, str]] = {}
+        self.dense: dict[str, int] = {}  # a MatMul's output: its node, which an Add may give a bias
+        self.rank = rank
+
+    # ------------------------------------------------------------------ values
+
+    def _refuse(self, node: Any, reason: str) -> SymconvError:
+        return SymconvError(f"layer {_path(node)} (ONNX {node.op_type}) cannot be read: {reason}")
+
+    def constant(self, name: str) -> Any:
+        """The value of a constant input (an initializer or a ``Constant``), or ``None``."""
+        if name in self.constants:
+            return self.constants[name]
+        if name in self.initializers:
+            value = self.onnx.numpy_helper.to_array(self.initializers[name])
+            self.constants[name] = value
+            return value
+        return None
+
+    def _known(self, name: str) -> Any:
+        """A constant, or sizes read at run time whose values shape inference knows."""
+        value = self.constant(name)
+        sizes = self.values.get(name)
+        if value is not None or not isinstance(sizes, _Sizes) or sizes.items is None:
+            return value
+        if None in sizes.items:
+            return None
+        items = self.numpy.array(sizes.items, dtype="int64")
+        return items.reshape(()) if sizes.scalar else items
+
+    def _dims(self, node: Any, name: str, what: str) -> tuple[int, ...]:
+        """The shape of a weight initializer."""
+        if name in self.initializers:
+            return tuple(int(d) for d in self.initializers[name].dims)
+        value = self.constants.get(name)
+        if value is None:
+            raise self._refuse(node, f"its {what} {name} is no initializer of the model")
+        return tuple(int(d) for d in value.shape)
+
+    def _tensor(self, node: Any, name: str, *, shuffling: bool = False) -> _Tensor:
+        value = self.values.get(name)
+        if isinstance(value, _Part):
+            if value.read is None:
+                layer = self._build(node, stack.channel_split, value.parts, path=value.path)
+                self.nodes.append(Node(value.name, (value.tensor.name,), (layer,), path=value.path))
+                value.read = _Tensor(value.name, value.tensor.rank)
+            value = value.read
+        if isinstance(value, _Tensor):
+            if value.shuffle is not None and not shuffling:
+                raise self._refuse(
+                    node, "it reads the channels regrouped by a reshape; a channel shuffle is "
+                    "a reshape to (N, groups, C/groups, ...), a transpose of axes 1 and 2 "
+                    "and a reshape back",
+                )  # fmt: skip
+            return value
+        raise self._refuse(node, f"it needs a layer's output where it reads {name!r}")
+
+    def _is_tensor(self, name: str) -> bool:
+        return isinstance(self.values.get(name), _Tensor | _Part)
+
+    def _layers(self, node: Any, x: _Tensor, layers: list[Any], rank: int, **kw: Any) -> _Tensor:
+        name = str(node.output[0])
+        weighted = kw.get("weights") is not None
+        path = kw.get("path") or _path(node)
+        self.nodes.append(Node(name, (x.name,), tuple(layers), path=path, weighted=weighted))
+        if weighted:
+            self.held[path] = (kw["weights"], f"ONNX {node.op_type}")
+        return _Tensor(name, rank)
+
+    def _build(self, node: Any, make: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return make(*args, **kwargs)
+        except SymconvError as error:
+            raise self._refuse(node, str(error)) from None
+
+    def _unique_path(self, node: Any) -> str:
+        path = _path(node)
+        return path if path not in self.held else str(node.output[0])
+
+    @staticmethod
+    def _attributes(node: Any, onnx: Any) -> dict[str, Any]:
+        return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+    # ----------------------------------------------------------------- reading
+
+    def read(self, graph: Any, source: str) -> str:
+        self.values[source] = _Tensor(source, self.rank)
+        for node in graph.node:
+            attributes = self._attributes(node, self.onnx)
+            inputs = [str(name) for name in node.input]
+            if node.op_type == "Constant":
+                self.constants[node.output[0]] = self._constant_attribute(node, attributes)
+                continue
+            if not any(self._is_tensor(name) for name in inputs):
+                self._shape_arithmetic(node, inputs, attributes)
+                continue
+            handler = getattr(self, f"_op_{node.op_type}", None)
+            if handler is None:
+                if node.op_type in _ELEMENTWISE:
+                    handler = self._elementwise
+                else:
+                    raise self._refuse(node, "symconv's stack has no such layer")
+            result = handler(node, inputs, attributes)
+            self.values[str(node.output[0])] = result
+            for extra in node.output[1:]:
+                self.values.setdefault(str(extra), _Unused())
+        outputs = [str(output.name) for output in graph.output]
+        if len(outputs) != 1:
+            raise SymconvError(f"the model has {len(outputs)} outputs; a stack has one")
+        value = self.values.get(outputs[0])
+        if not isinstance(value, _Tensor | _Part) or (
+            isinstance(value, _Tensor) and value.shuffle is not None
+        ):
+            raise SymconvError(f"the model's output {outputs[0]} is no layer's output")
+        if isinstance(value, _Part):
+            return self._tensor(graph.node[-1], outputs[0]).name
+        return value.name
+
+    def _constant_attribute(self, node: Any, attributes: dict[str, Any]) -> Any:
+        numpy = self.numpy
+        if "value" in attributes:
+            return self.onnx.numpy_helper.to_array(attributes["value"])
+        for key in ("value_int", "value_float"):
+            if key in attributes:
+                return numpy.array(attributes[key])
+        for key in ("value_ints", "value_floats"):
+            if key in attributes:
+                return numpy.array(list(attributes[key]))
+        raise self._refuse(node, f"a constant given as {sorted(attributes)}")
+
+    def _shape_arithmetic(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> None:
+        """Constants and run-time sizes that feed a ``Reshape``, computed as far as they go."""
+        if node.op_type not in _SHAPE_OPS:
+            raise self._refuse(node, "symconv's stack has no such layer")
+        values = [self._known(name) if name else None for name in inputs]
+        sizes = [self.values.get(name) for name in inputs]
+        output = str(node.output[0])
+        if all(v is not None or not name for v, name in zip(values, inputs, strict=True)):
+            try:
+                self.constants[output] = self._evaluate(node, values, attributes)
+                return
+            except (ValueError, TypeError, IndexError):
+                pass
+        self.values[output] = self._sizes(node, values, sizes, attributes)
+
+    def _evaluate(self, node: Any, values: list[Any], attributes: dict[str, Any]) -> Any:
+        numpy, op = self.numpy, node.op_type
+        if op in ("Add", "Sub", "Mul", "Div", "Max", "Min", "Equal"):
+            functions = {
+                "Add": numpy.add, "Sub": numpy.subtract, "Mul": numpy.multiply,
+                "Div": numpy.floor_divide if values[0].dtype.kind in "iu" else numpy.divide,
+                "Max": numpy.maximum, "Min": numpy.minimum, "Equal": numpy.equal,
+            }  # fmt: skip
+            return functions[op](values[0], values[1])
+        if op in ("Cast", "Identity", "Floor", "Ceil"):
+            return {"Floor": numpy.floor, "Ceil": numpy.ceil}.get(op, numpy.asarray)(values[0])
+        if op == "Unsqueeze":
+            axes = attributes.get("axes", values[1] if len(values) > 1 else None)
+            if axes is None:
+                raise ValueError(op)
+            return numpy.expand_dims(values[0], tuple(int(a) for a in axes))
+        if op == "Squeeze":
+            axes = attributes.get("axes", values[1] if len(values) > 1 else None)
+            if axes is None:
+                return numpy.squeeze(values[0])
+            return numpy.squeeze(values[0], tuple(int(a) for a in axes))
+        if op == "Concat":
+            return numpy.concatenate([numpy.atleast_1d(v) for v in values], attributes["axis"])
+        if op == "Gather":
+            return numpy.take(values[0], values[1], axis=attributes.get("axis", 0))
+        if op == "Reshape":
+            return numpy.reshape(values[0], values[1])
+        raise ValueError(op)
+
+    def _sizes(
+        self, node: Any, values: list[Any], sizes: list[Any], attributes: dict[str, Any]
+    ) -> _Sizes:
+        op = node.op_type
+        first = sizes[0] if isinstance(sizes[0], _Sizes) else None
+        if op == "Gather" and values[1] is not None and self.numpy.ndim(values[1]) == 0:
+            known = first.items if first is not None else None
+            index = int(values[1])
+            if known is not None and -len(known) <= index < len(known):
+                return _Sizes((known[index],), scalar=True)
+            return _Sizes((None,), scalar=True)
+        if op == "Unsqueeze" and first is not None and first.scalar:
+            return _Sizes(first.items)
+        if op in ("Cast", "Identity") and first is not None:
+            return first
+        if op == "Concat":
+            items: list[int | None] = []
+            for value, size in zip(values, sizes, strict=True):
+                if value is not None:
+                    items.extend(int(v) for v in self.numpy.atleast_1d(value))
+                elif isinstance(size, _Sizes) and size.items is not None and not size.scalar:
+                    items.extend(size.items)
+                else:
+                    return _Sizes(None)
+            return _Sizes(tuple(items))
+        scalar = all(
+            (isinstance(s, _Sizes) and s.scalar) or (v is not None and self.numpy.ndim(v) == 0)
+            for v, s in zip(values, sizes, strict=True)
+        )
+        return _Sizes((None,) if scalar else None, scalar=scalar)
+
+    # ----------------------------------------------------------------- layers
+
+    def _spatial(self, node: Any, x: _Tensor, kernel: list[int]) -> None:
+        if len(kernel) != x.rank - 2:
+            raise self._refuse(
+                node, f"a kernel over {len(kernel)} axes on an input with {x.rank - 2} "
+                "spatial axes",
+            )  # fmt: skip
+
+    def _padding(self, node: Any, attributes: dict[str, Any], spatial: int) -> Any:
+        auto = attributes.get("auto_pad", b"NOTSET")
+        auto = auto.decode() if isinstance(auto, bytes) else str(auto)
+        if auto in ("SAME_UPPER", "SAME_LOWER", "VALID"):
+            if auto == "SAME_LOWER":
+                raise self._refuse(node, "auto_pad SAME_LOWER puts the extra zero first")
+            return "same" if auto == "SAME_UPPER" else "valid"
+        pads = [int(p) for p in attributes.get("pads", [0] * (2 * spatial))]
+        before, after = pads[:spatial], pads[spatial:]
+        if before == after:
+            return _axes(before)
+        return tuple(zip(before, after, strict=True))
+
+    def _weights(self, inputs: list[str], positions: tuple[int, ...]) -> int:
+        return sum(
+            math.prod(self.initializers[inputs[i]].dims)
+            if inputs[i] in self.initializers
+            else int(self.constants[inputs[i]].size)
+            for i in positions
+            if i < len(inputs) and inputs[i]
+        )
+
+    def _op_Conv(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        shape = self._dims(node, inputs[1], "weight")
+        kernel = list(attributes.get("kernel_shape", shape[2:]))
+        self._spatial(node, x, kernel)
+        spatial = len(kernel)
+        bias = len(inputs) > 2 and bool(inputs[2])
+        path = self._unique_path(node)
+        layer = self._build(node, stack.conv, _axes(kernel), out_channels=shape[0],
+            stride=_axes(attributes.get("strides", [1] * spatial)),
+            padding=self._padding(node, attributes, spatial),
+            dilation=_axes(attributes.get("dilations", [1] * spatial)),
+            groups=int(attributes.get("group", 1)), bias=bias, path=path,
+        )  # fmt: skip
+        weights = self._weights(inputs, (1, 2))
+        return self._layers(node, x, [layer], x.rank, weights=weights, path=path)
+
+    def _op_ConvTranspose(
+        self, node: Any, inputs: list[str], attributes: dict[str, Any]
+    ) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        shape = self._dims(node, inputs[1], "weight")
+        kernel = list(attributes.get("kernel_shape", shape[2:]))
+        self._spatial(node, x, kernel)
+        spatial = len(kernel)
+        if "output_shape" in attributes:
+            raise self._refuse(node, "an output_shape attribute; give pads and output_padding")
+        groups = int(attributes.get("group", 1))
+        path = self._unique_path(node)
+        layer = self._build(node, stack.conv_transpose, _axes(kernel),
+            out_channels=shape[1] * groups,
+            stride=_axes(attributes.get("strides", [1] * spatial)),
+            padding=self._padding(node, attributes, spatial),
+            output_padding=_axes(attributes.get("output_padding", [0] * spatial)),
+            dilation=_axes(attributes.get("dilations", [1] * spatial)),
+            groups=groups, bias=len(inputs) > 2 and bool(inputs[2]), path=path,
+        )  # fmt: skip
+        weights = self._weights(inputs, (1, 2))
+        return self._layers(node, x, [layer], x.rank, weights=weights, path=path)
+
+    def _pool(self, node: Any, inputs: list[str], attributes: dict[str, Any], mode: str) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        if len(node.output) > 1 and node.output[1]:
+            raise self._refuse(node, "it returns indices too")
+        kernel = list(attributes["kernel_shape"])
+        self._spatial(node, x, kernel)
+        spatial = len(kernel)
+        layer = self._build(node, stack.pool, _axes(kernel),
+            stride=_axes(attributes.get("strides", [1] * spatial)),
+            padding=self._padding(node, attributes, spatial),
+            dilation=_axes(attributes.get("dilations", [1] * spatial)),
+            mode=mode, ceil_mode=bool(attributes.get("ceil_mode", 0)), path=_path(node),
+        )  # fmt: skip
+        return self._layers(node, x, [layer], x.rank)
+
+    def _op_MaxPool(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
+        return self._pool(node, inputs, attributes, "max")
+
+    def _op_AveragePool(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
+        return self._pool(node, inputs, attributes, "avg")
+
+    def _global(self, node: Any, inputs: list[str], mode: str) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        layer = self._build(node, stack.adaptive_pool, 1, mode=mode, path=_path(node))
+        return self._layers(node, x, [layer], x.rank)
+
+    def _op_GlobalAveragePool(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Tensor:
+        return self._global(node, inputs, "avg")
+
+    def _op_GlobalMaxPool(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Tensor:
+        return self._global(node, inputs, "max")
+
+    def _op_BatchNormalization(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        path = self._unique_path(node)
+        layer = stack.batchnorm(path=path)
+        return self._layers(node, x, [layer], x.rank, weights=self._weights(inputs, (1, 2)),
+            path=path)  # fmt: skip
+
+    def _elementwise(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        path = _path(node)
+        name = str(node.op_type).lower()
+        layer = stack.relu(path=path) if name == "relu" else stack.activation(name, path=path)
+        return self._layers(node, x, [layer], x.rank)
+
+    def _pass(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0], shuffling=True)
+        if x.shuffle is not None:
+            return x
+        return self._layers(node, x, [], x.rank)
+
+    _op_Identity = _pass
+    _op_Dropout = _pass
+    _op_Cast = _pass
+
+    def _arithmetic(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
+        tensors = [name for name in inputs if self._is_tensor(name)]
+        if len(tensors) == 2 and node.op_type in ("Add", "Sum"):
+            first, second = (self._tensor(node, name) for name in tensors)
+            if first.rank != second.rank:
+                raise self._refuse(node, f"it adds tensors of {first.rank} and {second.rank} axes")
+            name = str(node.output[0])
+            self.nodes.append(Node(name, (first.name, second.name), join="add", path=_scope(node)))
+            return _Tensor(name, first.rank)
+        if len(tensors) > 1:
+            raise self._refuse(
+                node, "it combines tensors elementwise; a stack joins branches by addition "
+                "(a residual) or concatenation",
+            )  # fmt: skip
+        x = self._tensor(node, tensors[0])
+        if node.op_type == "Add" and x.name in self.dense:
+            return self._dense_bias(node, x, [name for name in inputs if name != tensors[0]])
+        layer = stack.activation(str(node.op_type).lower(), path=_path(node))
+        return self._layers(node, x, [layer], x.rank)
+
+    _op_Add = _arithmetic
+    _op_Sub = _arithmetic
+    _op_Mul = _arithmetic
+    _op_Div = _arithmetic
+    _op_Pow = _arithmetic
+    _op_Sum = _arithmetic
+
+    def _dense_bias(self, node: Any, x: _Tensor, constants: list[str]) -> _Tensor:
+        """``MatMul`` then ``Add`` of a constant: one dense layer with a bias."""
+        index = self.dense.pop(x.name)
+        dense = self.nodes[index]
+        layer = dense.layers[0]
+        bias = self._weights(constants, (0,))
+        if bias != layer.out_features:
+            raise self._refuse(node, f"a bias of {bias} values after {layer.out_features} outputs")
+        path = dense.path or _path(node)
+        with_bias = stack.dense(layer.out_features, bias=True, path=path)
+        self.nodes[index] = Node(dense.name, dense.inputs, (with_bias,), path=path, weighted=True)
+        count, kind = self.held[path]
+        self.held[path] = (count + bias, kind)
+        return x
+
+    def _dense_input(self, node: Any, x: _Tensor) -> None:
+        if x.rank != 2:
+            raise self._refuse(
+                node, f"a product over the last of {x.rank} axes; a stack's dense layer "
+                "reads a flat input (flatten first)",
+            )  # fmt: skip
+
+    def _op_Gemm(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        self._dense_input(node, x)
+        if attributes.get("transA", 0):
+            raise self._refuse(node, "transA=1: the input is read transposed")
+        shape = self._dims(node, inputs[1], "weight")
+        out = shape[0] if attributes.get("transB", 0) else shape[1]
+        path = self._unique_path(node)
+        bias = len(inputs) > 2 and bool(inputs[2])
+        layer = stack.dense(out, bias=bias, path=path)
+        weights = math.prod(shape) + (out if bias else 0)
+        return self._layers(node, x, [layer], 2, weights=weights, path=path)
+
+    def _op_MatMul(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        self._dense_input(node, x)
+        shape = self._dims(node, inputs[1], "weight")
+        if len(shape) != 2:
+            raise self._refuse(node, f"a weight of shape {shape}, not a matrix")
+        path = self._unique_path(node)
+        layer = stack.dense(shape[1], path=path)
+        result = self._layers(node, x, [layer], 2, weights=math.prod(shape), path=path)
+        self.dense[result.name] = len(self.nodes) - 1
+        return result
+
+    def _op_Flatten(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        if attributes.get("axis", 1) != 1:
+            raise self._refuse(node, f"axis={attributes['axis']}; a stack flattens from axis 1")
+        return self._flatten(node, x)
+
+    def _flatten(self, node: Any, x: _Tensor) -> _Tensor:
+        layers = [] if x.rank == 2 else [stack.flatten(path=_path(node))]
+        return self._layers(node, x, layers, 2)
+
+    def _op_Concat(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
+        parts = [self._tensor(node, name) for name in inputs]
+        if attributes.get("axis") not in (1, 1 - parts[0].rank):
+            raise self._refuse(
+                node, f"axis={attributes.get('axis')}; a stack concatenates channels"
+            )
+        name = str(node.output[0])
+        self.nodes.append(
+            Node(name, tuple(p.name for p in parts), join="concat", path=_scope(node))
+        )
+        return _Tensor(name, parts[0].rank)
+
+    def _op_Split(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> Any:
+        x = self._tensor(node, inputs[0])
+        if attributes.get("axis", 0) not in (1, 1 - x.rank):
+            raise self._refuse(node, f"axis={attributes.get('axis', 0)}; a stack splits channels")
+        sections = attributes.get("split")
+        if sections is None and len(inputs) > 1 and inputs[1]:
+            sections = self.constant(inputs[1])
+        parts = len(node.output)
+        if sections is not None and len({int(s) for s in sections}) != 1:
+            raise self._refuse(node, f"unequal parts {list(sections)}; a stack splits evenly")
+        path = _path(node)
+        for number, output in enumerate(node.output):
+            self.values[str(output)] = _Part(x, parts, f"{path}.{number}", str(output))
+        return self.values[str(node.output[0])]
+
+    def _op_Shape(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Sizes:
+        x = self._tensor(node, inputs[0], shuffling=True)
+        known = self.shapes.get(inputs[0])
+        items = tuple(known) if known is not None and len(known) == x.rank else (None,) * x.rank
+        start, end = attributes.get("start", 0), attributes.get("end", len(items))
+        return _Sizes(items[start:end])
+
+    def _op_Slice(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> Any:
+        """A slice of the channels that is one of equal parts: ``chunk`` as exported."""
+        x = self._tensor(node, inputs[0])
+        bounds = [self._known(name) if name else None for name in inputs[1:5]]
+        names = ("starts", "ends", "axes", "steps")
+        found = {key: attributes.get(key, value) for key, value in zip(names, bounds, strict=False)}
+        known = self.shapes.get(inputs[0])
+        channels = known[1] if known is not None and len(known) == x.rank else None
+        starts, ends = found.get("starts"), found.get("ends")
+        axes = found.get("axes")
+        axes = [1] if axes is None and x.rank == 1 else axes
+        steps = found.get("steps")
+        if (
+            starts is None or ends is None or axes is None or channels is None
+            or [int(a) % x.rank for a in axes] != [1]
+            or (steps is not None and [int(v) for v in steps] != [1])
+        ):  # fmt: skip
+            raise self._refuse(
+                node, "a slice other than one of equal parts of the channels (a crop); a "
+                "stack has no such layer",
+            )  # fmt: skip
+        start = int(starts[0]) + (channels if int(starts[0]) < 0 else 0)
+        end = min(int(ends[0]) + (channels if int(ends[0]) < 0 else 0), channels)
+        size = end - start
+        if size <= 0 or channels % size or start % size:
+            raise self._refuse(
+                node, f"channels {start} to {end} of {channels}, not one of equal parts"
+            )
+        part = _Part(x, channels // size, f"{_path(node)}.{start // size}", str(node.output[0]))
+        self.values[str(node.output[0])] = part
+        return part
+
+    def _op_Reshape(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0], shuffling=True)
+        constant = self.constant(inputs[1])
+        sizes = self.values.get(inputs[1])
+        if constant is not None:
+            target: list[int | None] = [int(v) for v in constant.ravel()]
+        elif isinstance(sizes, _Sizes) and sizes.items is not None:
+            target = list(sizes.items)
+        else:
+            raise self._refuse(node, "a reshape to a shape computed at run time")
+        step = read_view(x.rank, x.shuffle, target)
+        if step is None:
+            raise self._refuse(
+                node, f"a reshape to {len(target)} axes (from {x.rank}); a stack reads a "
+                "reshape that flattens to (N, features) or the three steps of a channel shuffle",
+            )  # fmt: skip
+        action, groups = step
+        if action == "group":
+            return _Tensor(x.name, x.rank + 1, ("grouped", groups))
+        if action == "shuffle":
+            layer = self._build(node, stack.channel_shuffle, groups, path=_path(node))
+            return self._layers(node, x, [layer], x.rank - 1)
+        if action == "flatten":
+            return self._flatten(node, x)
+        return self._layers(node, x, [], x.rank)
+
+    def _op_Transpose(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0], shuffling=True)
+        order = [int(a) for a in attributes.get("perm", reversed(range(x.rank)))]
+        if swaps_groups(x.rank, x.shuffle, order):
+            return _Tensor(x.name, x.rank, ("swapped", x.shuffle[1] if x.shuffle else 0))
+        raise self._refuse(node, f"it permutes the axes to {order}; a stack keeps its axes")
+
+    def _op_ReduceMean(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        axes = attributes.get("axes")
+        if axes is None and len(inputs) > 1 and inputs[1]:
+            axes = self.constant(inputs[1])
+        axes = sorted(int(a) % x.rank for a in (axes if axes is not None else []))
+        if axes != list(range(2, x.rank)):
+            raise self._refuse(
+                node, f"a mean over axes {axes}; a stack averages over all spatial axes "
+                f"({list(range(2, x.rank))}), as adaptive pooling to 1",
+            )  # fmt: skip
+        path = _path(node)
+        layers = [self._build(node, stack.adaptive_pool, 1, mode="avg", path=path)]
+        keep = bool(attributes.get("keepdims", 1))
+        if not keep:
+            layers.append(stack.flatten(path=path))
+        return self._layers(node, x, layers, x.rank if keep else 2)
+
+
+def _inferred_shapes(onnx: Any, model: Any) -> dict[str, tuple[int | None, ...]]:
+    """Each tensor's sizes as ONNX's shape inference gives them (``None`` where unknown)."""
+    try:
+        graph = onnx.shape_inference.infer_shapes(model, data_prop=True).graph
+    except Exception:  # a model shape inference cannot follow still reads, with fewer sizes known
+        return {}
+    shapes = {}
+    for value in (*graph.value_info, *graph.input, *graph.output):
+        dims = value.type.tensor_type.shape.dim
+        shapes[value.name] = tuple(
+            int(dim.dim_value) if dim.HasField("dim_value") else None for dim in dims
+        )
+    return shapes
+
+
+def _input_shape(graph: Any, source: Any) -> tuple[Any, ...]:
+    """The input's shape from the graph, without the batch axis; named sizes become
+    positive integer symbols."""
+    dims = source.type.tensor_type.shape.dim
+    if len(dims) < 2:
+        raise SymconvError(
+            f"the model's input {source.name} has no shape of (N, C, *spatial) in the file; "
+            "give input_shape"
+        )
+    shape: list[Any] = []
+    for number, dim in enumerate(dims[1:], start=1):
+        if dim.HasField("dim_value"):
+            shape.append(int(dim.dim_value))
+        elif dim.HasField("dim_param"):
+            shape.append(Symbol(dim.dim_param, positive=True, integer=True))
+        else:
+            raise SymconvError(
+                f"the model's input {source.name} has no size on axis {number}; give input_shape"
+            )
+    return tuple(shape)
+
+
+def from_onnx(path_or_model: Any, input_shape: tuple[Any, ...] | None = None) -> stack.Stack:
+    """The :class:`~symconv.stack.Stack` of an ONNX model (a file's path or an ``onnx.ModelProto``).
+
+    ``input_shape`` is ``(C, H, W)`` without the batch axis; it defaults to the
+    shape the model's input declares (a named size becomes a SymPy symbol).
+    Weights count the initializers the layers use: a batch norm's scale and
+    shift, not its running statistics.
+
+    Raises:
+        SymconvError: A node cannot be read (named with its operator), the graph
+            does not nest into blocks, or the input does not fit the network.
+        ModuleNotFoundError: The onnx package is not installed.
+    """
+    onnx = _import("onnx", "onnx")
+    numpy = _import("numpy", "onnx")
+    if isinstance(path_or_model, onnx.ModelProto):
+        model = path_or_model
+    elif isinstance(path_or_model, str | Path):
+        try:
+            model = onnx.load(str(path_or_model))
+        except Exception as error:  # OSError, or protobuf's DecodeError (its module varies)
+            raise SymconvError(f"{path_or_model}: cannot be read as ONNX: {error}") from None
+    else:
+        raise SymconvError(
+            f"from_onnx reads a file's path or an onnx.ModelProto, got {type(path_or_model)}"
+        )
+    graph = model.graph
+    initializers = {init.name for init in graph.initializer}
+    sources = [value for value in graph.input if value.name not in initializers]
+    if len(sources) != 1:
+        raise SymconvError(f"the model takes {len(sources)} inputs; a stack reads one")
+    shape = _input_shape(graph, sources[0]) if input_shape is None else input_shape
+    if not isinstance(shape, tuple) or not shape:
+        raise SymconvError(f"input_shape must be a tuple (channels, *spatial sizes), got {shape!r}")
+    reader = _Reader(onnx, numpy, graph, len(shape) + 1, _inferred_shapes(onnx, model))
+    output = reader.read(graph, str(sources[0].name))
+    result = stack.Stack(shape, nest(str(sources[0].name), reader.nodes, output))
+    check_weights(result, reader.held)
+    return result
