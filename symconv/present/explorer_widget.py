@@ -60,8 +60,8 @@ def _slider(description: str, value: int, low: int, high: int, **extra: Any) -> 
         max=max(high, value),
         description=description,
         continuous_update=False,
-        style={"description_width": "7em"},
-        layout=widgets.Layout(width="20em"),
+        style={"description_width": "8em"},
+        layout=widgets.Layout(width="21em"),
         **extra,
     )
 
@@ -72,12 +72,13 @@ def _checkbox(description: str, value: bool) -> Any:
     )
 
 
-def _toggle(description: str, options: list[Any], value: object) -> Any:
-    return widgets.ToggleButtons(
+def _choice(description: str, options: list[Any], value: object) -> Any:
+    return widgets.Dropdown(
         options=options,
         value=value,
         description=description,
-        style={"description_width": "7em", "button_width": "6em"},
+        style={"description_width": "8em"},
+        layout=widgets.Layout(width="21em"),
     )
 
 
@@ -96,7 +97,7 @@ def _controls(options: ExplorerOptions) -> dict[str, Any]:
     limit = _LIMITS["channels"]
     return {
         "transposed": _checkbox("transposed", options.transposed),
-        "ndim": _toggle("axes", [("1-D", 1), ("2-D", 2)], options.ndim),
+        "ndim": _choice("axes", [("1-D", 1), ("2-D", 2)], options.ndim),
         "input_size": _slider("input width", width, 1, _LIMITS["input_size"]),
         "input_height": _slider("input height", height, 1, _LIMITS["input_size"]),
         "kernel_size": _slider("kernel width", kernel_width, 1, _LIMITS["kernel_size"]),
@@ -106,14 +107,8 @@ def _controls(options: ExplorerOptions) -> dict[str, Any]:
         "output_padding": _slider(
             "output padding", options.output_padding, 0, _LIMITS["output_padding"]
         ),
-        "padding": widgets.Dropdown(
-            options=padding_choices,
-            value=options.padding,
-            description="padding",
-            style={"description_width": "7em"},
-            layout=widgets.Layout(width="20em"),
-        ),
-        "padding_mode": _toggle("padding mode", ["zeros", "circular"], options.padding_mode),
+        "padding": _choice("padding", padding_choices, options.padding),
+        "padding_mode": _choice("padding mode", ["zeros", "circular"], options.padding_mode),
         "channels": _checkbox("channel axes", channels),
         "in_channels": _slider("in channels", options.in_channels or 1, 1, limit),
         "out_channels": _slider("out channels", options.out_channels or 1, 1, limit),
@@ -127,7 +122,7 @@ def _controls(options: ExplorerOptions) -> dict[str, Any]:
             max=max(options.output, 0),
             description="output",
             readout=False,
-            style={"description_width": "7em"},
+            style={"description_width": "8em"},
             layout=widgets.Layout(width="30em"),
         ),
     }
@@ -189,8 +184,7 @@ class Explorer(widgets.VBox):  # type: ignore[misc]
             ("shared", "flip", "bias"),
         ]
         lines = [widgets.HBox([c[name] for name in row]) for row in rows]
-        lines.append(widgets.HBox([c["output"], self.player, self.title_view]))
-        self.title_view.layout = widgets.Layout(margin="0 0 0 1em")
+        lines.append(widgets.HBox([c["output"], self.player]))
         return widgets.VBox(lines)
 
     # Options and drawing ---------------------------------------------------------
