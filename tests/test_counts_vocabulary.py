@@ -191,8 +191,9 @@ def test_a_stack_counts_weights_biases_and_parameters_apart() -> None:
 
 BASE_LAYERS: list[dict[str, Any]] = [
     {"type": "conv", "kernel": 3, "out_channels": 8, "stride": 1, "padding": 1, "dilation": 1,
-     "groups": 1, "bias": False},
-    {"type": "pool", "kernel": 3, "stride": 2, "padding": 0, "mode": "max", "ceil_mode": False},
+     "groups": 1, "bias": False, "padding_mode": "zeros"},
+    {"type": "pool", "kernel": 3, "stride": 2, "padding": 0, "mode": "max", "ceil_mode": False,
+     "dilation": 1},
     {"type": "flatten"},
     {"type": "dense", "out_features": 10, "bias": False},
 ]  # fmt: skip
@@ -207,11 +208,16 @@ CHANGES = [
     (0, "dilation", 2),
     (0, "groups", 2),
     (0, "bias", True),
+    (0, "padding_mode", "circular"),
+    (0, "kernel", [1, 3]),
+    (0, "stride", [1, 2]),
+    (0, "padding", [[0, 0], [2, 3]]),
     (1, "kernel", 2),
     (1, "stride", 1),
     (1, "padding", 1),
     (1, "mode", "avg"),
     (1, "ceil_mode", True),
+    (1, "dilation", 2),
     (3, "out_features", 7),
     (3, "bias", True),
 ]
@@ -220,13 +226,14 @@ CHANGES = [
 def test_every_stack_layer_option_is_in_the_list_of_changes() -> None:
     import inspect
 
-    from symconv.sheets.kinds.stack import MAKERS
+    from symconv.sheets.kinds.stack import MAKERS, sheet_keys
 
-    options = {
-        (kind, name)
-        for kind, maker in MAKERS.items()
-        for name in inspect.signature(maker).parameters
-    }
+    options = {(kind, name) for kind, maker in MAKERS.items() for name in sheet_keys(maker)}
+    # Every argument of a stack builder is a sheet key but the row's path name.
+    assert all(
+        set(inspect.signature(maker).parameters) - set(sheet_keys(maker)) <= {"path"}
+        for maker in MAKERS.values()
+    )
     changed = {(BASE_LAYERS[index]["type"], key) for index, key, _ in CHANGES}
     assert options == changed
 
@@ -255,7 +262,7 @@ def test_changing_a_stack_option_changes_the_worked_answer(
     index: int, key: str, value: Any
 ) -> None:
     base, other = build(BASE_LAYERS), build(changed(index, key, value))
-    if key == "mode":  # max or average: the same numbers, a different layer in the table
+    if key in ("mode", "padding_mode"):  # the same numbers, a different layer in words
         assert answers(base) == answers(other)
         assert solution_text(base) != solution_text(other)
     else:

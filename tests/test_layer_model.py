@@ -44,8 +44,9 @@ WRONG_VALUE = [
 
 @pytest.mark.parametrize(("make", "parameter"), WRONG_TYPE)
 def test_a_wrong_type_raises_spec_type_error_naming_the_parameter(make, parameter: str) -> None:
-    with pytest.raises(SpecTypeError, match=parameter):
+    with pytest.raises(SpecTypeError, match=parameter) as raised:
         make()
+    assert raised.value.parameter == parameter  # a program can point at the field
 
 
 @pytest.mark.parametrize(("make", "parameter"), WRONG_VALUE)
@@ -53,6 +54,7 @@ def test_a_wrong_value_raises_spec_error_naming_the_parameter(make, parameter: s
     with pytest.raises(SpecError, match=parameter) as raised:
         make()
     assert not isinstance(raised.value, SpecTypeError)
+    assert raised.value.parameter == parameter
 
 
 def test_pool_is_a_layer_like_the_others() -> None:

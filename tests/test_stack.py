@@ -205,10 +205,27 @@ def test_a_stack_pools_with_ceil_mode_as_pytorch_does(size, kernel, stride, padd
     assert stack.rows[-1].shape == tuple(layer(torch.zeros(1, 2, size, size)).shape[1:])
 
 
-def test_ceil_mode_with_a_symbolic_size_says_it_needs_numbers():
+@pytest.mark.parametrize(
+    ("kernel", "stride", "padding"), [(3, 2, 0), (3, 2, 1), (2, 2, 0), (3, 3, 0), (5, 2, 2)]
+)
+def test_ceil_mode_with_a_symbolic_size_is_the_numeric_size_at_every_size(kernel, stride, padding):
+    from sympy import Symbol
+
+    H = Symbol("H", positive=True, integer=True)
+    layers = [pool(kernel, stride=stride, padding=padding, ceil_mode=True)]
+    formula = Stack((3, H, 8), layers).output_shape[1]
+    for size in range(kernel, 40):
+        assert formula.subs(H, size) == Stack((3, size, 8), layers).output_shape[1]
+
+
+def test_ceil_mode_that_drops_a_window_at_some_sizes_only_says_it_needs_numbers():
     from sympy import Symbol
 
     from symconv import SymconvError
 
-    with pytest.raises(SymconvError, match="ceil_mode"):
-        Stack((3, Symbol("H", positive=True, integer=True), 8), [pool(3, stride=2, ceil_mode=True)])
+    with pytest.raises(SymconvError, match="ceil_mode") as caught:
+        Stack(
+            (3, Symbol("H", positive=True, integer=True), 8),
+            [pool(2, stride=2, padding=1, ceil_mode=True)],
+        )
+    assert caught.value.parameter == "ceil_mode"

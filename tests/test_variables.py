@@ -294,7 +294,11 @@ def test_an_author_mistake_is_reported_in_the_files_words(case: str) -> None:
 STACK_MISTAKES = {
     "a word for a kernel": ('{ type = "conv", kernel = "x" }', ["layer 1 (conv), key 'kernel'"]),
     "a padding word": (
-        '{ type = "conv", kernel = 3, padding = "same" }',
+        '{ type = "conv", kernel = 3, padding = "half" }',
+        ["padding", "whole number", "'same'"],
+    ),
+    "a padding word for pooling": (
+        '{ type = "pool", kernel = 3, padding = "same" }',
         ["padding", "whole number"],
     ),
     "bias in quotes": ('{ type = "conv", kernel = 3, bias = "yes" }', ["bias", "true or false"]),

@@ -24,16 +24,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sympy import Expr, Integer, Max, Rational, ceiling, floor
+from sympy import Add, Expr, Integer, Max, Min, Rational, ceiling, count_ops, expand, floor
 
 __all__ = [
     "PADDING_NAMES",
     "Field",
+    "ceil_mode_keeps_last",
     "conv_interior",
     "conv_output_size",
     "conv_taps",
     "field_after_conv",
     "field_after_transpose",
+    "field_union",
     "named_padding",
     "pool_output_size",
     "same_output_size",
@@ -43,6 +45,7 @@ __all__ = [
     "tap_output",
     "transpose_output_size",
     "transpose_taps",
+    "whole_floor_div",
 ]
 
 PADDING_NAMES = ("valid", "same", "full")
@@ -70,6 +73,58 @@ def _ceil_div(numerator: Size, denominator: Size) -> Size:
     return ceiling(numerator / denominator)
 
 
+def _as_floor(value: Expr) -> tuple[Expr, int] | None:
+    """``value`` as ``floor(L / m)`` with ``L`` whole-valued, or ``None`` if it is not so.
+
+    A whole-valued expression is ``floor(value / 1)``; one ``floor`` or ``ceiling``
+    plus whole-valued terms folds them in (``ceiling(L/m) = floor((L + m - 1)/m)``).
+    """
+    value = Integer(0) + value
+    constant, terms = value.as_coeff_add()
+    rounded = [term for term in terms if isinstance(term, floor | ceiling)]
+    if not rounded:
+        return (value, 1) if value.is_integer else None
+    extra = constant + Add(*(term for term in terms if term is not rounded[0]))
+    if len(rounded) > 1 or not extra.is_integer:
+        return None
+    numerator, denominator = rounded[0].args[0].as_numer_denom()
+    if not (denominator.is_Integer and denominator > 0 and numerator.is_integer):
+        return None
+    m = int(denominator)
+    if isinstance(rounded[0], ceiling):
+        numerator += m - 1
+    return expand(numerator + m * extra), m
+
+
+def whole_floor_div(numerator: Size, denominator: Size) -> Size:
+    """``floor(numerator / denominator)`` of a whole-valued numerator, as a person writes it.
+
+    Roundings nest into one (``floor((floor(L/m) + t)/s) = floor((L + m t)/(m s))``,
+    ``ceiling`` likewise), and of ``floor(L/m)`` and its equal ``ceiling((L - m + 1)/m)``
+    the shorter is kept. The symbols must be declared whole (``integer=True``); a
+    numerator of another shape is left as ``floor``.
+
+    >>> from sympy import Symbol
+    >>> H = Symbol("H", integer=True, positive=True)
+    >>> half = whole_floor_div(H + 6 - 7, 2) + 1   # a 7x7 convolution, stride 2, padding 3
+    >>> half
+    ceiling(H/2)
+    >>> whole_floor_div(half + 2 - 3, 2) + 1        # then a 3x3 pool, stride 2, padding 1
+    ceiling(H/4)
+    >>> whole_floor_div(H - 2, 2) + 1               # a 2x2 pool
+    floor(H/2)
+    """
+    if _numbers(numerator, denominator):
+        return numerator // denominator
+    form = _as_floor(numerator) if _numbers(denominator) else None
+    if form is None:
+        return floor(numerator / denominator)
+    whole, m = form
+    m *= denominator
+    down, up = floor(whole / m), ceiling((whole - m + 1) / m)
+    return min((down, up), key=lambda form: (count_ops(form), len(str(form))))
+
+
 def span(kernel: Size, dilation: Size = 1) -> Size:
     """How many input positions one window covers: ``d(K - 1) + 1``.
 
@@ -86,25 +141,30 @@ def conv_output_size(
     stride: Size = 1,
     padding: tuple[Size, Size] = (0, 0),
     dilation: Size = 1,
+    whole: bool = False,
 ) -> Size:
     """Outputs of a convolution (or pooling without ``ceil_mode``) on one axis.
 
     ``floor((W + before + after - d(K - 1) - 1)/s) + 1``; ``padding`` is the
-    ``(before, after)`` pair.
+    ``(before, after)`` pair. ``whole=True`` declares the symbols whole numbers,
+    so that nested roundings fold (see :func:`whole_floor_div`).
 
     >>> conv_output_size(256, 5, stride=2)
     126
     """
     before, after = padding
-    return _floor_div(size + before + after - span(kernel, dilation), stride) + 1
+    divide = whole_floor_div if whole else _floor_div
+    return divide(size + before + after - span(kernel, dilation), stride) + 1
 
 
-def same_output_size(size: Size, stride: Size = 1) -> Size:
+def same_output_size(size: Size, stride: Size = 1, *, whole: bool = False) -> Size:
     """Outputs of a ``"same"`` convolution: ``ceil(W / s)``.
 
     >>> same_output_size(9, 2)
     5
     """
+    if whole:
+        return whole_floor_div(size + stride - 1, stride)
     return _ceil_div(size, stride)
 
 
@@ -176,25 +236,47 @@ def pool_output_size(
     padding: Size = 0,
     dilation: Size = 1,
     ceil_mode: bool = False,
+    whole: bool = False,
 ) -> Size:
     """PyTorch's pooling output length on one axis.
 
     Without ``ceil_mode`` it is a convolution's; with it the division rounds up,
-    but a last window that would start in the right padding is dropped.
+    but a last window that would start in the right padding is dropped. A
+    symbolic size with ``ceil_mode`` needs a window no later window can start in
+    the padding of (stride at most span minus padding, as every published
+    network's pooling has), and ``whole=True``.
 
     >>> pool_output_size(5, 2, stride=2), pool_output_size(5, 2, stride=2, ceil_mode=True)
     (2, 3)
     """
     if not ceil_mode:
         return conv_output_size(
-            size, kernel, stride=stride, padding=(padding, padding), dilation=dilation
+            size, kernel, stride=stride, padding=(padding, padding), dilation=dilation, whole=whole
         )
     if not _numbers(size, kernel, stride, padding, dilation):
-        raise ValueError("ceil_mode needs whole numbers, not symbols")
+        if not (whole and ceil_mode_keeps_last(kernel, stride, padding, dilation)):
+            raise ValueError("ceil_mode needs whole numbers, not symbols")
+        return whole_floor_div(size + 2 * padding - span(kernel, dilation) + stride - 1, stride) + 1
     count = _ceil_div(size + 2 * padding - span(kernel, dilation), stride) + 1
     if (count - 1) * stride >= size + padding:
         count -= 1
     return count
+
+
+def ceil_mode_keeps_last(kernel: Size, stride: Size, padding: Size, dilation: Size = 1) -> bool:
+    """Whether ``ceil_mode`` keeps every window at every input size.
+
+    The last window, rounded up, starts at most ``s - 1`` positions past the
+    last full one, so it starts inside the input (or the left padding) when
+    ``s <= d(K - 1) + 1 - p``; only then is the rounded-up formula exact for a
+    symbolic size.
+
+    >>> ceil_mode_keeps_last(3, 2, 0), ceil_mode_keeps_last(2, 2, 1)
+    (True, False)
+    """
+    if not _numbers(kernel, stride, padding, dilation):
+        return False
+    return bool(stride <= span(kernel, dilation) - padding)
 
 
 def conv_taps(
@@ -337,6 +419,30 @@ def field_after_conv(
         _exact(jump * stride),
         _exact(start + (_half(reach) - before) * jump),
     )
+
+
+def field_union(fields: list[Field]) -> Field:
+    """The receptive field of outputs that add or join the outputs of several paths.
+
+    Each field covers ``start - (size - 1)/2 .. start + (size - 1)/2``; the joined
+    outputs see the union of them, so the joined field spans from the lowest
+    first position to the highest last one. The jump is the first path's (paths
+    that join have the same output grid).
+
+    >>> field_union([(3, 1, 0), (1, 1, 0)])
+    (3, 1, 0)
+    >>> field_union([(3, 1, 2), (3, 1, 0)])
+    (5, 1, 1)
+    """
+    if len(fields) == 1 or any(field[1] is None for field in fields):
+        return max(fields, key=lambda field: field[0] if _numbers(field[0]) else 0)
+    lows = [start - _half(size - 1) for size, _, start in fields]
+    highs = [start + _half(size - 1) for size, _, start in fields]
+    if all(isinstance(v, int | Rational) for v in [*lows, *highs]):
+        low, high = min(lows), max(highs)
+    else:
+        low, high = Min(*lows), Max(*highs)
+    return (_exact(high - low + 1), fields[0][1], _exact(_half(low + high)))
 
 
 def field_after_transpose(

@@ -64,7 +64,8 @@ def resolve_padding(
             raise SpecError(
                 "padding must be an int, a tuple, or one of "
                 f"{', '.join(map(repr, PADDING_NAMES))}; "
-                f"got {padding!r}"
+                f"got {padding!r}",
+                parameter="padding",
             )
         pairs = [
             named_padding(rule, sizes[axis], kernel[axis], stride[axis], dilation[axis], flip=flip)
@@ -82,7 +83,8 @@ def resolve_padding(
         )
         raise SpecError(
             f"padding has {len(padding)} entries {tuple(padding)!r} but the input has "
-            f"{ndim} spatial {'axis' if ndim == 1 else 'axes'}{hint}"
+            f"{ndim} spatial {'axis' if ndim == 1 else 'axes'}{hint}",
+            parameter="padding",
         )
     resolved = []
     for axis, item in enumerate(padding):
@@ -90,7 +92,9 @@ def resolve_padding(
         if isinstance(item, Sequence) and not isinstance(item, str):
             if len(item) != 2:
                 raise SpecError(
-                    f"padding[{axis}] must be an int or a (before, after) pair, got {tuple(item)!r}"
+                    f"padding[{axis}] must be an int or a (before, after) pair, "
+                    f"got {tuple(item)!r}",
+                    parameter="padding",
                 )
             resolved.append(
                 (
@@ -120,11 +124,13 @@ def channel_groups(groups: object, c_in: int | None, c_out: int | None) -> int:
     if c_in is None or c_out is None:
         raise SpecError(
             f"groups={count} needs channel axes: give in_channels and out_channels, "
-            "both divisible by groups"
+            "both divisible by groups",
+            parameter="groups",
         )
     if c_in % count or c_out % count:
         raise SpecError(
-            f"groups must divide in_channels {c_in} and out_channels {c_out}, got groups={count}"
+            f"groups must divide in_channels {c_in} and out_channels {c_out}, got groups={count}",
+            parameter="groups",
         )
     return count
 
@@ -289,13 +295,15 @@ class ConvSpec(ChannelLayout):
                     f"kernel_size {kernel[axis]}{dilated} is larger than the padded input{where}: "
                     f"input_size {sizes[axis]} + padding {before}+{after} = {padded}; "
                     f"the kernel must fit, so use a kernel of at most {padded} positions "
-                    "or more padding"
+                    "or more padding",
+                    parameter="kernel_size",
                 )
             if mode == "circular" and max(before, after) > sizes[axis]:
                 raise SpecError(
                     f"{described} gives ({before}, {after}) on axis {axis}, but circular "
                     f"padding wraps the input at most once: each side may be at most "
-                    f"input_size {sizes[axis]}"
+                    f"input_size {sizes[axis]}",
+                    parameter="padding",
                 )
 
         return cls(

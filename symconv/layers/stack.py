@@ -1,9 +1,13 @@
-"""Stacks of layers: shapes, weight counts and receptive fields, layer by layer.
+"""Stacks of layers: shapes, weight counts, multiply-adds and receptive fields, layer by layer.
 
 A :class:`Stack` starts from an input shape ``(C, *spatial)`` and applies layers
-made by :func:`conv`, :func:`pool`, :func:`conv_transpose`, :func:`flatten` and
-:func:`dense`. Sizes, kernels and strides may be SymPy symbols: shapes, counts
-and receptive fields then come out as formulas.
+made by :func:`conv`, :func:`pool`, :func:`adaptive_pool`, :func:`conv_transpose`,
+:func:`batchnorm`, :func:`relu`, :func:`flatten` and :func:`dense`, and blocks:
+:func:`residual` (ResNet's add), :func:`concat` (Inception, DenseNet, U-Net's skip),
+:func:`channel_split` and :func:`channel_shuffle` (ShuffleNet). Sizes may be
+SymPy symbols: shapes, counts and receptive fields then come out as formulas,
+roundings folded as a person writes them (``ceiling(H/32)``, not five nested
+floors).
 
 The receptive field of a layer's outputs, per spatial axis, follows the usual
 recurrences over the effective kernel ``k = d(K - 1) + 1``::
@@ -14,8 +18,9 @@ recurrences over the effective kernel ``k = d(K - 1) + 1``::
 with ``r = j = 1`` and ``c = 0`` at the input (``c`` is the centre of the first
 output's field, in input positions counted from 0). A transposed convolution
 divides the jump by its stride and centres the first output's field between the
-inputs that reach it. After ``flatten`` every output sees all inputs. The
-recurrences live in :mod:`symconv.layers.geometry`.
+inputs that reach it. Where paths join (an add, a concat) the field covers every
+path's. After ``flatten`` every output sees all inputs. The recurrences live in
+:mod:`symconv.layers.geometry`.
 
 With whole numbers every layer is built as the real :class:`~symconv.Conv`,
 :class:`~symconv.ConvTranspose` or :class:`~symconv.pooling.Pool` of the shape
@@ -27,6 +32,11 @@ same geometry gives formulas.
 [(1, 1, 0), (3, 1, 1), (5, 1, 2), (7, 1, 3)]
 >>> Stack((3, 32, 32), [conv(3, out_channels=16, stride=2)]).rows[-1].receptive_field
 (3, 2, 1)
+>>> from sympy import symbols
+>>> H, W = symbols("H W")
+>>> block = residual(conv(3, stride=2, padding=1), shortcut=[conv(1, stride=2)])
+>>> Stack((8, H, W), [conv(7, stride=2, padding=3), block]).output_shape
+(8, ceiling(H/4), ceiling(W/4))
 """
 
 from __future__ import annotations
@@ -36,23 +46,35 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-from sympy import Integer, Matrix, SparseMatrix, Symbol
+from sympy import Basic, Integer, Matrix, SparseMatrix, Symbol, expand
 
 from symconv.errors import SpecError, SymconvError
 from symconv.layers.cost import dense_macs
-from symconv.layers.geometry import Field
+from symconv.layers.geometry import field_union
 from symconv.layers.stack_layers import (
+    Activation,
+    AdaptivePoolLayer,
     BatchNorm,
+    ChannelShuffle,
+    ChannelSplit,
+    Concat,
     ConvLayer,
     Dense,
+    Fields,
     Flatten,
     Layer,
     PoolLayer,
     ReLU,
+    Residual,
     Shape,
     TransposeLayer,
     WindowedLayer,
+    activation,
+    adaptive_pool,
     batchnorm,
+    channel_shuffle,
+    channel_split,
+    concat,
     conv,
     conv_transpose,
     dense,
@@ -60,11 +82,17 @@ from symconv.layers.stack_layers import (
     plain_number,
     pool,
     relu,
+    residual,
 )
 from symconv.layers.validators import size_or_symbol
 
 __all__ = [
+    "Activation",
+    "AdaptivePoolLayer",
     "BatchNorm",
+    "ChannelShuffle",
+    "ChannelSplit",
+    "Concat",
     "ConvLayer",
     "Dense",
     "Flatten",
@@ -72,15 +100,22 @@ __all__ = [
     "LayerRow",
     "PoolLayer",
     "ReLU",
+    "Residual",
     "Stack",
     "TransposeLayer",
+    "activation",
+    "adaptive_pool",
     "batchnorm",
+    "channel_shuffle",
+    "channel_split",
+    "concat",
     "conv",
     "conv_transpose",
     "dense",
     "flatten",
     "pool",
     "relu",
+    "residual",
 ]
 
 
@@ -94,10 +129,175 @@ class LayerRow:
     receptive_field: tuple[Any, Any, Any]  # size, jump, start (first spatial axis)
     macs: Any = 0  # multiply-accumulates of the layer (see symconv.layers.cost)
     biases: Any = 0  # how many of ``weights`` are biases (a batch norm's shifts among them)
+    #: Where the layer sits: ``"3"``, ``"4.shortcut.1"``, or the name an importer gave.
+    path: str = ""
+    #: The receptive field on every spatial axis (``receptive_field`` is the first).
+    receptive_fields: tuple[tuple[Any, Any, Any], ...] = ()
+
+
+def _shape_text(shape: Shape) -> str:
+    return " x ".join(str(n) for n in shape)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Whether two sizes are equal at every input size (whole numbers or formulas)."""
+    if a == b:
+        return True
+    if isinstance(a, int) and isinstance(b, int):
+        return False
+    return bool(expand(Integer(0) + a - b) == 0)
+
+
+def _whole_symbols(shape: tuple[Any, ...]) -> dict[Symbol, Symbol]:
+    """Symbols of ``shape`` not declared whole, each with a whole, positive stand-in."""
+    free = set().union(*(n.free_symbols for n in shape if isinstance(n, Basic)))
+    return {
+        symbol: Symbol(symbol.name, integer=True, positive=True)
+        for symbol in sorted(free, key=str)
+        if not symbol.is_integer
+    }
+
+
+class _Walk:
+    """One pass over a stack's layers: the rows, block by block."""
+
+    def __init__(self, whole: Fields) -> None:
+        self.rows: list[LayerRow] = []
+        self.whole = whole
+
+    def add(
+        self,
+        name: str,
+        path: str,
+        shape: Shape,
+        fields: Fields,
+        weights: Any = 0,
+        macs: Any = 0,
+        biases: Any = 0,
+    ) -> None:
+        self.rows.append(LayerRow(name, shape, weights, fields[0], macs, biases, path, fields))
+
+    def run(
+        self, layers: tuple[Any, ...] | list[Any], shape: Shape, fields: Fields, prefix: str
+    ) -> tuple[Shape, Fields]:
+        for number, layer in enumerate(layers, start=1):
+            path = layer.path or (f"{prefix}.{number}" if prefix else str(number))
+            try:
+                shape, fields = self.step(layer, shape, fields, path)
+            except SymconvError as error:
+                if str(error).startswith(("layer ", "block ")):
+                    raise
+                where = "block" if isinstance(layer, Residual | Concat) else "layer"
+                raise type(error)(
+                    f"{where} {path} ({layer.name}): {error}",
+                    parameter=getattr(error, "parameter", None),
+                ) from None
+        return shape, fields
+
+    def step(self, layer: Any, shape: Shape, fields: Fields, path: str) -> tuple[Shape, Fields]:
+        flat = len(shape) == 1 and fields[0][1] is None
+        if isinstance(layer, Residual):
+            return self.residual(layer, shape, fields, path)
+        if isinstance(layer, Concat):
+            return self.concat(layer, shape, fields, path)
+        weights: Any = 0
+        macs: Any = 0
+        biases: Any = 0
+        if isinstance(layer, BatchNorm):
+            weights = plain_number(2 * shape[0])
+            biases = shape[0]  # the shift beta, PyTorch's BatchNorm.bias
+        elif isinstance(layer, Activation):
+            pass
+        elif isinstance(layer, ChannelShuffle):
+            layer.check(shape[0])
+        elif isinstance(layer, ChannelSplit):
+            shape = (layer.channels(shape[0]), *shape[1:])
+        elif isinstance(layer, Flatten):
+            shape = (plain_number(reduce(lambda a, b: a * b, shape)),)
+            fields = self.whole
+        elif isinstance(layer, Dense):
+            if len(shape) != 1:
+                raise SymconvError("a dense layer needs a flat input; add flatten()")
+            out = layer.out_features
+            biases = out if layer.bias else 0
+            weights = plain_number(shape[0] * out + biases)
+            macs = plain_number(dense_macs(shape[0], out))
+            shape, fields = (out,), self.whole
+        elif isinstance(layer, WindowedLayer | AdaptivePoolLayer):
+            if flat or len(shape) < 2:
+                raise SymconvError("convolution or pooling after flatten()")
+            fields = layer.fields(fields, shape)
+            shape, weights, macs = layer.apply(shape)
+            biases = shape[0] if getattr(layer, "bias", False) else 0
+        else:
+            raise SpecError(f"not a layer of a stack, got {layer!r}")
+        self.add(layer.name, path, shape, fields, weights, macs, biases)
+        return shape, fields
+
+    def residual(
+        self, block: Residual, shape: Shape, fields: Fields, path: str
+    ) -> tuple[Shape, Fields]:
+        main = self.run(block.layers, shape, fields, path)
+        if block.shortcut is None:
+            other, what = (shape, fields), "its input is"
+        else:
+            other = self.run(block.shortcut, shape, fields, f"{path}.shortcut")
+            what = "its shortcut gives"
+        self.agree(block, path, main[0], other[0], what, channels=True)
+        joined = tuple(field_union([a, b]) for a, b in zip(main[1], other[1], strict=True))
+        self.add(block.name, path, main[0], joined)
+        return main[0], joined
+
+    def concat(
+        self, block: Concat, shape: Shape, fields: Fields, path: str
+    ) -> tuple[Shape, Fields]:
+        outputs = [
+            self.run(branch, shape, fields, f"{path}.{number}")
+            for number, branch in enumerate(block.branches, start=1)
+        ]
+        first = outputs[0][0]
+        for number, (other, _) in enumerate(outputs[1:], start=2):
+            self.agree(block, path, first, other, f"branch {number} gives", channels=False)
+        channels = plain_number(sum((Integer(0) + out[0] for out, _ in outputs), Integer(0)))
+        joined_shape = (channels, *first[1:])
+        joined = tuple(
+            field_union([out_fields[axis] for _, out_fields in outputs])
+            for axis in range(len(fields))
+        )
+        self.add(block.name, path, joined_shape, joined)
+        return joined_shape, joined
+
+    def agree(
+        self, block: Any, path: str, first: Shape, other: Shape, what: str, *, channels: bool
+    ) -> None:
+        skip = 0 if channels else 1
+        same = len(first) == len(other) and all(
+            _equal(a, b) for a, b in zip(first[skip:], other[skip:], strict=True)
+        )
+        if same:
+            return
+        kind = "residual" if isinstance(block, Residual) else "concat"
+        lead = "its layers give" if channels else "branch 1 gives"
+        need = "equal shapes" if channels else "equal sizes apart from the channels"
+        symbolic = any(isinstance(n, Basic) and n.free_symbols for n in (*first, *other))
+        hint = (
+            "; the formulas agree only at some sizes: give the size as a multiple, such "
+            "as H = 16*h with h a whole symbol"
+            if symbolic
+            else ""
+        )
+        raise SymconvError(
+            f"block {path} ({kind}): {lead} {_shape_text(first)} but {what} "
+            f"{_shape_text(other)}; {'an add' if channels else 'a concat'} needs {need}{hint}"
+        )
 
 
 class Stack:
     """A sequence of layers applied to an input of shape ``(C, *spatial)``.
+
+    Blocks (:func:`residual`, :func:`concat`) put their layers' rows first, with
+    path names such as ``"4.1"`` or ``"4.shortcut.1"``, then a row of their own
+    (``add``, ``concat``) whose receptive field covers every path.
 
     Raises:
         SymconvError: A layer does not fit the shape it receives.
@@ -106,10 +306,12 @@ class Stack:
     def __init__(
         self,
         input_shape: tuple[Any, ...],
-        layers: list[Layer | Flatten | Dense | BatchNorm | ReLU],
+        layers: list[Any],
     ) -> None:
         if not isinstance(input_shape, tuple) or len(input_shape) < 1:
-            raise SpecError("input_shape must be a tuple (channels, *spatial sizes)")
+            raise SpecError(
+                "input_shape must be a tuple (channels, *spatial sizes)", parameter="input_shape"
+            )
         self.input_shape = tuple(
             plain_number(size_or_symbol(f"input_shape[{axis}]", n, 1))
             for axis, n in enumerate(input_shape)
@@ -118,45 +320,37 @@ class Stack:
         self.rows = self._rows()
 
     def _rows(self) -> list[LayerRow]:
-        shape: Shape = self.input_shape
-        field: Field = (1, 1, 0)
-        rows = [LayerRow("input", shape, 0, field)]
-        flat = False
-        whole = shape[1] if len(shape) > 1 else shape[0]
-        for number, layer in enumerate(self.layers, start=1):
-            where = f"layer {number} ({layer.name})"
-            weights: Any = 0
-            macs: Any = 0
-            biases: Any = 0
-            if isinstance(layer, BatchNorm):
-                weights = plain_number(2 * shape[0])
-                biases = shape[0]  # the shift beta, PyTorch's BatchNorm.bias
-            elif isinstance(layer, ReLU):
-                pass
-            elif isinstance(layer, Flatten):
-                shape = (plain_number(reduce(lambda a, b: a * b, shape)),)
-                field, flat = (whole, None, None), True
-            elif isinstance(layer, Dense):
-                if len(shape) != 1:
-                    raise SymconvError(f"{where}: a dense layer needs a flat input; add flatten()")
-                out = layer.out_features
-                biases = out if layer.bias else 0
-                weights = plain_number(shape[0] * out + biases)
-                macs = plain_number(dense_macs(shape[0], out))
-                shape, field = (out,), (whole, None, None)
-            elif isinstance(layer, WindowedLayer):
-                if flat:
-                    raise SymconvError(f"{where}: convolution or pooling after flatten()")
-                try:
-                    shape, weights, macs = layer.apply(shape)
-                except SymconvError as error:
-                    raise type(error)(f"{where}: {error}") from None
-                field = layer.field(field)
-                biases = shape[0] if getattr(layer, "bias", False) else 0
-            else:
-                raise SpecError(f"{where}: not a layer of a stack, got {layer!r}")
-            rows.append(LayerRow(layer.name, shape, weights, field, macs, biases))
-        return rows
+        stand_ins = _whole_symbols(self.input_shape)
+        shape: Shape = tuple(
+            n.xreplace(stand_ins) if isinstance(n, Basic) else n for n in self.input_shape
+        )
+        spatial = shape[1:] or shape[:1]
+        fields: Fields = tuple((1, 1, 0) for _ in spatial)
+        walk = _Walk(tuple((n, None, None) for n in spatial))
+        walk.add("input", "", shape, fields)
+        walk.run(self.layers, shape, fields, "")
+        if not stand_ins:
+            return walk.rows
+        back = {whole: symbol for symbol, whole in stand_ins.items()}
+
+        def restore(value: Any) -> Any:
+            if isinstance(value, tuple):
+                return tuple(restore(v) for v in value)
+            return value.xreplace(back) if isinstance(value, Basic) else value
+
+        return [
+            LayerRow(
+                row.name,
+                restore(row.shape),
+                restore(row.weights),
+                restore(row.receptive_field),
+                restore(row.macs),
+                restore(row.biases),
+                row.path,
+                restore(row.receptive_fields),
+            )
+            for row in walk.rows
+        ]
 
     @property
     def output_shape(self) -> tuple[Any, ...]:
@@ -191,10 +385,25 @@ class Stack:
         return plain_number(sum((Integer(0) + row.macs for row in self.rows), Integer(0)))
 
     def table(self) -> str:
-        """The stack as a text table: layer, output shape, weights, MACs, receptive field."""
-        header = ("layer", "output shape", "weights", "MACs", "field", "jump", "start")
+        """The stack as a text table: layer, output shape, weights, MACs, receptive field.
+
+        A stack with blocks or named layers leads with each row's path.
+        """
+        nested = any(row.path not in ("", str(n)) for n, row in enumerate(self.rows))
+        header: tuple[str, ...] = (
+            "layer",
+            "output shape",
+            "weights",
+            "MACs",
+            "field",
+            "jump",
+            "start",
+        )
+        if nested:
+            header = ("path", *header)
         body = [
             (
+                *((row.path,) if nested else ()),
                 row.name,
                 " x ".join(str(n) for n in row.shape),
                 str(row.weights),
@@ -225,6 +434,8 @@ class Stack:
         """
         if not all(isinstance(n, int) for row in self.rows for n in row.shape):
             raise SymconvError("the stack's matrix needs numeric sizes")
+        if any(isinstance(layer, Residual | Concat) for layer in self.layers):
+            raise SymconvError("a stack with branches (residual, concat) has no matrix here")
         product: Any = None
         letters = iter("acdefghijlmnopqrstuvw")
         for number, layer in enumerate(self.layers):
@@ -233,9 +444,11 @@ class Stack:
                 raise SymconvError(
                     f"{layer.name}: its matrix would have over {max_entries} entries"
                 )
-            if isinstance(layer, Flatten):
+            if isinstance(layer, Flatten | ChannelShuffle | ChannelSplit):
+                if not isinstance(layer, Flatten):
+                    raise SymconvError(f"{layer.name} has no matrix here")
                 continue
-            if isinstance(layer, BatchNorm | ReLU):
+            if isinstance(layer, BatchNorm | Activation | AdaptivePoolLayer):
                 raise SymconvError(f"{layer.name} is not a linear map: the stack has no matrix")
             if isinstance(layer, Dense):
                 letter = next(letters)

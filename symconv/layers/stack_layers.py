@@ -1,48 +1,76 @@
 """The layers of a stack, before they know their input: convolutions, transposed
-convolutions, pooling, batch norm, activations, flatten and dense, and the
-builders ``conv()``, ``pool()``, ... that check their arguments.
+convolutions, pooling, adaptive pooling, batch norm, activations, flatten, dense,
+the branch blocks (``residual``, ``concat``) and ShuffleNet's channel split and
+shuffle, with the builders ``conv()``, ``pool()``, ... that check their arguments.
 
-With whole numbers each layer is built as the real :class:`~symconv.Conv`,
-:class:`~symconv.ConvTranspose` or :class:`~symconv.pooling.Pool` of the shape
-it receives; with symbols the geometry core gives its sizes as formulas.
+A stack layer takes what its single layer takes: ``kernel``, ``stride`` and
+``dilation`` as one size or one per spatial axis (Inception's ``(1, 7)``),
+``padding`` as one amount, one per axis, ``(before, after)`` pairs per axis, or
+``"valid"``, ``"same"``, ``"full"``. With whole numbers each layer is built as
+the real :class:`~symconv.Conv`, :class:`~symconv.ConvTranspose` or
+:class:`~symconv.pooling.Pool` of the shape it receives, so a stack and a single
+layer never disagree; with symbols the geometry core gives its sizes as formulas.
 
 >>> conv(3, out_channels=16, stride=2).name
 'conv 3 stride 2, 16 filters'
+>>> conv((1, 7), out_channels=192, padding=(0, 3)).name
+'conv 1x7, 192 filters'
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass
+from functools import reduce
 from typing import Any, Literal
 
-from sympy import Basic, Integer
+from sympy import Basic, Integer, Rational
 
-from symconv.errors import SpecError
+from symconv.errors import SpecError, SpecTypeError
 from symconv.layers.conv import Conv
 from symconv.layers.cost import convolution_macs_count, transpose_macs_count
 from symconv.layers.geometry import (
+    PADDING_NAMES,
     Field,
+    ceil_mode_keeps_last,
     conv_output_size,
     field_after_conv,
     field_after_transpose,
+    named_padding,
+    pool_output_size,
+    same_output_size,
     transpose_output_size,
+    whole_floor_div,
 )
 from symconv.layers.pool import POOL_MODES, Pool
+from symconv.layers.spec import PADDING_MODES
 from symconv.layers.transpose import ConvTranspose
-from symconv.layers.validators import choice, flag, size_or_symbol
+from symconv.layers.validators import choice, describe, flag, plain, size_or_symbol
 
 __all__ = [
+    "Activation",
+    "AdaptivePoolLayer",
     "BatchNorm",
+    "ChannelShuffle",
+    "ChannelSplit",
+    "Concat",
     "ConvLayer",
     "Dense",
+    "Fields",
     "Flatten",
     "Layer",
     "PoolLayer",
     "ReLU",
+    "Residual",
     "Shape",
     "TransposeLayer",
     "WindowedLayer",
+    "activation",
+    "adaptive_pool",
     "batchnorm",
+    "channel_shuffle",
+    "channel_split",
+    "concat",
     "conv",
     "conv_transpose",
     "dense",
@@ -50,10 +78,14 @@ __all__ = [
     "plain_number",
     "pool",
     "relu",
+    "residual",
 ]
 
 #: A shape whose entries are whole numbers or SymPy expressions.
 Shape = tuple[Any, ...]
+
+#: The receptive field on every spatial axis of the stack's input.
+Fields = tuple[Field, ...]
 
 
 def plain_number(value: Any) -> Any:
@@ -62,11 +94,101 @@ def plain_number(value: Any) -> Any:
 
 
 def _numeric(*values: Any) -> bool:
-    return all(isinstance(v, int) for v in values)
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def _flat(values: Any) -> list[Any]:
+    """Every number in a parameter: one size, sizes per axis, or pairs per axis."""
+    if isinstance(values, tuple):
+        return [v for value in values for v in _flat(value)]
+    return [] if isinstance(values, str) else [values]
+
+
+def _product(values: Sequence[Any]) -> Any:
+    return plain_number(reduce(lambda a, b: a * b, values, Integer(1)))
+
+
+def _size(name: str, value: object, minimum: int) -> Any:
+    return plain_number(size_or_symbol(name, value, minimum))
+
+
+def _sizes(name: str, value: object, minimum: int) -> Any:
+    """One size, or one per spatial axis (a tuple), each checked."""
+    value = plain(value)
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if len(value) == 0:
+            raise SpecError(f"{name} must give at least one size, got ()", parameter=name)
+        return tuple(_size(f"{name}[{axis}]", v, minimum) for axis, v in enumerate(value))
+    return _size(name, value, minimum)
+
+
+def _padding(value: object, *, pairs: bool) -> Any:
+    """A padding: one amount, one per axis and, where ``pairs``, ``(before, after)``
+    pairs per axis or a name (``"valid"``, ``"same"``, ``"full"``)."""
+    value = plain(value)
+    if isinstance(value, str):
+        rule = value.strip().lower()
+        if not pairs:
+            raise SpecTypeError(
+                f"padding must be a whole number or one per axis, got {describe(value)}",
+                parameter="padding",
+            )
+        if rule not in PADDING_NAMES:
+            raise SpecError(
+                "padding must be a whole number, one per axis, (before, after) pairs per axis "
+                f"or one of {', '.join(map(repr, PADDING_NAMES))}; got {value!r}",
+                parameter="padding",
+            )
+        return rule
+    if not (isinstance(value, Sequence)):
+        return _size("padding", value, 0)
+    checked: list[Any] = []
+    for axis, item in enumerate(value):
+        item = plain(item)
+        if pairs and isinstance(item, Sequence) and not isinstance(item, str):
+            if len(item) != 2:
+                raise SpecError(
+                    f"padding[{axis}] must be a whole number or a (before, after) pair, "
+                    f"got {tuple(item)!r}",
+                    parameter="padding",
+                )
+            checked.append(tuple(_size(f"padding[{axis}]", v, 0) for v in item))
+        else:
+            checked.append(_size(f"padding[{axis}]", item, 0))
+    return tuple(checked)
+
+
+def _axes(name: str, value: Any, ndim: int) -> tuple[Any, ...]:
+    """``value`` on each of ``ndim`` spatial axes: one size repeated, or one per axis."""
+    if not isinstance(value, tuple):
+        return (value,) * ndim
+    if len(value) != ndim:
+        raise SpecError(
+            f"{name} has {len(value)} entries {value!r} but the input has {ndim} spatial "
+            f"{'axis' if ndim == 1 else 'axes'}; give one size or {ndim}",
+            parameter=name,
+        )
+    return value
+
+
+def _label(value: Any) -> str:
+    """``3`` for a square window, ``1x7`` for a non-square one."""
+    if isinstance(value, tuple):
+        return str(value[0]) if len(set(value)) == 1 else "x".join(map(str, value))
+    return str(value)
 
 
 @dataclass(frozen=True)
-class WindowedLayer:
+class _Named:
+    """What every layer of a stack has: an optional path name for its row."""
+
+    _: KW_ONLY
+    #: The row's path name (``"layer1.0.conv2"``); ``None``: numbered by the stack.
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class WindowedLayer(_Named):
     """What convolutions, transposed convolutions and pooling share in a stack."""
 
     kernel: Any
@@ -74,14 +196,16 @@ class WindowedLayer:
     padding: Any
     dilation: Any
 
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
     def output_sizes(self, sizes: Shape) -> Shape:
+        """The spatial output sizes, symbols declared whole (see ``whole_floor_div``)."""
         raise NotImplementedError
 
     def build(self, shape: Shape, kernel_letter: str = "k") -> Conv | ConvTranspose | Pool:
         """The real layer for an input of ``shape`` ``(C, *spatial)`` of whole numbers."""
-        raise NotImplementedError
-
-    def field(self, field: Field) -> Field:
         raise NotImplementedError
 
     def weights_of(self, channels: Any, ndim: int) -> Any:
@@ -97,10 +221,19 @@ class WindowedLayer:
         """Multiply-accumulates from ``shape`` to ``result`` (see :mod:`symconv.layers.cost`)."""
         return 0
 
+    def kernel_count(self, ndim: int) -> Any:
+        """Taps of one filter on one channel: the product of the kernel sizes."""
+        return _product(_axes("kernel", self.kernel, ndim))
+
+    def fields(self, fields: Fields, shape: Shape) -> Fields:
+        """The receptive field on every axis after this layer, from its input's."""
+        raise NotImplementedError
+
     def apply(self, shape: Shape) -> tuple[Shape, Any, Any]:
         """The output shape, the weights and the MACs of this layer on an input of ``shape``."""
         channels, sizes = shape[0], shape[1:]
-        if _numeric(*shape, *self._params(), self.out_channels_for(channels)):
+        params = [v for param in self._params() for v in _flat(param)]
+        if _numeric(*shape, *params, self.out_channels_for(channels)):
             layer = self.build(shape)
             return layer.output_shape, layer.weight_count, getattr(layer, "macs", 0)
         out = tuple(plain_number(n) for n in self.output_sizes(sizes))
@@ -120,65 +253,91 @@ class _Weighted(WindowedLayer):
 
     out_channels: Any = None
     bias: bool = False
+    groups: Any = 1
 
     @property
     def _label(self) -> str:
         filters = self.out_channels
         channels = "" if filters is None else f", {filters} filter{'' if filters == 1 else 's'}"
-        stride = f" stride {self.stride}" if self.stride != 1 else ""
-        return f"{self.kernel}{stride}{channels}"
+        stride = f" stride {_label(self.stride)}" if _label(self.stride) != "1" else ""
+        groups = f", {self.groups} groups" if self.groups != 1 else ""
+        return f"{_label(self.kernel)}{stride}{channels}{groups}"
 
     def out_channels_for(self, channels: Any) -> Any:
         return channels if self.out_channels is None else self.out_channels
 
-    def weights_of(self, channels: Any, ndim: int) -> Any:
-        out = self.out_channels_for(channels)
-        return channels * out * self.kernel**ndim + (out if self.bias else 0)
+    def _params(self) -> tuple[Any, ...]:
+        return (*super()._params(), self.groups)
+
+    def _per_group(self, channels: Any, count: Any) -> Any:
+        """``count / groups``, after checking ``groups`` divides both channel counts."""
+        if self.groups == 1:
+            return count
+        for name, number in (
+            ("input channels", channels),
+            ("out_channels", self.out_channels_for(channels)),
+        ):
+            if ((Integer(0) + number) / self.groups).is_integer is False:
+                raise SpecError(
+                    f"groups={self.groups} must divide the {name} {number}", parameter="groups"
+                )
+        return (Integer(0) + count) / self.groups
 
 
 @dataclass(frozen=True)
 class ConvLayer(_Weighted):
     """A convolution in a stack (``out_channels`` ``None``: as many as it receives)."""
 
-    groups: Any = 1
+    padding_mode: Literal["zeros", "circular"] = "zeros"
 
     @property
     def name(self) -> str:
-        groups = f", {self.groups} groups" if self.groups != 1 else ""
-        return f"conv {self._label}{groups}"
-
-    def _params(self) -> tuple[Any, ...]:
-        return (*super()._params(), self.groups)
-
-    def _reads(self, channels: Any) -> Any:
-        """Input channels one filter reads: ``channels / groups``, which must divide."""
-        if self.groups == 1:
-            return channels
-        for name, count in (
-            ("input channels", channels),
-            ("out_channels", self.out_channels_for(channels)),
-        ):
-            ratio = (Integer(0) + count) / self.groups
-            if ratio.is_integer is False:
-                raise SpecError(f"groups={self.groups} must divide the {name} {count}")
-        return (Integer(0) + channels) / self.groups
+        circular = ", circular" if self.padding_mode == "circular" else ""
+        return f"conv {self._label}{circular}"
 
     def weights_of(self, channels: Any, ndim: int) -> Any:
         out = self.out_channels_for(channels)
-        return self._reads(channels) * out * self.kernel**ndim + (out if self.bias else 0)
+        reads = self._per_group(channels, channels)
+        return reads * out * self.kernel_count(ndim) + (out if self.bias else 0)
 
     def macs_of(self, shape: Shape, result: Shape) -> Any:
-        return convolution_macs_count(
-            result, self._reads(shape[0]), self.kernel ** (len(shape) - 1)
+        reads = self._per_group(shape[0], shape[0])
+        return convolution_macs_count(result, reads, self.kernel_count(len(shape) - 1))
+
+    def _pairs(self, sizes: Shape) -> tuple[tuple[Any, Any], ...]:
+        """``(before, after)`` on every axis, a named padding resolved for ``sizes``."""
+        ndim = len(sizes)
+        kernel, stride, dilation = (
+            _axes(name, value, ndim)
+            for name, value in (
+                ("kernel", self.kernel),
+                ("stride", self.stride),
+                ("dilation", self.dilation),
+            )
+        )
+        if isinstance(self.padding, str):
+            return tuple(
+                named_padding(self.padding, n, k, s, d)
+                for n, k, s, d in zip(sizes, kernel, stride, dilation, strict=True)
+            )
+        return tuple(
+            p if isinstance(p, tuple) else (p, p) for p in _axes("padding", self.padding, ndim)
         )
 
     def output_sizes(self, sizes: Shape) -> Shape:
-        pads = (self.padding, self.padding)
-        return tuple(
-            conv_output_size(
-                n, self.kernel, stride=self.stride, padding=pads, dilation=self.dilation
+        ndim = len(sizes)
+        kernel = _axes("kernel", self.kernel, ndim)
+        stride = _axes("stride", self.stride, ndim)
+        dilation = _axes("dilation", self.dilation, ndim)
+        if self.padding == "same":
+            return tuple(
+                same_output_size(n, s, whole=True) for n, s in zip(sizes, stride, strict=True)
             )
-            for n in sizes
+        return tuple(
+            conv_output_size(n, k, stride=s, padding=pads, dilation=d, whole=True)
+            for n, k, s, d, pads in zip(
+                sizes, kernel, stride, dilation, self._pairs(sizes), strict=True
+            )
         )
 
     def build(self, shape: Shape, kernel_letter: str = "k") -> Conv:
@@ -186,12 +345,23 @@ class ConvLayer(_Weighted):
             shape[1:], self.kernel, stride=self.stride, padding=self.padding,
             dilation=self.dilation, in_channels=shape[0],
             out_channels=self.out_channels_for(shape[0]), bias=self.bias,
-            kernel_letter=kernel_letter, groups=self.groups,
+            kernel_letter=kernel_letter, groups=self.groups, padding_mode=self.padding_mode,
         )  # fmt: skip
 
-    def field(self, field: Field) -> Field:
-        return field_after_conv(
-            field, self.kernel, stride=self.stride, before=self.padding, dilation=self.dilation
+    def fields(self, fields: Fields, shape: Shape) -> Fields:
+        sizes = shape[1:]
+        pairs = self._pairs(sizes)
+        ndim = len(sizes)
+        return tuple(
+            field_after_conv(field, k, stride=s, before=pair[0], dilation=d)
+            for field, k, s, d, pair in zip(
+                fields,
+                _axes("kernel", self.kernel, ndim),
+                _axes("stride", self.stride, ndim),
+                _axes("dilation", self.dilation, ndim),
+                pairs,
+                strict=True,
+            )
         )
 
 
@@ -200,43 +370,37 @@ class TransposeLayer(_Weighted):
     """A transposed convolution in a stack, PyTorch's conventions (``groups`` too)."""
 
     output_padding: Any = 0
-    groups: Any = 1
 
     @property
     def name(self) -> str:
-        groups = f", {self.groups} groups" if self.groups != 1 else ""
-        return f"conv transpose {self._label}{groups}"
+        return f"conv transpose {self._label}"
 
     def _params(self) -> tuple[Any, ...]:
-        return (*super()._params(), self.output_padding, self.groups)
-
-    def _spread(self, channels: Any) -> Any:
-        """Output channels one input channel reaches: ``out_channels / groups``, which
-        must divide, as must the input channels."""
-        out = self.out_channels_for(channels)
-        if self.groups == 1:
-            return out
-        for name, count in (("input channels", channels), ("out_channels", out)):
-            if ((Integer(0) + count) / self.groups).is_integer is False:
-                raise SpecError(f"groups={self.groups} must divide the {name} {count}")
-        return (Integer(0) + out) / self.groups
+        return (*super()._params(), self.output_padding)
 
     def weights_of(self, channels: Any, ndim: int) -> Any:
         out = self.out_channels_for(channels)
-        return channels * self._spread(channels) * self.kernel**ndim + (out if self.bias else 0)
+        spread = self._per_group(channels, out)
+        return channels * spread * self.kernel_count(ndim) + (out if self.bias else 0)
 
     def macs_of(self, shape: Shape, result: Shape) -> Any:
-        spread = result[0] if self.groups == 1 else self._spread(shape[0])
-        return transpose_macs_count(shape, spread, self.kernel ** (len(shape) - 1))
+        spread = self._per_group(shape[0], result[0])
+        return transpose_macs_count(shape, spread, self.kernel_count(len(shape) - 1))
 
     def output_sizes(self, sizes: Shape) -> Shape:
+        ndim = len(sizes)
         return tuple(
-            transpose_output_size(
-                n, self.kernel, stride=self.stride, padding=self.padding,
-                dilation=self.dilation, output_padding=self.output_padding,
+            transpose_output_size(n, k, stride=s, padding=p, dilation=d, output_padding=a)
+            for n, k, s, p, d, a in zip(
+                sizes,
+                _axes("kernel", self.kernel, ndim),
+                _axes("stride", self.stride, ndim),
+                _axes("padding", self.padding, ndim),
+                _axes("dilation", self.dilation, ndim),
+                _axes("output_padding", self.output_padding, ndim),
+                strict=True,
             )
-            for n in sizes
-        )  # fmt: skip
+        )
 
     def build(self, shape: Shape, kernel_letter: str = "k") -> ConvTranspose:
         return ConvTranspose(
@@ -246,9 +410,18 @@ class TransposeLayer(_Weighted):
             kernel_letter=kernel_letter, groups=self.groups,
         )  # fmt: skip
 
-    def field(self, field: Field) -> Field:
-        return field_after_transpose(
-            field, self.kernel, stride=self.stride, padding=self.padding, dilation=self.dilation
+    def fields(self, fields: Fields, shape: Shape) -> Fields:
+        ndim = len(shape) - 1
+        return tuple(
+            field_after_transpose(field, k, stride=s, padding=p, dilation=d)
+            for field, k, s, p, d in zip(
+                fields,
+                _axes("kernel", self.kernel, ndim),
+                _axes("stride", self.stride, ndim),
+                _axes("padding", self.padding, ndim),
+                _axes("dilation", self.dilation, ndim),
+                strict=True,
+            )
         )
 
 
@@ -261,19 +434,34 @@ class PoolLayer(WindowedLayer):
 
     @property
     def name(self) -> str:
-        stride = f" stride {self.stride}" if self.stride != self.kernel else ""
-        return f"{self.mode} pool {self.kernel}{stride}{', ceil' if self.ceil_mode else ''}"
+        stride = f" stride {_label(self.stride)}" if self.stride != self.kernel else ""
+        return f"{self.mode} pool {_label(self.kernel)}{stride}{', ceil' if self.ceil_mode else ''}"
 
     def output_sizes(self, sizes: Shape) -> Shape:
-        if self.ceil_mode:
-            raise SpecError(
-                "ceil_mode rounds an output size up, which needs whole numbers: give the "
-                "input size as a number, or leave ceil_mode out"
-            )
-        pads = (self.padding, self.padding)
-        return tuple(
-            conv_output_size(n, self.kernel, stride=self.stride, padding=pads) for n in sizes
+        ndim = len(sizes)
+        axes = zip(
+            sizes,
+            _axes("kernel", self.kernel, ndim),
+            _axes("stride", self.stride, ndim),
+            _axes("padding", self.padding, ndim),
+            _axes("dilation", self.dilation, ndim),
+            strict=True,
         )
+        out = []
+        for n, k, s, p, d in axes:
+            if self.ceil_mode and not ceil_mode_keeps_last(k, s, p, d):
+                raise SpecError(
+                    "ceil_mode with a stride longer than the window minus its padding drops "
+                    "a last window at some sizes only, which needs whole numbers: give the "
+                    "input size as a number, or leave ceil_mode out",
+                    parameter="ceil_mode",
+                )
+            out.append(
+                pool_output_size(
+                    n, k, stride=s, padding=p, dilation=d, ceil_mode=self.ceil_mode, whole=True
+                )
+            )
+        return tuple(out)
 
     def weights_of(self, channels: Any, ndim: int) -> Any:
         return 0
@@ -281,11 +469,53 @@ class PoolLayer(WindowedLayer):
     def build(self, shape: Shape, kernel_letter: str = "k") -> Pool:
         return Pool(
             shape[1:], self.kernel, stride=self.stride, padding=self.padding,
-            mode=self.mode, channels=shape[0], ceil_mode=self.ceil_mode,
+            dilation=self.dilation, mode=self.mode, channels=shape[0], ceil_mode=self.ceil_mode,
         )  # fmt: skip
 
-    def field(self, field: Field) -> Field:
-        return field_after_conv(field, self.kernel, stride=self.stride, before=self.padding)
+    def fields(self, fields: Fields, shape: Shape) -> Fields:
+        ndim = len(shape) - 1
+        return tuple(
+            field_after_conv(field, k, stride=s, before=p, dilation=d)
+            for field, k, s, p, d in zip(
+                fields,
+                _axes("kernel", self.kernel, ndim),
+                _axes("stride", self.stride, ndim),
+                _axes("padding", self.padding, ndim),
+                _axes("dilation", self.dilation, ndim),
+                strict=True,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class AdaptivePoolLayer(_Named):
+    """PyTorch's adaptive pooling: ``output_size`` outputs per axis whatever the input.
+
+    Output ``i`` of ``o`` on an axis of ``L`` inputs pools inputs
+    ``floor(i L / o)`` up to ``ceil((i + 1) L / o)`` (exclusive): windows of
+    ``ceil(L / o)`` or one fewer, about ``L / o`` apart.
+    """
+
+    output_size: Any
+    mode: Literal["max", "avg"] = "avg"
+
+    @property
+    def name(self) -> str:
+        return f"adaptive {self.mode} pool to {_label(self.output_size)}"
+
+    def apply(self, shape: Shape) -> tuple[Shape, Any, Any]:
+        return (shape[0], *_axes("output_size", self.output_size, len(shape) - 1)), 0, 0
+
+    def fields(self, fields: Fields, shape: Shape) -> Fields:
+        ndim = len(shape) - 1
+        out = _axes("output_size", self.output_size, ndim)
+        result = []
+        for field, size, o in zip(fields, shape[1:], out, strict=True):
+            width = -(-size // o) if _numeric(size, o) else whole_floor_div(size + o - 1, o)
+            step = Rational(size, o) if _numeric(size, o) else size / Integer(o)
+            seen, _, start = field_after_conv(field, width)
+            result.append((seen, plain_number(field[1] * step), start))
+        return tuple(result)
 
 
 #: A convolution, pooling or transposed convolution, without its input size.
@@ -293,28 +523,35 @@ Layer = ConvLayer | TransposeLayer | PoolLayer
 
 
 @dataclass(frozen=True)
-class Flatten:
+class Flatten(_Named):
     """Flattens ``(C, *spatial)`` into one axis."""
 
     name: str = "flatten"
 
 
 @dataclass(frozen=True)
-class BatchNorm:
+class BatchNorm(_Named):
     """Batch normalisation: a scale and a shift per channel (gamma, beta), shape kept."""
 
     name: str = "batch norm"
 
 
 @dataclass(frozen=True)
-class ReLU:
+class Activation(_Named):
+    """An elementwise function (ReLU, sigmoid, dropout at inference...): shape kept, no weights."""
+
+    name: str = "relu"
+
+
+@dataclass(frozen=True)
+class ReLU(Activation):
     """The rectifier ``max(0, x)``, elementwise: shape kept, no weights."""
 
     name: str = "relu"
 
 
 @dataclass(frozen=True)
-class Dense:
+class Dense(_Named):
     """A fully connected layer."""
 
     out_features: Any
@@ -325,18 +562,79 @@ class Dense:
         return f"dense {self.out_features}"
 
 
-def _windowed(
-    kernel: Any, stride: Any, padding: Any, dilation: Any, out_channels: Any = None
-) -> dict[str, Any]:
-    checked = {
-        "kernel": plain_number(size_or_symbol("kernel", kernel, 1)),
-        "stride": plain_number(size_or_symbol("stride", stride, 1)),
-        "padding": plain_number(size_or_symbol("padding", padding, 0)),
-        "dilation": plain_number(size_or_symbol("dilation", dilation, 1)),
-    }
-    if out_channels is not None:
-        checked["out_channels"] = plain_number(size_or_symbol("out_channels", out_channels, 1))
-    return checked
+@dataclass(frozen=True)
+class ChannelSplit(_Named):
+    """Keeps one of ``parts`` equal parts of the channels (ShuffleNet's ``chunk``)."""
+
+    parts: Any = 2
+
+    @property
+    def name(self) -> str:
+        return f"channel split into {self.parts}"
+
+    def channels(self, channels: Any) -> Any:
+        if ((Integer(0) + channels) / self.parts).is_integer is False:
+            raise SpecError(
+                f"parts={self.parts} must divide the input channels {channels}", parameter="parts"
+            )
+        return plain_number((Integer(0) + channels) / self.parts)
+
+
+@dataclass(frozen=True)
+class ChannelShuffle(_Named):
+    """Interleaves the channels of ``groups`` groups (ShuffleNet): shape kept."""
+
+    groups: Any
+
+    @property
+    def name(self) -> str:
+        return f"channel shuffle, {self.groups} groups"
+
+    def check(self, channels: Any) -> None:
+        if ((Integer(0) + channels) / self.groups).is_integer is False:
+            raise SpecError(
+                f"groups={self.groups} must divide the input channels {channels}",
+                parameter="groups",
+            )
+
+
+@dataclass(frozen=True)
+class Residual(_Named):
+    """``layers`` whose output is added to the block's input, or to ``shortcut``'s output."""
+
+    layers: tuple[Any, ...]
+    shortcut: tuple[Any, ...] | None = None
+    name: str = "add"
+
+
+@dataclass(frozen=True)
+class Concat(_Named):
+    """Branches run on the same input, their outputs joined along the channels."""
+
+    branches: tuple[tuple[Any, ...], ...]
+    name: str = "concat"
+
+
+def _path(path: object) -> str | None:
+    if path is None or (isinstance(path, str) and path.strip()):
+        return None if path is None else str(path).strip()
+    raise SpecTypeError(f"path must be a name such as 'layer1.0.conv2', got {describe(path)}")
+
+
+def _layers(name: str, layers: object) -> tuple[Any, ...]:
+    """A block's layers, each one a layer of a stack."""
+    if isinstance(layers, str) or not isinstance(layers, Sequence):
+        raise SpecTypeError(
+            f"{name} must be a list of layers such as [conv(3), relu()], got {describe(layers)}",
+            parameter=name,
+        )
+    for item in layers:
+        if not isinstance(item, _Named):
+            raise SpecTypeError(
+                f"{name} must hold layers of a stack (conv(3), relu(), ...), got {describe(item)}",
+                parameter=name,
+            )
+    return tuple(layers)
 
 
 def conv(
@@ -346,45 +644,34 @@ def conv(
     stride: Any = 1,
     padding: Any = 0,
     dilation: Any = 1,
-    bias: bool = False,
     groups: Any = 1,
+    bias: bool = False,
+    padding_mode: str = "zeros",
+    path: str | None = None,
 ) -> ConvLayer:
     """A convolution (``out_channels`` defaults to the input's channels).
 
-    ``groups`` splits the channels as PyTorch does; ``groups`` equal to the
-    input channels is a depthwise convolution.
+    ``kernel``, ``stride`` and ``dilation`` are one size or one per axis;
+    ``padding`` one amount, one per axis, ``(before, after)`` pairs per axis, or
+    ``"valid"``, ``"same"``, ``"full"``. ``groups`` splits the channels as
+    PyTorch does (``groups`` equal to the input channels is a depthwise
+    convolution); ``padding_mode="circular"`` wraps the input round.
+
+    >>> conv(3, padding="same", padding_mode="circular").name
+    'conv 3, circular'
     """
     return ConvLayer(
-        **_windowed(kernel, stride, padding, dilation, out_channels),
+        _sizes("kernel", kernel, 1),
+        _sizes("stride", stride, 1),
+        _padding(padding, pairs=True),
+        _sizes("dilation", dilation, 1),
+        out_channels=None if out_channels is None else _size("out_channels", out_channels, 1),
         bias=flag("bias", bias),
-        groups=plain_number(size_or_symbol("groups", groups, 1)),
-    )
-
-
-def batchnorm() -> BatchNorm:
-    """Batch normalisation: 2 weights (gamma, beta) per channel, no MACs counted."""
-    return BatchNorm()
-
-
-def relu() -> ReLU:
-    """The rectifier: no weights, no MACs counted."""
-    return ReLU()
-
-
-def pool(
-    kernel: Any, *, stride: Any = None, padding: Any = 0, mode: str = "max", ceil_mode: bool = False
-) -> PoolLayer:
-    """A pooling layer (stride defaults to the kernel size); ``ceil_mode`` rounds the output
-    size up as PyTorch's pooling does (a last window starting in the padding is dropped).
-
-    >>> pool(3, stride=2, ceil_mode=True).name
-    'max pool 3 stride 2, ceil'
-    """
-    checked = _windowed(kernel, kernel if stride is None else stride, padding, 1)
-    return PoolLayer(
-        **checked,
-        mode="max" if choice("mode", mode, POOL_MODES) == "max" else "avg",
-        ceil_mode=flag("ceil_mode", ceil_mode),
+        groups=_size("groups", groups, 1),
+        padding_mode="circular"
+        if choice("padding_mode", padding_mode, PADDING_MODES) == "circular"
+        else "zeros",
+        path=_path(path),
     )
 
 
@@ -396,8 +683,9 @@ def conv_transpose(
     padding: Any = 0,
     output_padding: Any = 0,
     dilation: Any = 1,
-    bias: bool = False,
     groups: Any = 1,
+    bias: bool = False,
+    path: str | None = None,
 ) -> TransposeLayer:
     """A transposed convolution, PyTorch's conventions.
 
@@ -408,18 +696,130 @@ def conv_transpose(
     'conv transpose 4 stride 2, 8 filters, 4 groups'
     """
     return TransposeLayer(
-        **_windowed(kernel, stride, padding, dilation, out_channels),
+        _sizes("kernel", kernel, 1),
+        _sizes("stride", stride, 1),
+        _padding(padding, pairs=False),
+        _sizes("dilation", dilation, 1),
+        out_channels=None if out_channels is None else _size("out_channels", out_channels, 1),
         bias=flag("bias", bias),
-        output_padding=plain_number(size_or_symbol("output_padding", output_padding, 0)),
-        groups=plain_number(size_or_symbol("groups", groups, 1)),
+        groups=_size("groups", groups, 1),
+        output_padding=_sizes("output_padding", output_padding, 0),
+        path=_path(path),
     )
 
 
-def flatten() -> Flatten:
+def pool(
+    kernel: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    mode: str = "max",
+    ceil_mode: bool = False,
+    path: str | None = None,
+) -> PoolLayer:
+    """A pooling layer (stride defaults to the kernel size); ``ceil_mode`` rounds the output
+    size up as PyTorch's pooling does (a last window starting in the padding is dropped).
+
+    >>> pool(3, stride=2, ceil_mode=True).name
+    'max pool 3 stride 2, ceil'
+    """
+    kernel = _sizes("kernel", kernel, 1)
+    return PoolLayer(
+        kernel,
+        kernel if stride is None else _sizes("stride", stride, 1),
+        _padding(padding, pairs=False),
+        _sizes("dilation", dilation, 1),
+        mode="max" if choice("mode", mode, POOL_MODES) == "max" else "avg",
+        ceil_mode=flag("ceil_mode", ceil_mode),
+        path=_path(path),
+    )
+
+
+def adaptive_pool(
+    output_size: Any, *, mode: str = "avg", path: str | None = None
+) -> AdaptivePoolLayer:
+    """PyTorch's ``AdaptiveAvgPool``/``AdaptiveMaxPool``: ``output_size`` per axis, any input.
+
+    >>> adaptive_pool(1).name
+    'adaptive avg pool to 1'
+    """
+    return AdaptivePoolLayer(
+        _sizes("output_size", output_size, 1),
+        mode="max" if choice("mode", mode, POOL_MODES) == "max" else "avg",
+        path=_path(path),
+    )
+
+
+def batchnorm(*, path: str | None = None) -> BatchNorm:
+    """Batch normalisation: 2 weights (gamma, beta) per channel, no MACs counted."""
+    return BatchNorm(path=_path(path))
+
+
+def relu(*, path: str | None = None) -> ReLU:
+    """The rectifier: no weights, no MACs counted."""
+    return ReLU(path=_path(path))
+
+
+def activation(name: str = "relu", *, path: str | None = None) -> Activation:
+    """Any elementwise function by name (``"sigmoid"``, ``"hardswish"``): no weights, no MACs.
+
+    >>> activation("relu6").name
+    'relu6'
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise SpecTypeError(
+            f"name must be the function's name such as 'sigmoid', got {describe(name)}",
+            parameter="name",
+        )
+    return Activation(name.strip(), path=_path(path))
+
+
+def flatten(*, path: str | None = None) -> Flatten:
     """Flatten to a vector."""
-    return Flatten()
+    return Flatten(path=_path(path))
 
 
-def dense(out_features: Any, *, bias: bool = False) -> Dense:
+def dense(out_features: Any, *, bias: bool = False, path: str | None = None) -> Dense:
     """A fully connected layer with ``out_features`` outputs."""
-    return Dense(plain_number(size_or_symbol("out_features", out_features, 1)), flag("bias", bias))
+    return Dense(_size("out_features", out_features, 1), flag("bias", bias), path=_path(path))
+
+
+def residual(*layers: Any, shortcut: Any = None, path: str | None = None) -> Residual:
+    """A residual block: the output of ``layers`` added to the block's input, or to the
+    output of the ``shortcut`` layers (a list) when given (ResNet's projection).
+
+    >>> block = residual(conv(3, padding=1), relu(), conv(3, padding=1))
+    >>> block.name, len(block.layers)
+    ('add', 3)
+    """
+    return Residual(
+        _layers("layers", layers),
+        None if shortcut is None else _layers("shortcut", shortcut),
+        path=_path(path),
+    )
+
+
+def concat(*branches: Any, path: str | None = None) -> Concat:
+    """Branches (lists of layers; ``[]`` is the input itself) run on the same input, their
+    outputs concatenated along the channels (Inception, SqueezeNet's fire, DenseNet).
+
+    >>> concat([conv(1, out_channels=64)], [conv(3, out_channels=64, padding=1)]).name
+    'concat'
+    """
+    if not branches:
+        raise SpecError("concat needs at least one branch (a list of layers)", parameter="branches")
+    return Concat(
+        tuple(_layers(f"branch {number}", b) for number, b in enumerate(branches, 1)),
+        path=_path(path),
+    )
+
+
+def channel_split(parts: Any = 2, *, path: str | None = None) -> ChannelSplit:
+    """One of ``parts`` equal parts of the channels, as ShuffleNet's ``chunk`` keeps."""
+    return ChannelSplit(_size("parts", parts, 1), path=_path(path))
+
+
+def channel_shuffle(groups: Any, *, path: str | None = None) -> ChannelShuffle:
+    """ShuffleNet's channel shuffle over ``groups`` groups: the shape is kept."""
+    return ChannelShuffle(_size("groups", groups, 1), path=_path(path))

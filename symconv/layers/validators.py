@@ -42,6 +42,11 @@ __all__ = [
 _LETTER = re.compile(r"[A-Za-z]+\Z")
 
 
+def _base(name: str) -> str:
+    """The parameter a message is about: ``"padding[1][0]"`` is about ``padding``."""
+    return name.split("[", 1)[0]
+
+
 def describe(value: object) -> str:
     """A value and its type, for error messages."""
     return f"{value!r} ({type(value).__name__})"
@@ -65,10 +70,14 @@ def as_int(name: str, value: object, minimum: int) -> int:
     """
     value = plain(value)
     if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise SpecTypeError(f"{name} must be an integer >= {minimum}, got {describe(value)}")
+        raise SpecTypeError(
+            f"{name} must be an integer >= {minimum}, got {describe(value)}", parameter=_base(name)
+        )
     number = operator.index(value)
     if number < minimum:
-        raise SpecError(f"{name} must be an integer >= {minimum}, got {number}")
+        raise SpecError(
+            f"{name} must be an integer >= {minimum}, got {number}", parameter=_base(name)
+        )
     return number
 
 
@@ -80,7 +89,8 @@ def per_axis(name: str, value: object, ndim: int, minimum: int) -> tuple[int, ..
     if len(value) != ndim:
         raise SpecError(
             f"{name} has {len(value)} entries {tuple(value)!r} but the input has "
-            f"{ndim} spatial {'axis' if ndim == 1 else 'axes'}; give one int or {ndim}"
+            f"{ndim} spatial {'axis' if ndim == 1 else 'axes'}; give one int or {ndim}",
+            parameter=_base(name),
         )
     return tuple(as_int(f"{name}[{axis}]", item, minimum) for axis, item in enumerate(value))
 
@@ -91,7 +101,9 @@ def spatial_sizes(value: object) -> tuple[int, ...]:
     if isinstance(value, str) or not isinstance(value, Sequence):
         return (as_int("input_size", value, 1),)
     if len(value) == 0:
-        raise SpecError("input_size must name at least one spatial axis, got ()")
+        raise SpecError(
+            "input_size must name at least one spatial axis, got ()", parameter="input_size"
+        )
     return tuple(as_int(f"input_size[{axis}]", item, 1) for axis, item in enumerate(value))
 
 
@@ -108,14 +120,19 @@ def channel_counts(in_channels: object, out_channels: object) -> tuple[int | Non
 def flag(name: str, value: object) -> bool:
     """``value`` if it is ``True`` or ``False``, else :class:`SpecTypeError` naming ``name``."""
     if not isinstance(value, bool):
-        raise SpecTypeError(f"{name} must be True or False, got {describe(value)}")
+        raise SpecTypeError(
+            f"{name} must be True or False, got {describe(value)}", parameter=_base(name)
+        )
     return value
 
 
 def letter(name: str, value: object) -> str:
     """A symbol letter: a name made of ASCII letters such as ``"x"`` or ``"w"``."""
     if not isinstance(value, str) or not _LETTER.match(value):
-        raise SpecError(f"{name} must be a name made of letters such as 'x' or 'w', got {value!r}")
+        raise SpecError(
+            f"{name} must be a name made of letters such as 'x' or 'w', got {value!r}",
+            parameter=_base(name),
+        )
     return value
 
 
@@ -151,9 +168,11 @@ def choice(name: str, value: object, allowed: Sequence[str]) -> str:
     """
     words = ", ".join(map(repr, allowed))
     if not isinstance(value, str):
-        raise SpecTypeError(f"{name} must be one of {words}; got {describe(value)}")
+        raise SpecTypeError(
+            f"{name} must be one of {words}; got {describe(value)}", parameter=_base(name)
+        )
     if value not in allowed:
-        raise SpecError(f"{name} must be one of {words}; got {value!r}")
+        raise SpecError(f"{name} must be one of {words}; got {value!r}", parameter=_base(name))
     return value
 
 
@@ -174,13 +193,19 @@ def size_or_symbol(name: str, value: object, minimum: int = 1) -> Expr:
         if value.is_Integer:
             return Integer(as_int(name, int(value), minimum))
         if value.is_number:
-            raise SpecError(f"{name} must be a whole number or a symbol, got {value}")
+            raise SpecError(
+                f"{name} must be a whole number or a symbol, got {value}", parameter=_base(name)
+            )
         if value.is_negative or (minimum >= 1 and value.is_nonpositive):
-            raise SpecError(f"{name} must be at least {minimum}, got {value}, which is not")
+            raise SpecError(
+                f"{name} must be at least {minimum}, got {value}, which is not",
+                parameter=_base(name),
+            )
         return value
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise SpecTypeError(
             f"{name} must be a whole number or a SymPy expression such as "
-            f"Symbol({name[0]!r}), got {describe(value)}"
+            f"Symbol({name[0]!r}), got {describe(value)}",
+            parameter=_base(name),
         )
     return Integer(as_int(name, value, minimum))

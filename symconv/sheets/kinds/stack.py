@@ -46,8 +46,17 @@ MAKERS: dict[str, Callable[..., Any]] = {
 }
 
 
+#: Builder arguments a sheet does not take: a row's path name is for imported networks.
+_NOT_KEYS = {"path"}
+
+
+def sheet_keys(maker: Callable[..., Any]) -> list[str]:
+    """The keys a sheet's layer of this kind takes: the builder's arguments."""
+    return [name for name in inspect.signature(maker).parameters if name not in _NOT_KEYS]
+
+
 def _allowed(maker: Callable[..., Any]) -> list[str]:
-    return ["type", *inspect.signature(maker).parameters]
+    return ["type", *sheet_keys(maker)]
 
 
 def _layer(number: int, table: Any) -> Any:
@@ -75,17 +84,42 @@ def _layer(number: int, table: Any) -> Any:
         raise SymconvError(f"{where}: {error}") from None
 
 
+def _per_axis(value: Any, ndim: int) -> Any:
+    """One number for every axis, or the list of them (height first) when they differ."""
+    values = value if isinstance(value, tuple) else (value,) * ndim
+    return values[0] if len(set(values)) == 1 else list(values)
+
+
+def _sides(layer: Any, sizes: tuple[Any, ...]) -> Any:
+    """The padding as its amounts: one number on every side, else (before, after) per axis."""
+    if isinstance(layer, ConvLayer):
+        pairs = layer._pairs(sizes)
+    else:
+        amounts = (
+            layer.padding if isinstance(layer.padding, tuple) else (layer.padding,) * len(sizes)
+        )
+        pairs = tuple((p, p) for p in amounts)
+    sides = {side for pair in pairs for side in pair}
+    return next(iter(sides)) if len(sides) == 1 else [list(pair) for pair in pairs]
+
+
 def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> dict[str, Any]:
     """What the question says of one layer, from its input shape ``before`` to ``after``."""
-    window = latex_shape((layer.kernel,) * (len(before) - 1)) if hasattr(layer, "kernel") else ""
+    ndim = len(before) - 1
+    window = ""
+    if hasattr(layer, "kernel"):
+        kernel = layer.kernel if isinstance(layer.kernel, tuple) else (layer.kernel,) * ndim
+        window = latex_shape(kernel)
     if isinstance(layer, ConvLayer | TransposeLayer):
         return {
             "type": "conv",
             "filters": after[0],
             "window": window,
-            "stride": layer.stride,
-            "padding": layer.padding,
-            "dilation": layer.dilation,
+            "stride": _per_axis(layer.stride, ndim),
+            "padding": _sides(layer, before[1:]),
+            "named": layer.padding if isinstance(layer.padding, str) else None,
+            "circular": getattr(layer, "padding_mode", "zeros") == "circular",
+            "dilation": _per_axis(layer.dilation, ndim),
             "groups": layer.groups,
             "bias": layer.bias,
         }
@@ -94,8 +128,11 @@ def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> 
             "type": "pool",
             "mode": layer.mode,
             "window": window,
-            "stride": layer.stride,
-            "padding": layer.padding,
+            "stride": _per_axis(layer.stride, ndim),
+            "padding": _sides(layer, before[1:]),
+            "named": None,
+            "circular": False,
+            "dilation": _per_axis(layer.dilation, ndim),
             "ceil_mode": layer.ceil_mode,
         }
     if isinstance(layer, Dense):
