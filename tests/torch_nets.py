@@ -624,6 +624,25 @@ class Strided1d(nn.Module):
         return self.pool(self.up(x))
 
 
+class Tiny3d(nn.Module):
+    """A 3-D net (a clip of frames): a strided non-cubic convolution, pooling over time
+    and space, a residual, adaptive pooling and a classifier."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv3d(3, 8, (3, 5, 5), stride=(1, 2, 2), padding=(1, 2, 2))
+        self.pool = nn.MaxPool3d(2, ceil_mode=True)
+        self.block = nn.Sequential(
+            nn.Conv3d(8, 8, 3, padding=1), nn.BatchNorm3d(8), nn.Hardswish(),
+            nn.Conv3d(8, 8, 3, padding=1, groups=2),
+        )  # fmt: skip
+        self.head = nn.Sequential(nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Linear(8, 5))
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.pool(self.stem(x))
+        return self.head(x + self.block(x))
+
+
 #: Each network's maker, by name.
 NETWORKS: dict[str, Callable[[], nn.Module]] = {
     "resnet18": resnet18,
@@ -636,4 +655,5 @@ NETWORKS: dict[str, Callable[[], nn.Module]] = {
     "unet": UNet,
     "two_towers": TwoTowers,
     "strided_1d": Strided1d,
+    "tiny_3d": Tiny3d,
 }

@@ -700,6 +700,8 @@ def from_torch(module: Any, input_shape: tuple[Any, ...]) -> stack.Stack:
         raise SymconvError(
             f"input_shape must be a tuple (channels, *spatial sizes), got {input_shape!r}"
         )
+    if torch.fx.Tracer().is_leaf_module(module, ""):
+        module = torch.nn.Sequential(module)  # a single layer is traced as a call of it
     try:
         traced = torch.fx.symbolic_trace(module)
     except Exception as error:  # torch.fx raises many kinds; each is one reason in words

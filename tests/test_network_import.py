@@ -1,0 +1,571 @@
+"""Networks read from PyTorch and ONNX (``symconv.network``), with PyTorch as the oracle.
+
+Every network of the zoo (``torch_nets.py``: ResNet-18 and -50, MobileNetV2,
+GoogLeNet, DenseNet-121, SqueezeNet 1.0, ShuffleNetV2 x0.5, a U-Net, small
+branchy nets in 1-D, 2-D and 3-D) is read by ``from_torch`` and compared with
+the module itself: the weights with its parameters, the MACs with half of
+PyTorch's flop counter, the output shape with a forward pass, at 224 x 224 and
+at odd sizes. The symbolic table, with the sizes as symbols, agrees with the
+numeric one at each size. ResNet-18 goes through ONNX too, and hand-built
+ResNets with the stack's branch API give the same rows as the imported ones.
+
+An optional suite (marker ``torch``), skipped without PyTorch (and its ONNX
+tests without onnx). Torch's results are computed once per module.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+import sympy
+
+from symconv import SymconvError
+from symconv import stack as nn
+
+torch = pytest.importorskip("torch")
+flop_counter = pytest.importorskip("torch.utils.flop_counter")
+
+from torch_nets import NETWORKS  # noqa: E402
+
+from symconv.network import from_onnx, from_torch  # noqa: E402
+
+pytestmark = pytest.mark.torch
+
+F = torch.nn.functional
+
+#: Sizes (height, width) every network is read at; a 1-D network takes the height.
+SIZES = [(224, 224), (193, 201), (97, 97)]
+
+H, W = sympy.symbols("H W", positive=True, integer=True)
+h, w = sympy.symbols("h w", positive=True, integer=True)
+
+#: Networks whose sizes come back through an odd size only in a form: W = period * w + 1.
+PERIODIC = {"unet": 4}
+
+
+def input_shape(name: str, height: Any, width: Any) -> tuple[Any, ...]:
+    """The input of network ``name`` without the batch axis, at ``height`` x ``width``."""
+    if name == "two_towers":
+        return (1, height, width)
+    if name == "strided_1d":
+        return (2, height)
+    if name == "tiny_3d":
+        return (3, 8, height, width)
+    return (3, height, width)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What PyTorch says of one network at one input size."""
+
+    output_shape: tuple[int, ...]
+    flops: int
+    parameters: int
+
+
+class Oracle:
+    """The zoo's modules, each made once, and PyTorch's results for them, each run once.
+
+    The modules live on PyTorch's meta device: shapes, parameter counts and flops are
+    computed as on the CPU, without the arithmetic.
+    """
+
+    def __init__(self) -> None:
+        self.modules: dict[str, Any] = {}
+        self.results: dict[tuple[str, tuple[int, ...]], Result | None] = {}
+
+    def module(self, name: str) -> Any:
+        if name not in self.modules:
+            with torch.device("meta"):
+                self.modules[name] = NETWORKS[name]().eval()
+        return self.modules[name]
+
+    def run(self, name: str, shape: tuple[int, ...]) -> Result | None:
+        """PyTorch's output shape and flops on a batch of one, or None if it refuses the size."""
+        key = (name, shape)
+        if key not in self.results:
+            module = self.module(name)
+            try:
+                with torch.no_grad(), flop_counter.FlopCounterMode(display=False) as counter:
+                    output = module(torch.empty(1, *shape, device="meta"))
+            except RuntimeError:
+                self.results[key] = None
+            else:
+                self.results[key] = Result(
+                    tuple(output.shape[1:]),
+                    counter.get_total_flops(),
+                    sum(p.numel() for p in module.parameters()),
+                )
+        return self.results[key]
+
+
+@pytest.fixture(scope="module")
+def oracle() -> Oracle:
+    return Oracle()
+
+
+def row_facts(stack: Any) -> list[tuple[Any, ...]]:
+    """Each row without its path: name, shape, weights, biases, MACs, receptive field."""
+    return [
+        (row.name, row.shape, row.weights, row.biases, row.macs, row.receptive_field)
+        for row in stack.rows
+    ]
+
+
+def at(value: Any, sizes: dict[Any, int]) -> Any:
+    """A row's entry with the symbols replaced by ``sizes`` (``None`` stays ``None``)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, tuple):
+        return tuple(at(item, sizes) for item in value)
+    return sympy.sympify(value).xreplace(sizes)
+
+
+def blocks(layers: Any, kind: type) -> int:
+    """How many blocks of ``kind`` the layers hold, nested ones included."""
+    count = 0
+    for layer in layers:
+        count += isinstance(layer, kind)
+        if isinstance(layer, nn.Residual):
+            count += blocks(layer.layers, kind) + blocks(layer.shortcut or (), kind)
+        elif isinstance(layer, nn.Concat):
+            count += sum(blocks(branch, kind) for branch in layer.branches)
+    return count
+
+
+# ------------------------------------------------------------------ the whole zoo
+
+
+CASES = [(name, size) for name in NETWORKS for size in SIZES]
+
+
+@pytest.mark.parametrize(("name", "size"), CASES, ids=[f"{n}-{s[0]}x{s[1]}" for n, s in CASES])
+def test_counts_and_shapes_equal_torch(oracle: Oracle, name: str, size: tuple[int, int]) -> None:
+    shape = input_shape(name, *size)
+    result = oracle.run(name, shape)
+    if result is None:
+        pytest.skip(f"{name} takes no input of {shape} (see the refusal test)")
+    stack = from_torch(oracle.module(name), shape)
+    assert stack.weight_count == result.parameters
+    assert 2 * stack.macs == result.flops
+    assert stack.output_shape == result.output_shape
+
+
+def test_a_size_the_network_cannot_take_is_refused(oracle: Oracle) -> None:
+    refused = [
+        (name, input_shape(name, *size))
+        for name, size in CASES
+        if oracle.run(name, input_shape(name, *size)) is None
+    ]
+    assert refused, "the U-Net takes no even size"
+    for name, shape in refused:
+        with pytest.raises(SymconvError, match=r"block .*: branch 1 gives"):
+            from_torch(oracle.module(name), shape)
+
+
+def symbolic_sizes(name: str) -> tuple[Any, Any]:
+    """The symbolic height and width a network is read at."""
+    period = PERIODIC.get(name)
+    return (H, W) if period is None else (period * h + 1, period * w + 1)
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_symbolic_table_agrees_with_the_numeric_one(oracle: Oracle, name: str) -> None:
+    height, width = symbolic_sizes(name)
+    symbolic = from_torch(oracle.module(name), input_shape(name, height, width))
+    compared = 0
+    for size in SIZES:
+        shape = input_shape(name, *size)
+        if oracle.run(name, shape) is None:
+            continue
+        values: dict[Any, int] = {}
+        for expression, value in zip((height, width), size, strict=True):
+            (symbol,) = expression.free_symbols
+            (solution,) = sympy.solve(expression - value, symbol)
+            values[symbol] = solution
+        if not all(v.is_integer for v in values.values()):
+            continue  # the form cannot take this size
+        numeric = from_torch(oracle.module(name), shape)
+        expected = row_facts(numeric)
+        got = [tuple(at(entry, values) for entry in facts) for facts in row_facts(symbolic)]
+        assert got == expected
+        assert [row.path for row in symbolic.rows] == [row.path for row in numeric.rows]
+        compared += 1
+    assert compared
+
+
+# ------------------------------------------------------------- structure and paths
+
+
+def test_weighted_rows_carry_the_paths_of_the_modules_holding_the_weights(
+    oracle: Oracle,
+) -> None:
+    module = oracle.module("resnet50")
+    stack = from_torch(module, (3, 224, 224))
+    modules = dict(module.named_modules())
+    for row in stack.rows:
+        if row.weights:
+            held = sum(p.numel() for p in modules[row.path].parameters(recurse=False))
+            assert row.weights == held, row.path
+
+
+@pytest.mark.parametrize(
+    ("name", "block", "counted", "kind"),
+    [
+        ("resnet18", "BasicBlock", 1, nn.Residual),
+        ("resnet50", "Bottleneck", 1, nn.Residual),
+        ("mobilenet_v2", "InvertedResidual", None, nn.Residual),
+        ("googlenet", "Inception", 1, nn.Concat),
+        ("squeezenet1_0", "Fire", 1, nn.Concat),
+        ("densenet121", "_DenseLayer", 1, nn.Concat),
+        ("shufflenet_v2_x0_5", "ShuffleUnit", 1, nn.Concat),
+    ],
+)
+def test_each_block_of_the_module_is_one_block_of_the_stack(
+    oracle: Oracle, name: str, block: str, counted: int | None, kind: type
+) -> None:
+    module = oracle.module(name)
+    stack = from_torch(module, input_shape(name, 224, 224))
+    modules = [m for m in module.modules() if type(m).__name__ == block]
+    if counted is None:  # only the blocks that add their input
+        modules = [m for m in modules if m.use_res_connect]
+    assert blocks(stack.layers, kind) == len(modules)
+
+
+def test_densenet_concatenates_each_layers_features_onto_its_input(oracle: Oracle) -> None:
+    stack = from_torch(oracle.module("densenet121"), (3, 224, 224))
+    dense = [layer for layer in stack.layers if isinstance(layer, nn.Concat)]
+    assert dense
+    for block in dense:
+        assert len(block.branches) == 2
+        assert block.branches[0] == ()
+
+
+def test_unet_skips_are_nested_concatenations_of_the_input(oracle: Oracle) -> None:
+    stack = from_torch(oracle.module("unet"), (3, 97, 97))
+    (outer,) = [layer for layer in stack.layers if isinstance(layer, nn.Concat)]
+    assert outer.branches[0] == ()
+    assert blocks(outer.branches[1], nn.Concat) == 1
+
+
+def test_shufflenet_splits_and_shuffles_its_channels(oracle: Oracle) -> None:
+    module = oracle.module("shufflenet_v2_x0_5")
+    stack = from_torch(module, (3, 224, 224))
+    units = [m for m in module.modules() if type(m).__name__ == "ShuffleUnit"]
+    shuffles = [row for row in stack.rows if "shuffle" in row.name]
+    splits = [row for row in stack.rows if "split" in row.name]
+    assert len(shuffles) == len(units)
+    assert len(splits) == 2 * sum(unit.stride == 1 for unit in units)
+
+
+# ------------------------------------------------------------ ResNets built by hand
+
+
+def basic_block(planes: int, stride: int, project: bool) -> list[Any]:
+    shortcut = [nn.conv(1, out_channels=planes, stride=stride), nn.batchnorm()]
+    return [
+        nn.residual(
+            nn.conv(3, out_channels=planes, stride=stride, padding=1),
+            nn.batchnorm(),
+            nn.relu(),
+            nn.conv(3, out_channels=planes, padding=1),
+            nn.batchnorm(),
+            shortcut=shortcut if project else None,
+        ),
+        nn.relu(),
+    ]
+
+
+def bottleneck(planes: int, stride: int, project: bool) -> list[Any]:
+    shortcut = [nn.conv(1, out_channels=4 * planes, stride=stride), nn.batchnorm()]
+    return [
+        nn.residual(
+            nn.conv(1, out_channels=planes),
+            nn.batchnorm(),
+            nn.relu(),
+            nn.conv(3, out_channels=planes, stride=stride, padding=1),
+            nn.batchnorm(),
+            nn.relu(),
+            nn.conv(1, out_channels=4 * planes),
+            nn.batchnorm(),
+            shortcut=shortcut if project else None,
+        ),
+        nn.relu(),
+    ]
+
+
+def resnet(block: Any, repeats: list[int], expansion: int) -> list[Any]:
+    layers = [
+        nn.conv(7, out_channels=64, stride=2, padding=3),
+        nn.batchnorm(),
+        nn.relu(),
+        nn.pool(3, stride=2, padding=1),
+    ]
+    channels = 64
+    for stage, (planes, count) in enumerate(zip((64, 128, 256, 512), repeats, strict=True)):
+        for number in range(count):
+            stride = 2 if stage and not number else 1
+            project = not number and (stride != 1 or channels != planes * expansion)
+            layers += block(planes, stride, project)
+            channels = planes * expansion
+    return [*layers, nn.adaptive_pool(1), nn.flatten(), nn.dense(1000, bias=True)]
+
+
+@pytest.mark.parametrize(
+    ("name", "layers"),
+    [
+        ("resnet18", resnet(basic_block, [2, 2, 2, 2], 1)),
+        ("resnet50", resnet(bottleneck, [3, 4, 6, 3], 4)),
+    ],
+)
+def test_a_resnet_built_by_hand_is_the_imported_one(
+    oracle: Oracle, name: str, layers: list[Any]
+) -> None:
+    for size in SIZES:
+        shape = (3, *size)
+        result = oracle.run(name, shape)
+        assert result is not None
+        hand = nn.Stack(shape, layers)
+        assert hand.weight_count == result.parameters
+        assert 2 * hand.macs == result.flops
+        assert hand.output_shape == result.output_shape
+        assert row_facts(hand) == row_facts(from_torch(oracle.module(name), shape))
+
+
+# ------------------------------------------------------------------------- ONNX
+
+
+@pytest.fixture(scope="module")
+def resnet18_onnx(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """ResNet-18 exported with its height and width named (batch norms kept as layers)."""
+    pytest.importorskip("onnx")
+    module = NETWORKS["resnet18"]().train()
+    path = tmp_path_factory.mktemp("onnx") / "resnet18.onnx"
+    with warnings.catch_warnings():
+        # the TorchScript exporter announces its successor; the file it writes is the point
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module,
+            (torch.zeros(1, 3, 64, 64),),
+            str(path),
+            dynamo=False,
+            training=torch.onnx.TrainingMode.TRAINING,
+            do_constant_folding=False,
+            input_names=["image"],
+            dynamic_axes={"image": {0: "N", 2: "H", 3: "W"}},
+        )
+    return path
+
+
+def test_resnet18_through_onnx_gives_the_same_counts(oracle: Oracle, resnet18_onnx: Any) -> None:
+    onnx = pytest.importorskip("onnx")
+    module = oracle.module("resnet18")
+    for size in SIZES:
+        shape = (3, *size)
+        result = oracle.run("resnet18", shape)
+        assert result is not None
+        stack = from_onnx(resnet18_onnx, shape)
+        assert stack.weight_count == result.parameters
+        assert 2 * stack.macs == result.flops
+        assert stack.output_shape == result.output_shape
+        assert row_facts(stack) == row_facts(from_torch(module, shape))
+    assert row_facts(from_onnx(onnx.load(str(resnet18_onnx)), (3, 97, 97))) == row_facts(
+        from_onnx(str(resnet18_onnx), (3, 97, 97))
+    )
+
+
+def test_onnx_named_sizes_are_symbols(oracle: Oracle, resnet18_onnx: Any) -> None:
+    stack = from_onnx(resnet18_onnx)
+    assert stack.input_shape == (3, H, W)
+    imported = from_torch(oracle.module("resnet18"), (3, H, W))
+    assert sympy.simplify(stack.macs - imported.macs) == 0
+    assert stack.weight_count == imported.weight_count
+
+
+def test_an_onnx_node_it_cannot_read_is_named_with_its_operator() -> None:
+    onnx = pytest.importorskip("onnx")
+    helper = onnx.helper
+    weight = onnx.numpy_helper.from_array(np.ones((4, 1, 3, 3), dtype=np.float32), "weight")
+    scales = onnx.numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), "scales")
+    graph = helper.make_graph(
+        [
+            helper.make_node("Conv", ["x", "weight"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+            helper.make_node("Resize", ["c", "", "scales"], ["y"], name="up"),
+        ],
+        "upsampler",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 1, 8, 8])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
+        [weight, scales],
+    )
+    model = helper.make_model(graph)
+    with pytest.raises(SymconvError, match=r"^layer up \(ONNX Resize\) cannot be read"):
+        from_onnx(model)
+    model.graph.node.pop()
+    model.graph.output[0].name = "c"
+    assert from_onnx(model).weight_count == weight.dims[0] * 9
+
+
+# --------------------------------------------------------------- receptive field
+
+
+def gradient_extent(module: Any, shape: tuple[int, ...], index: tuple[int, ...]) -> np.ndarray:
+    """The input rows (first spatial axis) one output reads: the nonzero rows of its gradient,
+    with every weight 1 and every bias 0, so that no path cancels another."""
+    with torch.no_grad():
+        for name, parameter in module.named_parameters():
+            parameter.fill_(0.0 if name.endswith("bias") else 1.0)
+    x = torch.ones(1, *shape, dtype=torch.float64, requires_grad=True)
+    module.double()(x)[(0, *index)].backward()
+    assert x.grad is not None
+    reached = x.grad[0].abs().sum(dim=tuple(d for d in range(x.dim() - 1) if d != 1))
+    return np.flatnonzero(reached.numpy())
+
+
+def test_last_receptive_field_is_the_brute_force_one() -> None:
+    module = NETWORKS["two_towers"]()
+    shape = (1, 96, 96)
+    size, jump, start = from_torch(module, shape).rows[-1].receptive_field
+    middle = 5
+    first = gradient_extent(module, shape, (0, middle, middle))
+    second = gradient_extent(module, shape, (0, middle + 1, middle))
+    assert first[-1] - first[0] + 1 == size == len(first)
+    centre = sympy.Rational(int(first[0] + first[-1]), 2)
+    assert sympy.Rational(int(second[0] + second[-1]), 2) - centre == jump
+    assert centre - middle * jump == start
+
+
+# ------------------------------------------------------------------------ errors
+
+
+class Stem(torch.nn.Module):
+    def __init__(self, *tail: Any) -> None:
+        super().__init__()
+        self.features = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(), *tail
+        )
+
+    def forward(self, x: Any) -> Any:
+        return self.features(x)
+
+
+class Gated(torch.nn.Module):
+    """Squeeze-and-excitation's product of two tensors."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 3, 1)
+
+    def forward(self, x: Any) -> Any:
+        return x * torch.sigmoid(self.conv(x))
+
+
+class Shared(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 3, 3, padding=1)
+
+    def forward(self, x: Any) -> Any:
+        return self.conv(self.conv(x))
+
+
+class Tangled(torch.nn.Module):
+    """A value used by a branch and again after that branch's join: no nesting of blocks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = torch.nn.Conv2d(3, 3, 3, padding=1)
+        self.b = torch.nn.Conv2d(3, 3, 1)
+
+    def forward(self, x: Any) -> Any:
+        a = self.a(x)
+        return a + (a + self.b(x))
+
+
+class Upsampled(torch.nn.Module):
+    def forward(self, x: Any) -> Any:
+        return F.interpolate(x, scale_factor=2.0)
+
+
+class Branching(torch.nn.Module):
+    def forward(self, x: Any) -> Any:
+        if x.sum() > 0:
+            return x
+        return -x
+
+
+class TwoHeads(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 3, 1)
+
+    def forward(self, x: Any) -> Any:
+        y = self.conv(x)
+        return y, torch.relu(y)
+
+
+@pytest.mark.parametrize(
+    ("module", "message"),
+    [
+        (Stem(torch.nn.LSTM(8, 8)), r"^layer features\.2 \(torch\.nn\.LSTM\) cannot be read"),
+        (
+            Stem(torch.nn.ReLU(), torch.nn.Upsample(scale_factor=2)),
+            r"^layer features\.3 \(torch\.nn\.Upsample\) cannot be read",
+        ),
+        (
+            Upsampled(),
+            r"^layer interpolate \(torch\.nn\.functional\.interpolate\) cannot be read",
+        ),
+        (Gated(), r"^layer mul \(operator\.mul\) cannot be read: it combines two tensors"),
+        (Shared(), r"^layer conv \(torch\.nn\.Conv2d\) cannot be read: it is called more"),
+        (Tangled(), r"^layer a: its output feeds two branches that join elsewhere"),
+        (Branching(), r"cannot be traced by torch\.fx"),
+        (TwoHeads(), r"returns 2 tensors"),
+        (
+            Stem(torch.nn.Flatten(), torch.nn.Linear(8 * 16 * 16, 10)),
+            r"^layer features\.3 \(torch\.nn\.Linear\) holds 20490 weights, .* does not fit",
+        ),
+        (
+            torch.nn.Conv2d(4, 8, 3),
+            r"^layer 0 \(torch\.nn\.Conv2d\) holds 296 weights, but .* would need 224",
+        ),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, torch.nn.Module) else "",
+)
+def test_what_cannot_be_read_is_named(module: Any, message: str) -> None:
+    with pytest.raises(SymconvError, match=message):
+        from_torch(module, (3, 32, 32))
+
+
+def test_a_module_fitting_its_input_reads(oracle: Oracle) -> None:
+    module = Stem(torch.nn.Flatten(), torch.nn.Linear(8 * 32 * 32, 10))
+    assert from_torch(module, (3, 32, 32)).weight_count == sum(
+        p.numel() for p in module.parameters()
+    )
+
+
+def test_without_torch_or_onnx_the_message_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(ModuleNotFoundError, match=r"pip install symconv\[torch\]"):
+        from_torch(object(), (3, 8, 8))
+    with pytest.raises(ModuleNotFoundError, match=r"pip install symconv\[onnx\]"):
+        from_onnx("model.onnx")
+
+
+def test_importing_symconv_network_imports_neither_torch_nor_onnx() -> None:
+    code = (
+        "import sys\nfrom symconv.network import from_onnx, from_torch\n"
+        "print(sorted({'torch', 'onnx'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
