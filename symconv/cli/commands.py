@@ -72,6 +72,12 @@ def run_derive(args: argparse.Namespace) -> int:
     from symconv.present.display import latex_summary, pretty, text_summary
     from symconv.present.figures import text_matrix_pattern, text_window
 
+    if args.model is not None:
+        from symconv.cli.network import run_network
+
+        return run_network(args)
+    if args.json:
+        raise SymconvError("--json prints a network's table: give --model FILE")
     conv = conv_from_args(args)
     spec = conv.spec
     taps = spec.c_in * math.prod(

@@ -43,23 +43,25 @@ def _padding(token: str) -> Any:
         ) from None
 
 
-def add_conv_options(parser: argparse.ArgumentParser) -> None:
+def add_conv_options(parser: argparse.ArgumentParser, *, network: bool = False) -> None:
+    """The options of one convolution; ``network``: ``--input`` may be a network's shape."""
     shape = parser.add_argument_group("the convolution (mirrors symconv.Conv)")
     shape.add_argument(
         "--input",
         "-i",
-        type=int,
+        type=str if network else int,
         nargs="+",
-        required=True,
+        required=not network,
         metavar="N",
-        help="input size, one number per spatial axis: 9, or 6 6 for a 6x6 image",
+        help="input size, one number per spatial axis: 9, or 6 6 for a 6x6 image"
+        + ("; with --model the network's input, such as 3x224x224 or 3xHxW" if network else ""),
     )
     shape.add_argument(
         "--kernel",
         "-k",
         type=int,
         nargs="+",
-        required=True,
+        required=not network,
         metavar="K",
         help="kernel size: one number for every axis, or one per axis",
     )
@@ -145,7 +147,19 @@ def _one_or_tuple(values: list[Any]) -> Any:
 
 def conv_from_args(args: argparse.Namespace) -> Conv:
     """The :class:`Conv` that the convolution options describe."""
+    from symconv.errors import SymconvError
     from symconv.layers.conv import Conv
+
+    if args.input is None or args.kernel is None:
+        missing = "--input" if args.input is None else "--kernel"
+        raise SymconvError(f"{missing} is required (or --model FILE for a whole network)")
+    for token in args.input:
+        if not isinstance(token, int) and not str(token).isdigit():
+            raise SymconvError(
+                f"--input {' '.join(map(str, args.input))}: one convolution's input is sizes "
+                "as whole numbers (9, or 6 6); a shape such as 3x224x224 goes with --model FILE"
+            )
+    args.input = [int(token) for token in args.input]
 
     if len(args.padding) == 1 and isinstance(args.padding[0], tuple):
         padding: Any = (args.padding[0],) * len(args.input)

@@ -22,6 +22,8 @@ examples:
   symconv derive --input 6 6 --kernel 3 --latex        LaTeX instead of text
   symconv derive --input 9 --kernel 3 --backward       the gradients, from g = dL/dy
   symconv derive --input 8 8 --kernel 3 --in-channels 4 --out-channels 4 --groups 4
+  symconv derive --model resnet50.onnx --input 3x224x224   a network's table
+  symconv derive --model resnet50.onnx --input 3xHxW       ... as formulas in H and W
   symconv sheet -o solutions.tex                       the worksheet with worked solutions
 """
 
@@ -89,6 +91,9 @@ examples:
   symconv figure --input 7 --kernel 3 --stride 2 --padding 1 --at 1 --png -o window.png
   symconv figure --input 5 5 --kernel 3 --dilation 2 --padding 2 --pdf -o dilated.pdf
   symconv figure --input 6 --kernel 3 --kind matrix --png -o pattern.png
+  symconv figure --input 7 7 --kernel 3 --stride 2 --dilation 2 --padding 1 --animate -o window.gif
+  symconv figure --input 3 3 --kernel 3 --stride 2 --transposed --animate -o scatter.gif
+  symconv figure --input 6 --kernel 3 --in-channels 4 --out-channels 4 --groups 2 --animate -o groups.pdf
 """
 
 
@@ -113,9 +118,24 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_conv_options(derive)
+    add_conv_options(derive, network=True)
+    whole = derive.add_argument_group("a whole network")
+    whole.add_argument(
+        "--model",
+        metavar="FILE",
+        help="an ONNX file: print every layer's path, output shape, weights, MACs and "
+        "receptive field, and the totals; --input 3x224x224 (or 3xHxW for formulas) sets "
+        "its input, else the file's own",
+    )
+    whole.add_argument(
+        "--json", action="store_true", help="with --model: print the table as JSON, for tools"
+    )
     view = derive.add_argument_group("what to print")
-    view.add_argument("--latex", action="store_true", help="print LaTeX (amsmath) instead of text")
+    view.add_argument(
+        "--latex",
+        action="store_true",
+        help="print LaTeX (amsmath; with --model a booktabs longtable) instead of text",
+    )
     view.add_argument(
         "--element",
         type=int,
@@ -168,12 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     figure = commands.add_parser(
         "figure",
-        help="draw a convolution as a TikZ picture (LaTeX, PDF or PNG)",
+        help="draw a convolution as a TikZ picture (LaTeX, PDF or PNG), or animate it",
         description="Draw a 1-D or 2-D convolution: the padded input with the kernel placed at "
         "one output position and that output highlighted (--kind window), or the matrix's "
-        "pattern of weights, shared beside unshared (--kind matrix). Without -o the LaTeX "
-        "goes to standard output, and a PDF or PNG to convolution-KIND.pdf or .png "
-        "(convolution-window.png).",
+        "pattern of weights, shared beside unshared (--kind matrix). A transposed convolution "
+        "(--transposed) is drawn as one input scattered onto the outputs it reaches. "
+        "Without -o the LaTeX goes to standard output, and a PDF or PNG to "
+        "convolution-KIND.pdf or .png (convolution-window.png). --animate draws every "
+        "position, one frame each, in the format -o names.",
         epilog=_FIGURE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -190,8 +212,40 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         nargs="+",
         metavar="I",
-        help="output position of the window, 0-based, one number per spatial "
-        "axis; negative counts from the end (default: the first)",
+        help="output position of the window (with --transposed: the input position "
+        "scattered), 0-based, one number per spatial axis; negative counts from the end "
+        "(default: the first)",
+    )
+    drawing.add_argument(
+        "--transposed",
+        action="store_true",
+        help="a transposed convolution, as PyTorch's ConvTranspose: --padding crops that "
+        "many outputs from each side",
+    )
+    drawing.add_argument(
+        "--output-padding",
+        type=int,
+        nargs="+",
+        metavar="A",
+        help="with --transposed: outputs added after (bottom, right), one number or one per "
+        "axis (default: 0)",
+    )
+    drawing.add_argument(
+        "--animate",
+        action="store_true",
+        help="one frame per output position, the window sliding (with --transposed: per input "
+        "position, scattered onto the outputs); every channel is drawn when they fit, so "
+        "groups show which channels each output reads. -o FILE chooses the format: .pdf "
+        "one page per frame, all one size (Beamer overlays, \\includegraphics[page=N], "
+        "the animate package); .gif an animation (needs Pillow: pip install symconv[gif]); "
+        ".tex the frames' LaTeX",
+    )
+    drawing.add_argument(
+        "--delay",
+        type=positive,
+        metavar="MS",
+        help="with --animate -o FILE.gif: how long each frame stays, in milliseconds "
+        "(default: 800)",
     )
     drawing.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (its folder must exist)"
@@ -199,7 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     drawing.add_argument("--pdf", action="store_true", help="compile to PDF")
     drawing.add_argument("--png", action="store_true", help="compile to PNG (via pdftoppm)")
     drawing.add_argument(
-        "--dpi", type=positive, default=150, metavar="N", help="PNG resolution (default: 150)"
+        "--dpi",
+        type=positive,
+        default=150,
+        metavar="N",
+        help="PNG and GIF resolution (default: 150)",
     )
     figure.set_defaults(handler=run_figure)
 

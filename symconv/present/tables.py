@@ -1,4 +1,5 @@
-"""Tables of layers for sheets: a stack's rows as LaTeX, through a template."""
+"""Tables of layers: a stack's rows as LaTeX for sheets and documents, as text for a
+terminal and as JSON for tools."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from symconv.layers.stack import Stack
 from symconv.present.latex import grouped, latex_escape
 from symconv.present.render import environment
 
-__all__ = ["stack_latex_table"]
+__all__ = ["network_latex_table", "network_record", "network_text_table", "stack_latex_table"]
+
+#: What the counts of a network's table mean, said once wherever it is printed.
+CONVENTIONS = (
+    "weights count every trainable parameter (biases and batch norm's scale and shift "
+    "included, running statistics not); MACs are multiply-accumulates of one forward pass "
+    "(convolutions, transposed convolutions, dense layers), so FLOPs = 2 x MACs; field is "
+    "the receptive field along the first spatial axis, jump the distance between outputs "
+    "in input positions"
+)
 
 
 def _math(value: Any) -> str:
@@ -54,3 +64,103 @@ def stack_latex_table(stack: Stack, *, numbered: bool = False) -> str:
             cells["biases"] = _count(row.biases)
         rows.append(cells)
     return environment().get_template("tables/stack.tex.j2").render(rows=rows)
+
+
+def _nested(stack: Stack) -> bool:
+    return any(row.path not in ("", str(n)) for n, row in enumerate(stack.rows))
+
+
+def _total_shape(stack: Stack) -> str:
+    return " x ".join(str(n) for n in stack.output_shape)
+
+
+def network_text_table(stack: Stack) -> str:
+    """The stack's table for a terminal, with the totals and what the counts mean.
+
+    >>> from symconv import stack as nn
+    >>> print(network_text_table(nn.Stack((1, 8), [nn.conv(3, out_channels=2)])).splitlines()[-2])
+    total: output 2 x 6, 6 weights, 36 MACs
+    """
+
+    def count(value: Any) -> str:
+        return f"{value:,}" if isinstance(value, int) else str(value)
+
+    return (
+        f"{stack.table()}\n\ntotal: output {_total_shape(stack)}, "
+        f"{count(stack.weight_count)} weights, {count(stack.macs)} MACs\n({CONVENTIONS})"
+    )
+
+
+def network_latex_table(stack: Stack) -> str:
+    r"""The stack's table as a booktabs ``longtable`` for a document, totals last.
+
+    >>> from symconv import stack as nn
+    >>> table = network_latex_table(nn.Stack((3, 32, 32), [nn.conv(3, out_channels=8)]))
+    >>> table.splitlines()[0], r"\toprule" in table, "total" in table
+    ('\\begin{longtable}{llrrrr}', True, True)
+    """
+    rows = [
+        {
+            "path": latex_escape(row.path),
+            "name": latex_escape(row.name),
+            "shape": r" \times ".join(_math(n) for n in row.shape),
+            "weights": _count(row.weights),
+            "macs": _count(row.macs),
+            "field": ["" if v is None else _math(v) for v in row.receptive_field],
+        }
+        for row in stack.rows
+    ]
+    total = {
+        "shape": r" \times ".join(_math(n) for n in stack.output_shape),
+        "weights": _count(stack.weight_count),
+        "macs": _count(stack.macs),
+    }
+    template = environment().get_template("tables/network.tex.j2")
+    return template.render(rows=rows, total=total, paths=_nested(stack))
+
+
+def _value(value: Any) -> Any:
+    """A number as a JSON number, a formula as its text (SymPy's ``str``), ``None`` as null."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | Integer):
+        return int(value)
+    return str(value)
+
+
+def network_record(stack: Stack) -> dict[str, Any]:
+    """The stack as plain data for tools (``json.dumps`` takes it as it is).
+
+    Numbers are numbers; formulas (a symbolic input size) are SymPy's text of
+    them, which ``sympy.parse_expr`` reads back.
+
+    >>> from symconv import stack as nn
+    >>> record = network_record(nn.Stack((1, 8), [nn.conv(3, out_channels=2)]))
+    >>> record["total"], record["rows"][1]["shape"]
+    ({'output_shape': [2, 6], 'weights': 6, 'biases': 0, 'macs': 36}, [2, 6])
+    """
+    return {
+        "input_shape": [_value(n) for n in stack.input_shape],
+        "conventions": CONVENTIONS,
+        "rows": [
+            {
+                "path": row.path,
+                "layer": row.name,
+                "shape": [_value(n) for n in row.shape],
+                "weights": _value(row.weights),
+                "biases": _value(row.biases),
+                "macs": _value(row.macs),
+                "receptive_field": [
+                    {"size": _value(size), "jump": _value(jump), "start": _value(start)}
+                    for size, jump, start in (row.receptive_fields or (row.receptive_field,))
+                ],
+            }
+            for row in stack.rows
+        ],
+        "total": {
+            "output_shape": [_value(n) for n in stack.output_shape],
+            "weights": _value(stack.weight_count),
+            "biases": _value(stack.bias_count),
+            "macs": _value(stack.macs),
+        },
+    }

@@ -1,0 +1,96 @@
+"""``symconv derive --model FILE --input 3x224x224``: a whole network's table.
+
+The input shape is read here, by hand: numbers and names of symbols only
+(``3xHxW``), never evaluated. The model is read by :mod:`symconv.network`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from symconv.errors import SymconvError
+
+#: One axis of ``--input 3xHxW``: a whole number or a symbol's name.
+_AXIS = re.compile(r"(?:[1-9][0-9]*|[A-Za-z][A-Za-z0-9_]*)\Z")
+
+#: Readers of a model file by its extension.
+MODEL_KINDS = {".onnx": "an ONNX file"}
+
+
+def network_shape(tokens: list[str]) -> tuple[Any, ...]:
+    """``["3x224x224"]`` or ``["3", "224", "224"]`` as a shape; names become whole symbols.
+
+    >>> network_shape(["3x224x224"])
+    (3, 224, 224)
+    >>> network_shape(["3xHxW"])
+    (3, H, W)
+    >>> network_shape(["3x2.5"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symconv.errors.SymconvError: --input 3x2.5: each axis must be a whole number or a name ...
+    """
+    from sympy import Symbol
+
+    text = "x".join(tokens)
+    axes = [axis.strip() for axis in re.split(r"[x×*,]", text)] if text else []
+    shape: list[Any] = []
+    for axis in axes:
+        if not _AXIS.match(axis):
+            raise SymconvError(
+                f"--input {text}: each axis must be a whole number or a name such as H, got "
+                f"{axis!r}"
+            )
+        shape.append(int(axis) if axis.isdigit() else Symbol(axis, integer=True, positive=True))
+    if len(shape) < 2:
+        raise SymconvError(
+            f"--input {text or '(nothing)'}: a network's input is channels x sizes, such as "
+            "3x224x224 or 3xHxW"
+        )
+    return tuple(shape)
+
+
+def read_model(path: Path, shape: tuple[Any, ...] | None) -> Any:
+    """The :class:`~symconv.stack.Stack` of a model file."""
+    if path.suffix.lower() not in MODEL_KINDS:
+        kinds = ", ".join(f"{ext} ({what})" for ext, what in MODEL_KINDS.items())
+        raise SymconvError(f"--model {path}: symconv reads {kinds}; got {path.suffix or 'none'}")
+    if not path.is_file():
+        raise SymconvError(f"--model {path}: no such file")
+    from symconv.network import from_onnx
+
+    return from_onnx(path, shape)
+
+
+def run_network(args: argparse.Namespace) -> int:
+    """Print the table of ``--model`` on ``--input``: text, ``--latex`` or ``--json``."""
+    from symconv.present.tables import network_latex_table, network_record, network_text_table
+
+    other = [
+        option
+        for option, given in (
+            ("--kernel", args.kernel),
+            ("--element", args.element is not None),
+            ("--backward", args.backward),
+            ("--show", args.show),
+        )
+        if given
+    ]
+    if other:
+        raise SymconvError(
+            f"--model prints the network's table; {other[0]} is for one convolution: leave it out"
+        )
+    if args.latex and args.json:
+        raise SymconvError("--latex and --json are two formats: choose one")
+    shape = network_shape(args.input) if args.input else None
+    stack = read_model(Path(args.model), shape)
+    if args.json:
+        print(json.dumps(network_record(stack), indent=2))
+    elif args.latex:
+        print(network_latex_table(stack))
+    else:
+        print(network_text_table(stack))
+    return 0
