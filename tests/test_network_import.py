@@ -127,16 +127,17 @@ def at(value: Any, sizes: dict[Any, int]) -> Any:
     return sympy.sympify(value).xreplace(sizes)
 
 
-def blocks(layers: Any, kind: type) -> int:
-    """How many blocks of ``kind`` the layers hold, nested ones included."""
-    count = 0
+def blocks(layers: Any, kind: type) -> list[str]:
+    """The paths of the blocks of ``kind`` the layers hold, nested ones included."""
+    found = []
     for layer in layers:
-        count += isinstance(layer, kind)
+        if isinstance(layer, kind):
+            found.append(layer.path)
         if isinstance(layer, nn.Residual):
-            count += blocks(layer.layers, kind) + blocks(layer.shortcut or (), kind)
+            found += blocks(layer.layers, kind) + blocks(layer.shortcut or (), kind)
         elif isinstance(layer, nn.Concat):
-            count += sum(blocks(branch, kind) for branch in layer.branches)
-    return count
+            found += [path for branch in layer.branches for path in blocks(branch, kind)]
+    return found
 
 
 # ------------------------------------------------------------------ the whole zoo
@@ -216,26 +217,28 @@ def test_weighted_rows_carry_the_paths_of_the_modules_holding_the_weights(
 
 
 @pytest.mark.parametrize(
-    ("name", "block", "counted", "kind"),
+    ("name", "block", "kind"),
     [
-        ("resnet18", "BasicBlock", 1, nn.Residual),
-        ("resnet50", "Bottleneck", 1, nn.Residual),
-        ("mobilenet_v2", "InvertedResidual", None, nn.Residual),
-        ("googlenet", "Inception", 1, nn.Concat),
-        ("squeezenet1_0", "Fire", 1, nn.Concat),
-        ("densenet121", "_DenseLayer", 1, nn.Concat),
-        ("shufflenet_v2_x0_5", "ShuffleUnit", 1, nn.Concat),
+        ("resnet18", "BasicBlock", nn.Residual),
+        ("resnet50", "Bottleneck", nn.Residual),
+        ("mobilenet_v2", "InvertedResidual", nn.Residual),
+        ("googlenet", "Inception", nn.Concat),
+        ("squeezenet1_0", "Fire", nn.Concat),
+        ("densenet121", "_DenseLayer", nn.Concat),
+        ("shufflenet_v2_x0_5", "ShuffleUnit", nn.Concat),
     ],
 )
-def test_each_block_of_the_module_is_one_block_of_the_stack(
-    oracle: Oracle, name: str, block: str, counted: int | None, kind: type
+def test_each_block_of_the_module_is_a_block_of_the_stack_named_by_its_path(
+    oracle: Oracle, name: str, block: str, kind: type
 ) -> None:
     module = oracle.module(name)
     stack = from_torch(module, input_shape(name, 224, 224))
-    modules = [m for m in module.modules() if type(m).__name__ == block]
-    if counted is None:  # only the blocks that add their input
-        modules = [m for m in modules if m.use_res_connect]
-    assert blocks(stack.layers, kind) == len(modules)
+    expected = [
+        path
+        for path, m in module.named_modules()
+        if type(m).__name__ == block and getattr(m, "use_res_connect", True)
+    ]
+    assert blocks(stack.layers, kind) == expected
 
 
 def test_densenet_concatenates_each_layers_features_onto_its_input(oracle: Oracle) -> None:
@@ -251,7 +254,7 @@ def test_unet_skips_are_nested_concatenations_of_the_input(oracle: Oracle) -> No
     stack = from_torch(oracle.module("unet"), (3, 97, 97))
     (outer,) = [layer for layer in stack.layers if isinstance(layer, nn.Concat)]
     assert outer.branches[0] == ()
-    assert blocks(outer.branches[1], nn.Concat) == 1
+    assert len(blocks(outer.branches[1], nn.Concat)) == 1
 
 
 def test_shufflenet_splits_and_shuffles_its_channels(oracle: Oracle) -> None:
@@ -378,6 +381,32 @@ def test_resnet18_through_onnx_gives_the_same_counts(oracle: Oracle, resnet18_on
     assert row_facts(from_onnx(onnx.load(str(resnet18_onnx)), (3, 97, 97))) == row_facts(
         from_onnx(str(resnet18_onnx), (3, 97, 97))
     )
+
+
+def test_shufflenet_through_onnx_splits_and_shuffles_as_through_torch(
+    oracle: Oracle, tmp_path: Any
+) -> None:
+    """``chunk`` is exported as two slices, the shuffle as reshape, transpose and reshape."""
+    pytest.importorskip("onnx")
+    path = tmp_path / "shufflenet.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # as above
+        torch.onnx.export(
+            NETWORKS["shufflenet_v2_x0_5"]().train(),
+            (torch.zeros(1, 3, 64, 64),),
+            str(path),
+            dynamo=False,
+            training=torch.onnx.TrainingMode.TRAINING,
+            do_constant_folding=False,
+        )
+    shape = (3, 193, 201)
+    result = oracle.run("shufflenet_v2_x0_5", shape)
+    assert result is not None
+    stack = from_onnx(path, shape)
+    assert stack.weight_count == result.parameters
+    assert 2 * stack.macs == result.flops
+    imported = from_torch(oracle.module("shufflenet_v2_x0_5"), shape)
+    assert row_facts(stack) == row_facts(imported)
 
 
 def test_onnx_named_sizes_are_symbols(oracle: Oracle, resnet18_onnx: Any) -> None:

@@ -643,6 +643,27 @@ class Tiny3d(nn.Module):
         return self.head(x + self.block(x))
 
 
+class Functional(nn.Module):
+    """The functional spellings: pooling by functions (``ceil_mode`` too), a split into
+    equal sections, a concatenation on axis -3, ``torch.add`` of a pooled copy, PyTorch's
+    ``ChannelShuffle``, adaptive pooling and a mean kept 4-D, then ``view(N, -1)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding="same", bias=False)
+        self.conv2 = nn.Conv2d(4, 4, 3, padding=1, padding_mode="circular")
+        self.shuffle = nn.ChannelShuffle(2)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.max_pool2d(F.hardswish(self.conv1(x)), 3, 2, ceil_mode=True)
+        a, b = torch.split(x, [4, 4], dim=1)
+        x = torch.cat([a, self.conv2(b).relu()], dim=-3)
+        x = torch.add(x, F.avg_pool2d(x, 3, stride=1, padding=1))
+        x = F.adaptive_max_pool2d(self.shuffle(x), 2).mean((2, 3), keepdim=True)
+        return self.fc(x.view(x.size(0), -1))
+
+
 #: Each network's maker, by name.
 NETWORKS: dict[str, Callable[[], nn.Module]] = {
     "resnet18": resnet18,
@@ -656,4 +677,5 @@ NETWORKS: dict[str, Callable[[], nn.Module]] = {
     "two_towers": TwoTowers,
     "strided_1d": Strided1d,
     "tiny_3d": Tiny3d,
+    "functional": Functional,
 }

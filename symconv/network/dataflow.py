@@ -162,7 +162,8 @@ class _Folding:
             self.emitted.add(name)
             if node.join is None:
                 pieces.append(list(node.layers))
-                paths.append(node.path)
+                if node.layers:
+                    paths.append(node.path)
                 name = node.inputs[0]
                 continue
             fork = self.idom[name]
@@ -180,9 +181,11 @@ class _Folding:
 def _block_path(node: Node, inside: list[str | None]) -> str:
     """The module the join is written in, when the branches' layers belong to it; else
     the module the branches' layers share (a dense layer), else the join's own name."""
-    shared = common_path(inside)
     if node.path and all(path and path.startswith(f"{node.path}.") for path in inside):
         return node.path
+    shared = common_path(inside)
+    if shared in inside:  # one layer's own path names no module around the block
+        shared = None
     return shared or node.path or node.name
 
 
