@@ -440,6 +440,44 @@ def test_an_onnx_node_it_cannot_read_is_named_with_its_operator() -> None:
     assert from_onnx(model).weight_count == weight.dims[0] * 9
 
 
+def test_an_onnx_matmul_and_its_bias_are_one_dense_layer() -> None:
+    """A graph written by hand: Reshape to (1, -1), MatMul and an Add of a constant."""
+    onnx = pytest.importorskip("onnx")
+    helper, arrays = onnx.helper, onnx.numpy_helper
+    weights = [
+        arrays.from_array(np.ones(shape, dtype=np.float32), name)
+        for name, shape in [("w", (4, 2, 3, 3)), ("b", (4,)), ("m", (4, 3)), ("c", (3,))]
+    ]
+    target = arrays.from_array(np.array([1, -1], dtype=np.int64), "target")
+    graph = helper.make_graph(
+        [
+            helper.make_node("Conv", ["x", "w", "b"], ["conv"], name="conv"),
+            helper.make_node("Relu", ["conv"], ["relu"], name="relu"),
+            helper.make_node("GlobalAveragePool", ["relu"], ["pool"], name="pool"),
+            helper.make_node("Reshape", ["pool", "target"], ["flat"], name="flat"),
+            helper.make_node("MatMul", ["flat", "m"], ["product"], name="fc"),
+            helper.make_node("Add", ["product", "c"], ["y"], name="fc_bias"),
+        ],
+        "classifier",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 2, 6, 6])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 3])],
+        [*weights, target],
+    )
+    stack = from_onnx(helper.make_model(graph))
+    by_hand = nn.Stack(
+        (2, 6, 6),
+        [
+            nn.conv(3, out_channels=4, bias=True),
+            nn.relu(),
+            nn.adaptive_pool(1),
+            nn.flatten(),
+            nn.dense(3, bias=True),
+        ],
+    )
+    assert row_facts(stack) == row_facts(by_hand)
+    assert stack.weight_count == sum(int(np.prod(w.dims)) for w in weights)
+
+
 # --------------------------------------------------------------- receptive field
 
 

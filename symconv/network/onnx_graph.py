@@ -642,6 +642,10 @@ class _Reader:
         start, end = attributes.get("start", 0), attributes.get("end", len(items))
         return _Sizes(items[start:end])
 
+    def _op_Size(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Sizes:
+        self._tensor(node, inputs[0], shuffling=True)
+        return _Sizes((None,), scalar=True)
+
     def _op_Slice(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> Any:
         """A slice of the channels that is one of equal parts: ``chunk`` as exported."""
         x = self._tensor(node, inputs[0])
