@@ -43,81 +43,55 @@ def _padding(token: str) -> Any:
         ) from None
 
 
+def _values(parameter: Any, *, network: bool) -> dict[str, Any]:
+    """argparse's arguments for one parameter of the description table."""
+    from symconv.layers.parameters import REQUIRED
+
+    if parameter.switch is not None:
+        return {"action": "store_true"}
+    if parameter.kind == "letter":
+        return {"default": parameter.default}
+    if parameter.kind == "count":
+        return {
+            "type": int,
+            **({} if parameter.default is None else {"default": parameter.default}),
+        }
+    several: dict[str, Any] = {
+        "nargs": "+",
+        "type": _padding if parameter.kind == "padding" else int,
+    }
+    if parameter.name == "input_size" and network:
+        several["type"] = str
+    if parameter.default is not REQUIRED:
+        several["default"] = [parameter.default]
+    return several
+
+
 def add_conv_options(parser: argparse.ArgumentParser, *, network: bool = False) -> None:
-    """The options of one convolution; ``network``: ``--input`` may be a network's shape."""
+    """The options of one convolution, made from the layers' description of their parameters
+    (:mod:`symconv.layers.parameters`); ``network``: ``--input`` may be a network's shape."""
+    from symconv.layers.parameters import PARAMETERS, REQUIRED
+
     shape = parser.add_argument_group("the convolution (mirrors symconv.Conv)")
-    shape.add_argument(
-        "--input",
-        "-i",
-        type=str if network else int,
-        nargs="+",
-        required=not network,
-        metavar="N",
-        help="input size, one number per spatial axis: 9, or 6 6 for a 6x6 image"
-        + ("; with --model the network's input, such as 3x224x224 or 3xHxW" if network else ""),
-    )
-    shape.add_argument(
-        "--kernel",
-        "-k",
-        type=int,
-        nargs="+",
-        required=not network,
-        metavar="K",
-        help="kernel size: one number for every axis, or one per axis",
-    )
-    shape.add_argument(
-        "--stride",
-        "-s",
-        type=int,
-        nargs="+",
-        default=[1],
-        metavar="S",
-        help="stride, one number or one per axis (default: 1)",
-    )
-    shape.add_argument(
-        "--dilation",
-        "-d",
-        type=int,
-        nargs="+",
-        default=[1],
-        metavar="D",
-        help="dilation, one number or one per axis (default: 1)",
-    )
-    shape.add_argument(
-        "--padding",
-        "-p",
-        type=_padding,
-        nargs="+",
-        default=[0],
-        metavar="P",
-        help="valid, same, full, an amount per side, or BEFORE:AFTER; "
-        "one value or one per axis (default: 0)",
-    )
-    shape.add_argument("--in-channels", type=int, metavar="C", help="input channels")
-    shape.add_argument("--out-channels", type=int, metavar="C", help="output channels (filters)")
-    shape.add_argument("--circular", action="store_true", help="circular padding (wraps around)")
-    shape.add_argument(
-        "--unshared",
-        action="store_true",
-        help="locally connected: a separate kernel at every output position",
-    )
-    shape.add_argument(
-        "--flip",
-        action="store_true",
-        help="true convolution (kernel reversed), as numpy.convolve; default: cross-correlation",
-    )
-    shape.add_argument("--bias", action="store_true", help="add a bias per output channel")
-    shape.add_argument(
-        "--groups",
-        type=int,
-        default=1,
-        metavar="G",
-        help="split the channels into G groups, as PyTorch (G = in channels: depthwise)",
-    )
-    shape.add_argument(
-        "--kernel-letter", default="k", metavar="L", help="kernel letter (default: k)"
-    )
-    shape.add_argument("--input-letter", default="x", metavar="L", help="input letter (default: x)")
+    short = {"--input": "-i", "--kernel": "-k", "--stride": "-s", "--dilation": "-d",
+             "--padding": "-p"}  # fmt: skip
+    for parameter in PARAMETERS.values():
+        if parameter.option is None:
+            continue
+        words = parameter.words
+        if parameter.default is REQUIRED:
+            if parameter.name == "input_size" and network:
+                words += "; with --model the network's input, such as 3x224x224 or 3xHxW"
+        elif parameter.switch is None and parameter.default is not None:
+            words += f" (default: {parameter.default})"
+        shape.add_argument(
+            parameter.option,
+            *((short[parameter.option],) if parameter.option in short else ()),
+            required=parameter.default is REQUIRED and not network,
+            help=words,
+            **({"metavar": parameter.metavar} if parameter.metavar else {}),
+            **_values(parameter, network=network),
+        )
 
 
 def positive(token: str) -> int:
@@ -149,6 +123,7 @@ def conv_from_args(args: argparse.Namespace) -> Conv:
     """The :class:`Conv` that the convolution options describe."""
     from symconv.errors import SymconvError
     from symconv.layers.conv import Conv
+    from symconv.layers.parameters import conv_arguments
 
     if args.input is None or args.kernel is None:
         missing = "--input" if args.input is None else "--kernel"
@@ -161,26 +136,13 @@ def conv_from_args(args: argparse.Namespace) -> Conv:
             )
     args.input = [int(token) for token in args.input]
 
+    options = conv_arguments(vars(args), by="option")
     if len(args.padding) == 1 and isinstance(args.padding[0], tuple):
-        padding: Any = (args.padding[0],) * len(args.input)
-    else:
-        padding = _one_or_tuple(args.padding)
-    return Conv(
-        _one_or_tuple(args.input),
-        _one_or_tuple(args.kernel),
-        stride=_one_or_tuple(args.stride),
-        padding=padding,
-        dilation=_one_or_tuple(args.dilation),
-        in_channels=args.in_channels,
-        out_channels=args.out_channels,
-        padding_mode="circular" if args.circular else "zeros",
-        shared=not args.unshared,
-        flip=args.flip,
-        bias=args.bias,
-        groups=args.groups,
-        kernel_letter=args.kernel_letter,
-        input_letter=args.input_letter,
-    )
+        options["padding"] = (args.padding[0],) * len(args.input)
+    for name, value in options.items():
+        if isinstance(value, list):
+            options[name] = _one_or_tuple(value)
+    return Conv(**options)
 
 
 #: Products in one output element beyond which the terminal is spared the element.

@@ -15,6 +15,7 @@ from sympy import Add, Integer, Mul, Pow, floor, latex
 from symconv.errors import SymconvError
 from symconv.layers.conv import Conv
 from symconv.layers.geometry import span
+from symconv.layers.parameters import conv_arguments, sheet_defaults
 from symconv.layers.spec import ConvSpec
 from symconv.layers.symbols import SymbolTable
 from symconv.present.describe import describe
@@ -40,17 +41,11 @@ __all__ = [
 CONV_DEFAULTS: dict[str, Any] = {
     "question": None,
     "figure": False,
-    "input": None,
-    "kernel": None,
-    "stride": 1,
-    "padding": 0,
-    "dilation": 1,
-    "circular": False,
-    "flip": False,
-    "bias": False,
-    "in_channels": None,
-    "out_channels": None,
-}
+    **sheet_defaults(
+        "input", "kernel", "stride", "padding", "dilation", "circular", "flip", "bias",
+        "in_channels", "out_channels",
+    ),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -94,21 +89,11 @@ def flag(params: dict[str, Any], key: str) -> bool:
 
 
 def conv_from(params: dict[str, Any], **overrides: Any) -> Conv:
-    """The convolution a problem's keys describe."""
+    """The convolution a problem's keys describe (named as :mod:`symconv.layers.parameters`
+    says), with ``overrides`` as :class:`Conv`'s arguments."""
     for key in ("circular", "flip", "bias"):
         flag(params, key)
-    options = {
-        "stride": params["stride"],
-        "padding": params["padding"],
-        "dilation": params["dilation"],
-        "padding_mode": "circular" if params["circular"] else "zeros",
-        "flip": params["flip"],
-        "bias": params["bias"],
-        "in_channels": params["in_channels"],
-        "out_channels": params["out_channels"],
-    }
-    options.update(overrides)
-    return Conv(params["input"], params["kernel"], **options)
+    return Conv(**{**conv_arguments(params, by="key"), **overrides})
 
 
 def span_working(spec: ConvSpec) -> list[str]:
