@@ -7,7 +7,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from symconv.cli.options import DEFAULT_SHEET, conv_from_args
 from symconv.errors import SymconvError
@@ -413,18 +413,34 @@ def _answer_template(args: argparse.Namespace) -> int:
 
 def run_figure(args: argparse.Namespace) -> int:
     from symconv.files import write_atomic
-    from symconv.present.figures import render_figure, sparsity_figure, window_figure
+    from symconv.present.figures import (
+        render_figure,
+        scatter_figure,
+        sparsity_figure,
+        window_figure,
+    )
     from symconv.present.tex import pdf_to_png
 
+    if args.animate:
+        return _run_animation(args)
+    if args.delay is not None:
+        raise SymconvError("--delay times the frames of --animate -o FILE.gif; add --animate")
     if args.png and args.pdf:
         raise SymconvError("--png and --pdf ask for two formats; give one")
     requested = "png" if args.png else "pdf" if args.pdf else "tex"
     if args.output is not None:
         writable(args.output)
     _output_format(args.output, requested, {"pdf": "--pdf", "png": "--png"})
-    conv = conv_from_args(args)
+    if args.transposed and args.kind == "matrix":
+        raise SymconvError("--kind matrix draws a convolution's matrix; leave out --transposed")
+    layer = _figure_layer(args)
     at = tuple(args.at) if args.at else None
-    figure = sparsity_figure(conv) if args.kind == "matrix" else window_figure(conv, at)
+    if args.kind == "matrix":
+        figure = sparsity_figure(layer)
+    elif args.transposed:
+        figure = scatter_figure(layer, at)
+    else:
+        figure = window_figure(layer, at)
     source = render_figure(figure)
     if args.png or args.pdf:
         pdf = _pdf(source)
@@ -439,3 +455,103 @@ def run_figure(args: argparse.Namespace) -> int:
     write_atomic(path, data)
     print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+#: What --animate writes, by the ending of -o.
+_ANIMATIONS = {
+    ".pdf": "a page per frame",
+    ".gif": "an animation",
+    ".tex": "the frames' LaTeX",
+}
+
+
+def _run_animation(args: argparse.Namespace) -> int:
+    """``symconv figure --animate -o FILE``: a frame per position, in the format FILE names."""
+    from symconv.files import write_atomic
+    from symconv.present.animation import (
+        GIF_DELAY_MS,
+        animation_frames,
+        animation_gif,
+        render_animation,
+        require_pillow,
+    )
+
+    kinds = ", ".join(f"{ending} ({what})" for ending, what in _ANIMATIONS.items())
+    clashes = [
+        option
+        for option, given in (
+            ("--pdf", args.pdf),
+            ("--png", args.png),
+            ("--at", args.at),
+            ("--kind matrix", args.kind == "matrix"),
+        )
+        if given
+    ]
+    if clashes:
+        raise SymconvError(
+            f"--animate draws the window at every position in the format -o names; "
+            f"leave out {clashes[0]}"
+        )
+    if args.output is None:
+        raise SymconvError(f"--animate writes a file: give -o FILE ending in {kinds}")
+    suffix = Path(args.output).suffix.lower()
+    if suffix not in _ANIMATIONS:
+        raise SymconvError(f"-o {args.output!r}: --animate writes {kinds}; name one of those")
+    if args.delay is not None and suffix != ".gif":
+        raise SymconvError(f"--delay times a GIF's frames; leave it out for {suffix}")
+    path = writable(args.output)
+    if suffix == ".gif":
+        require_pillow()
+    animation = animation_frames(_figure_layer(args))
+    source = render_animation(animation)
+    data: str | bytes = source
+    if suffix != ".tex":
+        pdf = _pdf(source)
+        delay = GIF_DELAY_MS if args.delay is None else args.delay
+        data = pdf if suffix == ".pdf" else animation_gif(pdf, dpi=args.dpi, delay=delay)
+    write_atomic(path, data)
+    count = len(animation.frames)
+    print(f"wrote {path} ({count} frame{'s' if count != 1 else ''})", file=sys.stderr)
+    return 0
+
+
+def _figure_layer(args: argparse.Namespace) -> Any:
+    """The convolution the options describe, or with --transposed the transposed one."""
+    if not args.transposed:
+        if args.output_padding is not None:
+            raise SymconvError(
+                "--output-padding belongs to a transposed convolution; add --transposed"
+            )
+        return conv_from_args(args)
+    from symconv.layers.transpose import ConvTranspose
+
+    for option, given in (
+        ("--circular", args.circular),
+        ("--unshared", args.unshared),
+        ("--flip", args.flip),
+    ):
+        if given:
+            raise SymconvError(f"a transposed convolution (--transposed) takes no {option}")
+    if not all(isinstance(amount, int) for amount in args.padding):
+        raise SymconvError(
+            "--transposed takes --padding as an amount per axis, the outputs cropped from "
+            "each side as in PyTorch, not a name or BEFORE:AFTER"
+        )
+
+    def one_or_tuple(values: list[int]) -> int | tuple[int, ...]:
+        return values[0] if len(values) == 1 else tuple(values)
+
+    return ConvTranspose(
+        one_or_tuple(args.input),
+        one_or_tuple(args.kernel),
+        stride=one_or_tuple(args.stride),
+        padding=one_or_tuple(args.padding),
+        dilation=one_or_tuple(args.dilation),
+        output_padding=one_or_tuple(args.output_padding or [0]),
+        in_channels=args.in_channels,
+        out_channels=args.out_channels,
+        bias=args.bias,
+        groups=args.groups,
+        kernel_letter=args.kernel_letter,
+        input_letter=args.input_letter,
+    )

@@ -93,7 +93,8 @@ examples:
   symconv figure --input 6 --kernel 3 --kind matrix --png -o pattern.png
   symconv figure --input 7 7 --kernel 3 --stride 2 --dilation 2 --padding 1 --animate -o window.gif
   symconv figure --input 3 3 --kernel 3 --stride 2 --transposed --animate -o scatter.gif
-  symconv figure --input 6 --kernel 3 --in-channels 4 --out-channels 4 --groups 2 --animate -o groups.pdf
+  symconv figure --input 6 --kernel 3 --in-channels 4 --out-channels 4 --groups 2 --animate \\
+      -o groups.pdf
 """
 
 
