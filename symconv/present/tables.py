@@ -34,26 +34,34 @@ def _count(value: Any) -> str:
     return _math(value)
 
 
-def stack_latex_table(stack: Stack, *, numbered: bool = False) -> str:
+def stack_latex_table(stack: Stack, *, numbered: bool = False, paths: bool | None = None) -> str:
     r"""The stack's table as a LaTeX ``tabular``: layer, output shape, weights, MACs, field, jump.
 
     A row's MACs are its layer's multiply-accumulates (``LayerRow.macs``), adding
     up to ``Stack.macs``; counts are grouped in thousands, as elsewhere on sheets.
     When some layer has biases they get a column of their own and the weights
     column counts the weights alone. ``numbered`` puts each layer's number before
-    its name, as a sheet's question lists them.
+    its name, as a sheet's question lists them. ``paths`` leads each row with its
+    path (``1.4``, ``2.shortcut.1``: where it sits in the blocks); by default a
+    stack with blocks has the column and one without has not.
 
     >>> from symconv import stack as nn
     >>> table = stack_latex_table(nn.Stack((1, 8), [nn.conv(3, out_channels=4)]))
-    >>> r"\begin{tabular}" in table, "MACs" in table, "biases" in table
-    (True, True, False)
+    >>> r"\begin{tabular}" in table, "MACs" in table, "biases" in table, "path" in table
+    (True, True, False, False)
     >>> "biases" in stack_latex_table(nn.Stack((1, 8), [nn.conv(3, out_channels=4, bias=True)]))
     True
+    >>> block = nn.Stack((4, 8), [nn.residual(nn.conv(3, padding=1), nn.relu())])
+    >>> stack_latex_table(block).splitlines()[2]
+    'path & layer & output shape & weights & MACs & field & jump \\\\'
     """
+    paths = _nested(stack) if paths is None else paths
     rows: list[dict[str, Any]] = []
     for number, row in enumerate(stack.rows):
-        name = row.name if number == 0 or not numbered else f"{number}: {row.name}"
+        numbered_name = numbered and not paths and number != 0
+        name = f"{number}: {row.name}" if numbered_name else row.name
         cells = {
+            "path": latex_escape(row.path),
             "name": latex_escape(name),
             "shape": r" \times ".join(_math(n) for n in row.shape),
             "weights": _count(row.weights - row.biases),
@@ -63,7 +71,7 @@ def stack_latex_table(stack: Stack, *, numbered: bool = False) -> str:
         if stack.bias_count != 0:
             cells["biases"] = _count(row.biases)
         rows.append(cells)
-    return environment().get_template("tables/stack.tex.j2").render(rows=rows)
+    return environment().get_template("tables/stack.tex.j2").render(rows=rows, paths=paths)
 
 
 def _nested(stack: Stack) -> bool:

@@ -67,8 +67,11 @@ _MARKING_KEYS = ("kind", "space", "points", "partial", "carried", "uses")
 _NUMBER_KEYS = {
     "input", "kernel", "stride", "padding", "dilation", "in_channels", "out_channels",
     "element", "image", "channels", "filters", "groups", "output_padding", "out_features",
+    "output_size", "parts",
 }  # fmt: skip
 _PADDING_WORDS = ("same", "valid", "full")
+#: A block's keys that hold layers: checked layer by layer, not as numbers.
+_LAYER_LISTS = ("layers", "shortcut", "branches")
 
 
 class SheetError(SymconvError):
@@ -286,17 +289,15 @@ def _whole(value: Any, key: str) -> bool:
 def _check_numbers(
     where: str, table: Mapping[str, Any], given: Mapping[str, Any], values: Mapping[str, Any]
 ) -> None:
-    """Every number key holds whole numbers; ``given`` is what the author wrote."""
+    """Every number key holds whole numbers; ``given`` is what the author wrote.
+
+    Layers are checked where they sit: a problem's ``layers``, and inside a block
+    its ``layers``, its ``shortcut`` and each of its ``branches``, each named in the
+    file's words (``key 'layers', layer 1 (residual), layers, layer 3 (conv)``).
+    """
     for key, value in table.items():
         if key == "layers" and isinstance(value, list):
-            for number, (layer, typed) in enumerate(
-                zip(value, given.get(key) or [], strict=False), 1
-            ):
-                if isinstance(layer, dict) and isinstance(typed, dict):
-                    kind = f" ({layer['type']})" if isinstance(layer.get("type"), str) else ""
-                    _check_numbers(
-                        f"{where}, key 'layers', layer {number}{kind}", layer, typed, values
-                    )
+            _check_layers(f"{where}, key 'layers'", value, given.get(key), values)
         elif key in _NUMBER_KEYS and value is not None and not _whole(value, key):
             words = " or one of 'same', 'valid', 'full'" if key == "padding" else ""
             written = given.get(key, value)
@@ -308,6 +309,29 @@ def _check_numbers(
                 f"{where}, key {key!r}: must be a whole number{words}, got "
                 f"{_toml(written)}{hint}{names}"
             )
+
+
+def _check_layers(where: str, layers: list[Any], given: Any, values: Mapping[str, Any]) -> None:
+    """The number keys of a list of layers, blocks' own lists of layers included."""
+    typed_layers = given if isinstance(given, list) else []
+    for number, (layer, typed) in enumerate(zip(layers, typed_layers, strict=False), 1):
+        if not (isinstance(layer, dict) and isinstance(typed, dict)):
+            continue
+        name = layer.get("type", layer.get("block"))
+        here = f"{where}, layer {number}" + (f" ({name})" if isinstance(name, str) else "")
+        numbers = {key: item for key, item in layer.items() if key not in _LAYER_LISTS}
+        _check_numbers(here, numbers, typed, values)
+        for key in ("layers", "shortcut"):
+            if isinstance(layer.get(key), list):
+                _check_layers(f"{here}, {key}", layer[key], typed.get(key), values)
+        branches = layer.get("branches")
+        typed_branches = typed.get("branches")
+        if isinstance(branches, list) and isinstance(typed_branches, list):
+            for count, (branch, typed_branch) in enumerate(
+                zip(branches, typed_branches, strict=False), 1
+            ):
+                if isinstance(branch, list):
+                    _check_layers(f"{here}, branch {count}", branch, typed_branch, values)
 
 
 def _tuple_lists(value: Any) -> Any:

@@ -30,6 +30,7 @@ _MODULES = (
     "transpose",
     "pooling",
     "stack",
+    "network",
     "equivariance",
     "backward",
     "groups",

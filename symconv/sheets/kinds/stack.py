@@ -16,10 +16,15 @@ from typing import Any
 
 from symconv.errors import SymconvError
 from symconv.layers.stack import (
+    Activation,
+    AdaptivePoolLayer,
     BatchNorm,
+    ChannelShuffle,
+    ChannelSplit,
     ConvLayer,
     Dense,
     PoolLayer,
+    ReLU,
     Stack,
     TransposeLayer,
     batchnorm,
@@ -30,6 +35,7 @@ from symconv.layers.stack import (
     relu,
 )
 from symconv.present.display import latex_shape
+from symconv.present.latex import latex_escape
 from symconv.present.tables import stack_latex_table
 from symconv.sheets.kinds.base import Derived, Kind, answer, shape_value
 from symconv.sheets.kinds.counts import asked, counted
@@ -59,29 +65,33 @@ def _allowed(maker: Callable[..., Any]) -> list[str]:
     return ["type", *sheet_keys(maker)]
 
 
-def _layer(number: int, table: Any) -> Any:
-    where = f"key 'layers', layer {number}"
-    if not isinstance(table, dict) or table.get("type") not in MAKERS:
-        raise SymconvError(f"{where}: needs type = one of {', '.join(MAKERS)}")
-    maker = MAKERS[table["type"]]
+def simple_layer(where: str, table: Any, makers: dict[str, Callable[..., Any]]) -> Any:
+    """The layer one TOML table describes (``{ type = "conv", kernel = 3 }``), built by
+    ``makers[type]``; ``where`` says where the table is, in the file's words."""
+    if not isinstance(table, dict) or table.get("type") not in makers:
+        raise SymconvError(f"{where}: needs type = one of {', '.join(makers)}")
+    where = f"{where} ({table['type']})"
+    maker = makers[table["type"]]
     allowed = _allowed(maker)
     unknown = sorted(set(table) - set(allowed))
     if unknown:
-        raise SymconvError(
-            f"{where} ({table['type']}): unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}"
-        )
+        raise SymconvError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}")
     required = [
         name
         for name, parameter in inspect.signature(maker).parameters.items()
         if parameter.default is inspect.Parameter.empty and name not in table
     ]
     if required:
-        raise SymconvError(f"{where} ({table['type']}): needs a {required[0]}")
+        raise SymconvError(f"{where}: needs a {required[0]}")
     options = {key: value for key, value in table.items() if key != "type"}
     try:
         return maker(**options)
     except SymconvError as error:
         raise SymconvError(f"{where}: {error}") from None
+
+
+def _layer(number: int, table: Any) -> Any:
+    return simple_layer(f"key 'layers', layer {number}", table, MAKERS)
 
 
 def _per_axis(value: Any, ndim: int) -> Any:
@@ -104,13 +114,16 @@ def _sides(layer: Any, sizes: tuple[Any, ...]) -> Any:
 
 
 def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> dict[str, Any]:
-    """What the question says of one layer, from its input shape ``before`` to ``after``."""
+    """What the question says of one layer, from its input shape ``before`` to ``after``.
+
+    The words are ``layer()`` of ``templates/words/stack.tex.j2``.
+    """
     ndim = len(before) - 1
     window = ""
     if hasattr(layer, "kernel"):
         kernel = layer.kernel if isinstance(layer.kernel, tuple) else (layer.kernel,) * ndim
         window = latex_shape(kernel)
-    if isinstance(layer, ConvLayer | TransposeLayer):
+    if isinstance(layer, ConvLayer):
         return {
             "type": "conv",
             "filters": after[0],
@@ -118,7 +131,19 @@ def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> 
             "stride": _per_axis(layer.stride, ndim),
             "padding": _sides(layer, before[1:]),
             "named": layer.padding if isinstance(layer.padding, str) else None,
-            "circular": getattr(layer, "padding_mode", "zeros") == "circular",
+            "circular": layer.padding_mode == "circular",
+            "dilation": _per_axis(layer.dilation, ndim),
+            "groups": layer.groups,
+            "bias": layer.bias,
+        }
+    if isinstance(layer, TransposeLayer):
+        return {
+            "type": "conv_transpose",
+            "filters": after[0],
+            "window": window,
+            "stride": _per_axis(layer.stride, ndim),
+            "padding": _per_axis(layer.padding, ndim),
+            "output_padding": _per_axis(layer.output_padding, ndim),
             "dilation": _per_axis(layer.dilation, ndim),
             "groups": layer.groups,
             "bias": layer.bias,
@@ -135,10 +160,18 @@ def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> 
             "dilation": _per_axis(layer.dilation, ndim),
             "ceil_mode": layer.ceil_mode,
         }
+    if isinstance(layer, AdaptivePoolLayer):
+        return {"type": "adaptive_pool", "mode": layer.mode, "size": latex_shape(after[1:])}
     if isinstance(layer, Dense):
         return {"type": "dense", "outputs": layer.out_features, "bias": layer.bias}
     if isinstance(layer, BatchNorm):
         return {"type": "batchnorm", "channels": before[0]}
+    if isinstance(layer, ChannelSplit):
+        return {"type": "channel_split", "parts": layer.parts, "channels": before[0]}
+    if isinstance(layer, ChannelShuffle):
+        return {"type": "channel_shuffle", "groups": layer.groups}
+    if isinstance(layer, Activation) and not isinstance(layer, ReLU):
+        return {"type": "activation", "name": latex_escape(layer.name)}
     return {"type": layer.name}  # relu, flatten
 
 
