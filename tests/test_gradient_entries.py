@@ -8,6 +8,7 @@ import math
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from numeric_oracle import Case, specs
 from sympy import Symbol
 
@@ -89,3 +90,33 @@ def test_an_entry_of_a_long_input_is_built_without_the_gradient(monkeypatch) -> 
         outputs = range(max(0, u - kernel + 1), min(conv.output_shape[0], u + 1))
         expected = sum(conv.output_element(r).diff(x_u) * Symbol(f"g_{r + 1}") for r in outputs)
         assert entries.input(u) == expected
+
+
+@SETTINGS
+@given(specs(ndims=(1, 2, 3), max_size=6), st.integers(2, 6))
+def test_the_ends_of_a_long_sum_print_as_the_whole_sum_does(case: Case, keep: int) -> None:
+    """``kernel_ends``/``bias_ends`` print exactly as the entry built whole, elided."""
+    from symconv.present.display import elided_sum
+
+    conv = case.conv()
+    entries = GradientEntries(conv.spec)
+    for flat in range(math.prod(entries.kernel_shape)):
+        whole = elided_sum(entries.kernel(flat), max_terms=keep)
+        assert elided_sum(entries.kernel_ends(flat, keep), max_terms=keep) == whole
+    if entries.bias_shape is not None:
+        for flat in range(math.prod(entries.bias_shape)):
+            whole = elided_sum(entries.bias(flat), max_terms=keep)
+            assert elided_sum(entries.bias_ends(flat, keep), max_terms=keep) == whole
+
+
+@pytest.mark.parametrize("ndim", [1, 2])
+def test_printing_a_kernel_gradient_entry_costs_the_same_at_any_layer_size(ndim: int) -> None:
+    """The work of one printed dL/dk entry does not grow with the layer (counted calls)."""
+    from call_count import calls
+
+    def work(size: int) -> int:
+        entries = GradientEntries(Conv((size,) * ndim, 3, bias=True).spec)
+        return calls(lambda: (entries.kernel_ends(0, 8), entries.bias_ends(0, 8)))
+
+    small, large = (work(n) for n in ((100, 10**5) if ndim == 1 else (30, 1000)))
+    assert large <= small * 1.2

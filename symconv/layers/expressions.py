@@ -17,6 +17,7 @@ import itertools
 import math
 import operator
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cmp_to_key
 
 from sympy import (
@@ -47,6 +48,7 @@ from symconv.layers.windows import Connections
 __all__ = [
     "ElementFormula",
     "Outputs",
+    "TermEnds",
     "general_element_formula",
     "group_index",
     "linear_form",
@@ -55,6 +57,15 @@ __all__ = [
 ]
 
 _canonical_order = cmp_to_key(Basic.compare)
+
+
+@dataclass(frozen=True)
+class TermEnds:
+    """The first and last terms of a sum too long to build, and how many terms it has."""
+
+    head: tuple[Expr, ...]
+    tail: tuple[Expr, ...]
+    count: int
 
 
 def _symbol_before_product() -> bool:

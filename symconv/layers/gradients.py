@@ -28,8 +28,9 @@ Eq(Derivative(L, x[u]), Sum(g[-j/2 + u/2 + 1]*k[j], (j, 1, 3)))
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sympy import (
@@ -50,7 +51,7 @@ from sympy import (
 
 from symconv.errors import SpecError
 from symconv.layers.containers import gc_paused, make_symbols
-from symconv.layers.expressions import group_index, linear_form, normalize_index
+from symconv.layers.expressions import TermEnds, group_index, linear_form, normalize_index
 from symconv.layers.geometry import tap_input, tap_output, transpose_taps
 from symconv.layers.gradient_sums import GradientSums
 from symconv.layers.spec import ConvSpec
@@ -65,6 +66,7 @@ __all__ = [
     "Gradients",
     "InputGradientCorrelation",
     "KernelGradientCorrelation",
+    "TermEnds",
     "input_gradient_as_correlation",
     "kernel_gradient_as_correlation",
 ]
@@ -261,6 +263,60 @@ class GradientEntries:
         upstream = self._channel(self.upstream_letter, o, spec.output_size)
         inputs = self._channel(spec.input_letter, channel, spec.input_size)
         return linear_form([(upstream[p], inputs[i]) for p, i in swept]) if swept else S.Zero
+
+    def kernel_ends(self, flat: int, keep: int) -> Expr | TermEnds:
+        """``dL/dk`` at ``flat`` as :meth:`kernel` gives it, or, when it sums more than
+        ``keep`` products, only its first and last ``keep // 2``-odd products and their
+        count: an entry of a long layer printed without building its million terms.
+
+        The products come in the order a person writes them (that of
+        ``symconv.notation.natural_terms``): along the output positions, which is
+        along the inputs too unless circular padding wraps them round.
+
+        >>> ends = GradientEntries(ConvSpec.build(10**6, 3)).kernel_ends(0, 4)
+        >>> ends.head, ends.tail, ends.count
+        ((g_1*x_1, g_2*x_2), (g_999997*x_999997, g_999998*x_999998), 999998)
+        """
+        spec = self.spec
+        flat = normalize_index(flat, (math.prod(self.kernel_shape),))[0]
+        if not spec.shared or spec.padding_mode == "circular":
+            return self.kernel(flat)
+        rest, tap = divmod(flat, spec.kernel_count)
+        rest, local = divmod(rest, self._reads)
+        o = rest % spec.c_out
+        taps = unravel(tap, spec.kernel_size)
+        axes = [_axis_swept(spec, a, w) for a, w in enumerate(taps)]
+        count = math.prod(len(pairs) for pairs in axes)
+        if count <= keep:
+            return self.kernel(flat)
+        channel = o // self._per_group * self._reads + local
+        strides = (_strides(spec.output_size), _strides(spec.input_size))
+
+        def products(chosen: Iterable[tuple[tuple[int, int], ...]]) -> tuple[Expr, ...]:
+            made = []
+            for per_axis in chosen:
+                p = sum(pair[0] * step for pair, step in zip(per_axis, strides[0], strict=True))
+                i = sum(pair[1] * step for pair, step in zip(per_axis, strides[1], strict=True))
+                upstream = self._upstream(o * self._spatial_outputs + p)
+                made.append(Mul(upstream, self._symbols.input(channel * self._spatial_inputs + i)))
+            return tuple(made)
+
+        head = products(itertools.islice(itertools.product(*axes), keep // 2))
+        backwards = itertools.product(*(pairs[::-1] for pairs in axes))
+        tail = products(reversed(list(itertools.islice(backwards, keep - keep // 2))))
+        return TermEnds(head, tail, count)
+
+    def bias_ends(self, flat: int, keep: int) -> Expr | TermEnds:
+        """``dL/db`` at ``flat``, or its first and last upstream values and their count
+        when it sums more than ``keep`` (see :meth:`kernel_ends`)."""
+        if self.bias_shape is None or not self.spec.shared or self._spatial_outputs <= keep:
+            return self.bias(flat)
+        flat = normalize_index(flat, (math.prod(self.bias_shape),))[0]
+        first = flat * self._spatial_outputs
+        last = first + self._spatial_outputs
+        head = tuple(self._upstream(first + p) for p in range(keep // 2))
+        tail = tuple(self._upstream(p) for p in range(last - (keep - keep // 2), last))
+        return TermEnds(head, tail, self._spatial_outputs)
 
     def _channel(self, letter: str, channel: int, spatial: tuple[int, ...]) -> list[Symbol]:
         """Every symbol of one channel, made at once and kept: each sum of ``dL/dk``

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sympy import Add, Eq, Expr, Indexed, Integer, Rational, Sum, Symbol, floor, ilcm, latex
 from sympy.printing.latex import LatexPrinter
 
+from symconv.layers.expressions import TermEnds
 from symconv.layers.symbols import unravel
 from symconv.present.display import elided_indices, elided_sum
 
@@ -43,8 +45,8 @@ __all__ = ["element_latex", "gradient_latex", "index_latex", "latex_backward", "
 
 
 def _entries(
-    shape: tuple[int, ...], entry: Callable[[int], Expr], limit: int
-) -> Iterator[tuple[tuple[int, ...], Expr] | None]:
+    shape: tuple[int, ...], entry: Callable[[int], Expr | TermEnds], limit: int
+) -> Iterator[tuple[tuple[int, ...], Expr | TermEnds] | None]:
     """The entries shown (``None`` for the gap), each built only when it is printed."""
     for flat in elided_indices(math.prod(shape), limit):
         yield None if flat is None else (unravel(flat, shape), entry(flat))
@@ -57,7 +59,9 @@ def _name(letter: str, index: tuple[int, ...], single: bool, *, tex: bool) -> st
     return f"{letter}_{{{subscript}}}" if tex else f"{letter}_{subscript}"
 
 
-def _parts(conv: Conv) -> list[tuple[str, str, tuple[int, ...], Callable[[int], Expr]]]:
+def _parts(
+    conv: Conv,
+) -> list[tuple[str, str, tuple[int, ...], Callable[[int], Expr | TermEnds]]]:
     """(what, letter, shape, entry by flat position) for the input, kernel and bias.
 
     Only the entries printed are built (:class:`~symconv.layers.gradients.GradientEntries`),
@@ -67,12 +71,14 @@ def _parts(conv: Conv) -> list[tuple[str, str, tuple[int, ...], Callable[[int], 
 
     entries = GradientEntries(conv.spec)
     spec = conv.spec
-    parts: list[tuple[str, str, tuple[int, ...], Callable[[int], Expr]]] = [
+    # A sum of dL/dk or dL/db too long to print comes as its ends only (TermEnds).
+    parts: list[tuple[str, str, tuple[int, ...], Callable[[int], Expr | TermEnds]]] = [
         ("dL/dx = M^T g", spec.input_letter, entries.input_shape, entries.input),
-        ("dL/dk", spec.kernel_letter, entries.kernel_shape, entries.kernel),
+        ("dL/dk", spec.kernel_letter, entries.kernel_shape, partial(entries.kernel_ends, keep=8)),
     ]
     if entries.bias_shape is not None:
-        parts.append(("dL/db", spec.bias_letter, entries.bias_shape, entries.bias))
+        bias = partial(entries.bias_ends, keep=8)
+        parts.append(("dL/db", spec.bias_letter, entries.bias_shape, bias))
     return parts
 
 

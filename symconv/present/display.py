@@ -28,6 +28,7 @@ from sympy import pretty as sympy_pretty
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm
 
+from symconv.layers.expressions import TermEnds
 from symconv.layers.symbols import symbol_name, unravel
 from symconv.notation import natural_terms
 from symconv.present.matrices import (
@@ -158,8 +159,11 @@ def mean_latex(expr: Expr) -> str:
     return rf"\frac{{{sum_latex(numerator)}}}{{{coefficient.q}}}"
 
 
-def elided_sum(expr: Expr, *, max_terms: int = 8, tex: bool = False) -> str:
+def elided_sum(expr: Expr | TermEnds, *, max_terms: int = 8, tex: bool = False) -> str:
     r"""A sum printed in full when short, else its first and last terms around a gap.
+
+    ``expr`` may be the ends of a sum too long to build
+    (:class:`~symconv.layers.gradients.TermEnds`), printed the same way.
 
     >>> from symconv import Conv
     >>> elided_sum(Conv(30, 20).output_element(0), max_terms=4)
@@ -169,12 +173,16 @@ def elided_sum(expr: Expr, *, max_terms: int = 8, tex: bool = False) -> str:
     def show(term: Expr) -> str:
         return term_latex(term) if tex else pretty(term, wrap_line=False)
 
-    terms = natural_terms(expr)
-    if len(terms) <= max_terms:
-        return " + ".join(show(t) for t in terms).replace("+ -", "- ")
-    head, tail = terms[: max_terms // 2], terms[len(terms) - (max_terms - max_terms // 2) :]
+    if isinstance(expr, TermEnds):  # a sum too long to build: its ends are given
+        head, tail, total = list(expr.head), list(expr.tail), expr.count
+    else:
+        terms = natural_terms(expr)
+        if len(terms) <= max_terms:
+            return " + ".join(show(t) for t in terms).replace("+ -", "- ")
+        head, tail = terms[: max_terms // 2], terms[len(terms) - (max_terms - max_terms // 2) :]
+        total = len(terms)
     gap = r"\cdots" if tex else "…"
-    count = rf"\quad\text{{({len(terms)} terms)}}" if tex else f"   ({len(terms)} terms)"
+    count = rf"\quad\text{{({total} terms)}}" if tex else f"   ({total} terms)"
     return " + ".join([*(str(show(t)) for t in head), gap, *(str(show(t)) for t in tail)]) + count
 
 
