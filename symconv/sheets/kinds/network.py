@@ -23,7 +23,8 @@ The question numbers every layer by its path (``1.4``, ``1.shortcut.1``,
 ``2.3.1``: block 2, branch 3, layer 1), as the table of the solution does. It
 asks what ``ask`` names: ``output_shape``, the counts (``weights``, ``biases``,
 ``parameters``, as every kind counts them), ``macs`` and ``field``, the
-receptive field of the last spatial output over every path. The facts are
+receptive field of the last spatial output over every path; ``title`` names the
+block in bold before the question. The facts are
 gathered here, the words are in ``templates/problems/network.tex.j2`` (a
 layer's words shared with the stack kind, in ``templates/words/stack.tex.j2``).
 """
@@ -38,6 +39,7 @@ from typing import Any
 from symconv.errors import SymconvError
 from symconv.layers.stack import (
     Concat,
+    Dense,
     LayerRow,
     Residual,
     Stack,
@@ -51,6 +53,7 @@ from symconv.layers.stack import (
     residual,
 )
 from symconv.present.display import latex_shape
+from symconv.present.latex import latex_escape
 from symconv.present.tables import stack_latex_table
 from symconv.sheets.kinds.base import Derived, Kind, answer, shape_value
 from symconv.sheets.kinds.counts import COUNTS, counted, parameters_from
@@ -402,12 +405,17 @@ def derive(params: dict[str, Any]) -> Derived:
         "one_bias_each": 0,
     }
     ask = _asked(params, biases > 0)
+    title = params["title"]
+    if title is not None and not isinstance(title, str):
+        raise SymconvError(f"key 'title' must be text, got {title!r}")
     values = {
         "question": params["question"],
+        "title": latex_escape(title.strip()) if title else None,
         "input_shape": latex_shape(shape),
         "layers": listing,
         "nested": any(item["type"] in BLOCKS for item in listing["entries"]),
         "transposed": any(isinstance(layer, TransposeLayer) for layer in _all(layers)),
+        "dense": any(isinstance(layer, Dense) for layer in _all(layers)),
         "table": stack_latex_table(stack),
         "ask": ask,
         "weights": counts["weights"],
@@ -465,7 +473,7 @@ def _all(layers: list[Any] | tuple[Any, ...]) -> Iterator[Any]:
 KIND = Kind(
     "network",
     "shapes, weights, MACs and receptive field of a network with residual and concat blocks",
-    {"question": None, "input": None, "layers": None, "ask": None},
+    {"question": None, "title": None, "input": None, "layers": None, "ask": None},
     ("input", "layers"),
     derive,
     6.0,

@@ -101,7 +101,8 @@ def _per_axis(value: Any, ndim: int) -> Any:
 
 
 def _sides(layer: Any, sizes: tuple[Any, ...]) -> Any:
-    """The padding as its amounts: one number on every side, else (before, after) per axis."""
+    """The padding as its amounts: one number on every side, one per axis on both its sides,
+    else (before, after) per axis."""
     if isinstance(layer, ConvLayer):
         pairs = layer._pairs(sizes)
     else:
@@ -110,7 +111,11 @@ def _sides(layer: Any, sizes: tuple[Any, ...]) -> Any:
         )
         pairs = tuple((p, p) for p in amounts)
     sides = {side for pair in pairs for side in pair}
-    return next(iter(sides)) if len(sides) == 1 else [list(pair) for pair in pairs]
+    if len(sides) == 1:
+        return next(iter(sides))
+    if all(before == after for before, after in pairs):
+        return [before for before, _ in pairs]
+    return [list(pair) for pair in pairs]
 
 
 def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> dict[str, Any]:
