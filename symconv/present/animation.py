@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 import shutil
 import subprocess
 import tempfile
@@ -174,9 +175,10 @@ def require_pillow() -> Any:
 def animation_gif(pdf: bytes, *, dpi: int = 150, delay: int = GIF_DELAY_MS) -> bytes:
     """An animated GIF of a compiled animation: each page a frame, ``delay`` ms each, looping.
 
-    The pages are rasterised by one run of poppler's ``pdftoppm`` and put
-    together by Pillow, every frame with the same palette (so that no colour
-    flickers from one frame to the next).
+    The pages are rasterised by poppler's ``pdftoppm`` (one run, unless the
+    pages would fill more than a few hundred megabytes, then one run per batch)
+    and written by Pillow one at a time, each as the rectangle where it differs
+    from the one before, with the palette of its own colours.
 
     Raises:
         SymconvError: Pillow is not installed, or ``pdftoppm`` is missing or failed.
@@ -184,49 +186,85 @@ def animation_gif(pdf: bytes, *, dpi: int = 150, delay: int = GIF_DELAY_MS) -> b
     from symconv.present.tex import TEX_INSTALL, TexError
 
     image = require_pillow()
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        raise TexError(f"pdftoppm not found; install poppler-utils: {TEX_INSTALL}")
+    from PIL import GifImagePlugin, ImageChops
+
+    tools = {name: shutil.which(name) for name in ("pdftoppm", "pdfinfo")}
+    missing = [name for name, path in tools.items() if path is None]
+    if missing:
+        raise TexError(f"{missing[0]} not found; install poppler-utils: {TEX_INSTALL}")
     with tempfile.TemporaryDirectory(prefix="symconv-gif-") as folder:
         Path(folder, "frames.pdf").write_bytes(pdf)
-        try:
-            result = subprocess.run(
-                [pdftoppm, "-r", str(dpi), "frames.pdf", "frame"],
-                cwd=folder,
-                capture_output=True,
-                text=True,
-                timeout=_TIMEOUT,
-                stdin=subprocess.DEVNULL,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise TexError(f"pdftoppm did not finish within {_TIMEOUT} s") from None
-        if result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or ["no message"])[-1]
-            raise TexError(f"pdftoppm failed: {last}")
-        # pdftoppm numbers the pages with as many digits as the last one has.
-        pages = sorted(Path(folder).glob("frame-*.ppm"))
-        if not pages:
-            raise TexError("pdftoppm wrote no page")
-        first, last = (image.open(pages[n]).convert("RGB") for n in (0, -1))
-        # One palette for every frame, from the first and the last side by side.
-        sample = image.new("RGB", (first.width * 2, first.height), "white")
-        sample.paste(first, (0, 0))
-        sample.paste(last, (first.width, 0))
-        palette = sample.quantize(colors=255, dither=image.Dither.NONE)
+        info = _poppler([str(tools["pdfinfo"]), "frames.pdf"], folder)
+        count = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)
+        size = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+)", info, re.MULTILINE)
+        if count is None or size is None:
+            raise TexError("pdfinfo found no pages in the PDF")
+        pages = int(count[1])
+        width, height = (float(side) / 72 * dpi for side in size.groups())
+        batch = max(1, int(_PIXELS_AT_ONCE // ((width + 1) * (height + 1))))
+        out = io.BytesIO()
+        previous: Any = None
+        for first in range(1, pages + 1, batch):
+            last = min(first + batch - 1, pages)
+            command = [str(tools["pdftoppm"]), "-r", str(dpi), "-f", str(first), "-l", str(last)]
+            _poppler([*command, "frames.pdf", "frame"], folder)
+            # pdftoppm numbers the pages with as many digits as the last one has.
+            for path in sorted(Path(folder).glob("frame-*.ppm")):
+                with image.open(path) as page:
+                    frame = page.convert("RGB")
+                path.unlink()
+                # Each piece has a palette of its own: exact for the few colours it has
+                # (Pillow maps colours onto a given palette only approximately).
+                if previous is None:
+                    box = (0, 0, *frame.size)
+                    piece = frame.quantize(colors=_CLEAR, dither=image.Dither.NONE)
+                    header, _ = GifImagePlugin.getheader(piece, info={"loop": 0})
+                    out.write(b"".join(header))
+                else:
+                    # Only the rectangle where this frame differs (a pixel, when it does
+                    # not), its unchanged pixels clear so that they compress to nothing.
+                    delta = ImageChops.difference(previous, frame)
+                    box = delta.getbbox() or (0, 0, 1, 1)
+                    piece = frame.crop(box).quantize(colors=_CLEAR, dither=image.Dither.NONE)
+                    unchanged = delta.crop(box).convert("L").point([255, *[0] * 255], "1")
+                    piece.paste(_CLEAR, mask=unchanged)
+                chunks = GifImagePlugin.getdata(
+                    piece,
+                    offset=box[:2],
+                    duration=delay,
+                    transparency=_CLEAR,
+                    include_color_table=previous is not None,
+                )
+                out.writelines(chunks)
+                previous = frame
+        out.write(b";")
+        return out.getvalue()
 
-        def indexed(path: Path) -> Any:
-            with image.open(path) as page:
-                return page.convert("RGB").quantize(palette=palette, dither=image.Dither.NONE)
 
-        frames = [indexed(path) for path in pages]
-        buffer = io.BytesIO()
-        frames[0].save(
-            buffer,
-            format="GIF",
-            save_all=True,
-            append_images=frames[1:],
-            duration=delay,
-            loop=0,
+#: A frame's colours are 0 to 254; 255 is a pixel that it leaves as it was.
+_CLEAR = 255
+#: Pixels of the pages one pdftoppm run writes (as PPM, three bytes each).
+_PIXELS_AT_ONCE = 100_000_000
+
+
+def _poppler(command: list[str], folder: str) -> str:
+    """Run a poppler tool in ``folder``, bounded in time; its standard output."""
+    from symconv.present.tex import TexError
+
+    name = Path(command[0]).name
+    try:
+        result = subprocess.run(
+            command,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
-        return buffer.getvalue()
+    except subprocess.TimeoutExpired:
+        raise TexError(f"{name} did not finish within {_TIMEOUT} s") from None
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        raise TexError(f"{name} failed: {last}")
+    return result.stdout
