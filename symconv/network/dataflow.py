@@ -40,6 +40,7 @@ __all__ = [
     "check_weights",
     "common_path",
     "nest",
+    "per_axis",
     "read_view",
     "swaps_groups",
 ]
@@ -260,6 +261,21 @@ def check_weights(result: stack.Stack, held: dict[str, tuple[int, str]]) -> None
                 f"{result.input_shape} it would need {found[path]}: the input does not "
                 "fit the network"
             )
+
+
+def per_axis(value: Any) -> Any:
+    """A value given per axis as a stack layer takes it: one int when every axis has the
+    same (a square kernel), else the tuple (pairs of per-side paddings kept as pairs).
+
+    >>> per_axis((3, 3)), per_axis([1, 7]), per_axis(((1, 0), (1, 0))), per_axis("same")
+    (3, (1, 7), ((1, 0), (1, 0)), 'same')
+    """
+    if isinstance(value, list | tuple):
+        items = tuple(per_axis(v) for v in value)
+        if items and all(item == items[0] for item in items) and not isinstance(items[0], tuple):
+            return items[0]
+        return items
+    return int(value) if hasattr(value, "__index__") and not isinstance(value, bool) else value
 
 
 #: The state of a channel shuffle written as views: ``("grouped", g)`` after the

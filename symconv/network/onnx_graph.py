@@ -36,7 +36,15 @@ from sympy import Symbol
 
 from symconv.errors import SymconvError
 from symconv.layers import stack
-from symconv.network.dataflow import Node, Shuffle, check_weights, nest, read_view, swaps_groups
+from symconv.network.dataflow import (
+    Node,
+    Shuffle,
+    check_weights,
+    nest,
+    per_axis,
+    read_view,
+    swaps_groups,
+)
 
 __all__ = ["from_onnx"]
 
@@ -156,12 +164,6 @@ def _import(name: str, extra: str) -> Any:
         raise ModuleNotFoundError(
             f"reading an ONNX model needs {name}: pip install symconv[{extra}]"
         ) from None
-
-
-def _axes(values: list[int]) -> Any:
-    """One int when every axis has the same value, else the tuple."""
-    items = tuple(int(v) for v in values)
-    return items[0] if items and all(v == items[0] for v in items) else items
 
 
 def _path(node: Any) -> str:
@@ -416,7 +418,7 @@ class _Reader:
         pads = [int(p) for p in attributes.get("pads", [0] * (2 * spatial))]
         before, after = pads[:spatial], pads[spatial:]
         if before == after:
-            return _axes(before)
+            return per_axis(before)
         return tuple(zip(before, after, strict=True))
 
     def _weights(self, inputs: list[str], positions: tuple[int, ...]) -> int:
@@ -436,10 +438,10 @@ class _Reader:
         spatial = len(kernel)
         bias = len(inputs) > 2 and bool(inputs[2])
         path = self._unique_path(node)
-        layer = self._build(node, stack.conv, _axes(kernel), out_channels=shape[0],
-            stride=_axes(attributes.get("strides", [1] * spatial)),
+        layer = self._build(node, stack.conv, per_axis(kernel), out_channels=shape[0],
+            stride=per_axis(attributes.get("strides", [1] * spatial)),
             padding=self._padding(node, attributes, spatial),
-            dilation=_axes(attributes.get("dilations", [1] * spatial)),
+            dilation=per_axis(attributes.get("dilations", [1] * spatial)),
             groups=int(attributes.get("group", 1)), bias=bias, path=path,
         )  # fmt: skip
         weights = self._weights(inputs, (1, 2))
@@ -457,12 +459,12 @@ class _Reader:
             raise self._refuse(node, "an output_shape attribute; give pads and output_padding")
         groups = int(attributes.get("group", 1))
         path = self._unique_path(node)
-        layer = self._build(node, stack.conv_transpose, _axes(kernel),
+        layer = self._build(node, stack.conv_transpose, per_axis(kernel),
             out_channels=shape[1] * groups,
-            stride=_axes(attributes.get("strides", [1] * spatial)),
+            stride=per_axis(attributes.get("strides", [1] * spatial)),
             padding=self._padding(node, attributes, spatial),
-            output_padding=_axes(attributes.get("output_padding", [0] * spatial)),
-            dilation=_axes(attributes.get("dilations", [1] * spatial)),
+            output_padding=per_axis(attributes.get("output_padding", [0] * spatial)),
+            dilation=per_axis(attributes.get("dilations", [1] * spatial)),
             groups=groups, bias=len(inputs) > 2 and bool(inputs[2]), path=path,
         )  # fmt: skip
         weights = self._weights(inputs, (1, 2))
@@ -475,10 +477,10 @@ class _Reader:
         kernel = list(attributes["kernel_shape"])
         self._spatial(node, x, kernel)
         spatial = len(kernel)
-        layer = self._build(node, stack.pool, _axes(kernel),
-            stride=_axes(attributes.get("strides", [1] * spatial)),
+        layer = self._build(node, stack.pool, per_axis(kernel),
+            stride=per_axis(attributes.get("strides", [1] * spatial)),
             padding=self._padding(node, attributes, spatial),
-            dilation=_axes(attributes.get("dilations", [1] * spatial)),
+            dilation=per_axis(attributes.get("dilations", [1] * spatial)),
             mode=mode, ceil_mode=bool(attributes.get("ceil_mode", 0)), path=_path(node),
         )  # fmt: skip
         return self._layers(node, x, [layer], x.rank)

@@ -34,7 +34,15 @@ from typing import Any
 
 from symconv.errors import SymconvError
 from symconv.layers import stack
-from symconv.network.dataflow import Node, Shuffle, check_weights, nest, read_view, swaps_groups
+from symconv.network.dataflow import (
+    Node,
+    Shuffle,
+    check_weights,
+    nest,
+    per_axis,
+    read_view,
+    swaps_groups,
+)
 
 __all__ = ["from_torch"]
 
@@ -76,16 +84,6 @@ def _import_torch() -> Any:
         raise ModuleNotFoundError(
             "reading a PyTorch module needs PyTorch: pip install symconv[torch]"
         ) from None
-
-
-def _axes(value: Any) -> Any:
-    """An int for one value per axis that is the same on every axis, else the tuple."""
-    if isinstance(value, list | tuple):
-        items = tuple(_axes(v) for v in value)
-        if items and all(item == items[0] for item in items) and not isinstance(items[0], tuple):
-            return items[0]
-        return items
-    return value
 
 
 #: Elementwise functions and tensor methods, by name: shape kept, no weights.
@@ -316,18 +314,18 @@ class _Reader:
             self._check_axes(node, x, len(module.kernel_size))
             if module.padding_mode != "zeros":
                 raise self._refuse(node, f"padding_mode {module.padding_mode!r}")
-            layer = self._build(node, stack.conv_transpose, _axes(module.kernel_size),
-                out_channels=module.out_channels, stride=_axes(module.stride),
-                padding=_axes(module.padding), output_padding=_axes(module.output_padding),
-                dilation=_axes(module.dilation), groups=module.groups,
+            layer = self._build(node, stack.conv_transpose, per_axis(module.kernel_size),
+                out_channels=module.out_channels, stride=per_axis(module.stride),
+                padding=per_axis(module.padding), output_padding=per_axis(module.output_padding),
+                dilation=per_axis(module.dilation), groups=module.groups,
                 bias=module.bias is not None, path=path,
             )  # fmt: skip
             return self._layers(node, x, [layer], x.rank)
         if isinstance(module, conv_types._ConvNd):
             self._check_axes(node, x, len(module.kernel_size))
-            layer = self._build(node, stack.conv, _axes(module.kernel_size),
-                out_channels=module.out_channels, stride=_axes(module.stride),
-                padding=_axes(module.padding), dilation=_axes(module.dilation),
+            layer = self._build(node, stack.conv, per_axis(module.kernel_size),
+                out_channels=module.out_channels, stride=per_axis(module.stride),
+                padding=per_axis(module.padding), dilation=per_axis(module.dilation),
                 groups=module.groups, bias=module.bias is not None,
                 padding_mode=module.padding_mode, path=path,
             )  # fmt: skip
@@ -401,15 +399,15 @@ class _Reader:
         path: str,
     ) -> Any:
         stride = kernel if stride is None or stride == [] else stride
-        return self._build(node, stack.pool, _axes(kernel), stride=_axes(stride),
-            padding=_axes(padding), dilation=_axes(dilation), mode=mode,
+        return self._build(node, stack.pool, per_axis(kernel), stride=per_axis(stride),
+            padding=per_axis(padding), dilation=per_axis(dilation), mode=mode,
             ceil_mode=bool(ceil_mode), path=path,
         )  # fmt: skip
 
     def _adaptive(self, node: Any, x: _Tensor, size: Any, mode: str, path: str) -> _Tensor:
         if None in (size if isinstance(size, list | tuple) else [size]):
             raise self._refuse(node, "an output size of None (an axis kept as it is)")
-        layer = self._build(node, stack.adaptive_pool, _axes(size), mode=mode, path=path)
+        layer = self._build(node, stack.adaptive_pool, per_axis(size), mode=mode, path=path)
         return self._layers(node, x, [layer], x.rank)
 
     def _flatten(self, node: Any, x: _Tensor, start: int, end: int) -> _Tensor:
