@@ -506,6 +506,9 @@ def test_wrong_answers_are_wrong_and_slips_are_named(tmp_path: Path) -> None:
     assert SLIP_HINTS["channels_last"] in found["output_shape"].message
     assert SLIP_HINTS["parameters_for_weights"] in found["weights"].message
     assert SLIP_HINTS["weights_for_parameters"] in found["parameters"].message
+    assert SLIP_HINTS["flops_for_macs"] in found["macs"].message
+    weights_given = marks(text, tmp_path, {"macs": str(stack.weight_count)})["macs"]
+    assert SLIP_HINTS["weights_for_macs"] in weights_given.message
 
 
 def test_parameters_carried_from_the_students_own_weights(tmp_path: Path) -> None:

@@ -303,6 +303,12 @@ STACK_MISTAKES = {
     ),
     "bias in quotes": ('{ type = "conv", kernel = 3, bias = "yes" }', ["bias", "true or false"]),
     "dense before flatten": ('{ type = "dense", out_features = 3 }', ['type = "flatten"']),
+    # a stack's convolution takes padding_mode itself (a single layer's sheet key is circular)
+    "an unknown key": ('{ type = "conv", kernel = 3, kernal = 3 }', ["kernal", "padding_mode"]),
+    "a padding mode": (
+        '{ type = "conv", kernel = 3, padding_mode = "reflect" }',
+        ["padding_mode must be one of 'zeros', 'circular'"],
+    ),
 }
 
 

@@ -37,6 +37,14 @@ __all__ = [
 
 #: What a known slip (named by the sheet that foresaw it) says to the student.
 SLIP_HINTS = {
+    "weights_for_macs": (
+        "That is the number of weights; each weight is used once per output position, so "
+        "the multiply-adds are far more."
+    ),
+    "flops_for_macs": (
+        "That is the FLOP count; one multiply-add (MAC) is two FLOPs, a multiply and an add, "
+        "so the MACs are half of it."
+    ),
     "padding_left_out": (
         "It looks like the taps on the zero padding were left out: every tap of every "
         "window counts, padding included."

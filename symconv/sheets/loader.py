@@ -544,6 +544,8 @@ def _in_keys(message: str, keys: Mapping[str, Any] | None = None) -> str:
     "channels must be a whole number >= 1, got 'x'"
     """
     names = _IMAGE_KEY_NAMES if keys is not None and "image" in keys else _KEY_NAMES
+    if keys is not None and "circular" not in keys:  # a stack's layer takes padding_mode itself
+        names = {name: key for name, key in names.items() if name != "padding_mode"}
     pattern = re.compile(r"(?<![\w-])(" + "|".join(names) + r")(?![\w-])")
     message = pattern.sub(lambda match: names[match.group(1)], message)
     for words, toml in _TOML_WORDS:

@@ -38,6 +38,7 @@ __all__ = [
     "channels_last",
     "conv_shape_slips",
     "differing",
+    "macs_slips",
     "pool_shape_slips",
     "size_formula_slips",
     "transpose_shape_slips",
@@ -201,6 +202,15 @@ def channels_last(shape: tuple[int, ...]) -> Slips:
     if len(shape) < 2:
         return ()
     return ((CHANNELS_LAST, (*shape[1:], shape[0])),)
+
+
+def macs_slips(macs: Any, weights: Any) -> Slips:
+    """MACs answered with the weights, or with the FLOPs (twice the MACs).
+
+    >>> macs_slips(36, 6)
+    (('weights_for_macs', 6), ('flops_for_macs', 72))
+    """
+    return (("weights_for_macs", weights), ("flops_for_macs", 2 * macs))
 
 
 def differing(right: Any, *slips: Slips) -> Slips:

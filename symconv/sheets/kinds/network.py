@@ -60,7 +60,7 @@ from symconv.sheets.kinds.counts import COUNTS, counted, parameters_from
 from symconv.sheets.kinds.stack import MAKERS as STACK_MAKERS
 from symconv.sheets.kinds.stack import layer_facts, simple_layer
 from symconv.sheets.model import Answer, Recompute
-from symconv.sheets.slips import channels_last
+from symconv.sheets.slips import channels_last, macs_slips
 
 __all__ = ["ASKS", "BLOCKS", "KIND", "MAKERS", "PRESETS", "expand_preset"]
 
@@ -442,7 +442,7 @@ def derive(params: dict[str, Any]) -> Derived:
         ),
         **{count: counted(count, labels[count], counts, has_bias=biases > 0) for count in COUNTS},
         "macs": answer("macs", "multiply-adds (MACs) of one forward pass", stack.macs,
-                       str(stack.macs)),
+                       str(stack.macs), slips=macs_slips(stack.macs, stack.weight_count)),
         "field": answer(
             "field", "receptive field of the last spatial output",
             field, latex_shape(field) if isinstance(field, tuple) else str(field),
