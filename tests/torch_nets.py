@@ -5,16 +5,20 @@ the same modules, in the same order, under the same attribute names, so that
 parameter counts, flop counts and module paths are torchvision's. Auxiliary
 classifiers are off and no pretrained weights are loaded.
 
-Importing this module imports torch; the tests that use it skip without torch.
+Importing this module imports torch; without torch it is skipped (pytest collects
+it for doctests), as are the tests that use it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import torch
-from torch import Tensor, nn
-from torch.nn import functional as F
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from torch import Tensor, nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
 
 __all__ = ["NETWORKS"]
 
