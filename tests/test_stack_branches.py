@@ -10,6 +10,8 @@ by backpropagating one output of an all-positive network, its receptive field.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
@@ -334,3 +336,21 @@ def test_layer_errors_carry_the_parameter() -> None:
     with pytest.raises(SymconvError) as caught:
         nn.conv(3, padding="half")
     assert caught.value.parameter == "padding"
+
+
+@given(st.integers(1, 40), st.integers(1, 12))
+@settings(max_examples=60, deadline=None)
+def test_adaptive_pooling_sees_its_widest_window(size: int, out: int) -> None:
+    """The field of adaptive pooling: the widest of PyTorch's windows, by autograd."""
+    assume(out <= size)
+    x = torch.ones(1, 1, size, requires_grad=True)
+    y = torch.nn.functional.adaptive_avg_pool1d(x, out)
+    widths = []
+    for i in range(out):
+        (grad,) = torch.autograd.grad(y[0, 0, i], x, retain_graph=True)
+        seen = grad[0, 0].nonzero().flatten()
+        widths.append(int(seen.max() - seen.min() + 1))
+    field = nn.Stack((1, size), [nn.adaptive_pool(out)]).rows[-1].receptive_field
+    assert field[0] == max(widths)
+    first = torch.autograd.grad(y[0, 0, 0], x, retain_graph=True)[0][0, 0].nonzero().flatten()
+    assert Fraction(str(field[2])) == Fraction(int(first.min()) + int(first.max()), 2)

@@ -492,8 +492,13 @@ class AdaptivePoolLayer(_Named):
     """PyTorch's adaptive pooling: ``output_size`` outputs per axis whatever the input.
 
     Output ``i`` of ``o`` on an axis of ``L`` inputs pools inputs
-    ``floor(i L / o)`` up to ``ceil((i + 1) L / o)`` (exclusive): windows of
-    ``ceil(L / o)`` or one fewer, about ``L / o`` apart.
+    ``floor(i L / o)`` up to ``ceil((i + 1) L / o)`` (exclusive): windows about
+    ``L / o`` apart, not all of one width. The receptive field's size is that of
+    the widest window, its start the centre of the first.
+
+    >>> from symconv.layers.stack import Stack
+    >>> Stack((1, 10), [adaptive_pool(7)]).rows[-1].receptive_field
+    (3, 10/7, 1/2)
     """
 
     output_size: Any
@@ -511,9 +516,15 @@ class AdaptivePoolLayer(_Named):
         out = _axes("output_size", self.output_size, ndim)
         result = []
         for field, size, o in zip(fields, shape[1:], out, strict=True):
-            width = -(-size // o) if _numeric(size, o) else whole_floor_div(size + o - 1, o)
-            step = Rational(size, o) if _numeric(size, o) else size / Integer(o)
-            seen, _, start = field_after_conv(field, width)
+            if _numeric(size, o):
+                first = -(-size // o)
+                widest = max(-(-(i + 1) * size // o) - i * size // o for i in range(o))
+                step: Any = Rational(size, o)
+            else:  # symbolic: the windows are L / o wide where o divides L
+                first = widest = whole_floor_div(size + o - 1, o)
+                step = size / Integer(o)
+            seen = field_after_conv(field, widest)[0]
+            start = field_after_conv(field, first)[2]
             result.append((seen, plain_number(field[1] * step), start))
         return tuple(result)
 

@@ -166,19 +166,35 @@ def _import(name: str, extra: str) -> Any:
         ) from None
 
 
+def _qualified(scopes: list[str]) -> str:
+    """Torch's export scopes as the module's qualified name: a scope that extends the one
+    before it (``layer1`` then ``layer1.0``, a child of a ``Sequential``) stands for both.
+
+    >>> _qualified(["layer1", "layer1.0", "downsample", "downsample.0"])
+    'layer1.0.downsample.0'
+    """
+    parts: list[str] = []
+    for scope in scopes:
+        if parts and scope.startswith(parts[-1] + "."):
+            parts[-1] = scope
+        else:
+            parts.append(scope)
+    return ".".join(parts)
+
+
 def _path(node: Any) -> str:
     """The module a torch-exported node came from (``/layer1/layer1.0/conv1/Conv`` ->
     ``layer1.0.conv1``), else the node's name, else its first output."""
     scopes = [part for part in str(node.name).split("/") if part]
     if len(scopes) >= 2:
-        return scopes[-2]
+        return _qualified(scopes[:-1])
     return str(node.name or node.output[0])
 
 
 def _scope(node: Any) -> str | None:
     """The module a torch-exported join is written in (``/layer1/layer1.0/Add`` -> ``layer1.0``)."""
     scopes = [part for part in str(node.name).split("/") if part]
-    return scopes[-2] if len(scopes) >= 2 else None
+    return _qualified(scopes[:-1]) if len(scopes) >= 2 else None
 
 
 class _Reader:
