@@ -40,3 +40,37 @@ def test_readme_test_file_example_passes() -> None:
         assert tests
         for test in tests:
             test()
+
+
+def test_readme_network_table_is_what_its_commands_print(tmp_path: Path) -> None:
+    """The README's ResNet-50 table: its two commands run, and print the lines it shows."""
+    import os
+    import subprocess
+    import sys
+
+    import pytest
+
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```text\n\$ (.*?export-onnx.*?)\n\$ (.*?)\n(.*?)```", readme, re.S)
+    assert block is not None
+    export, derive, shown = block.groups()
+    bin_dir = Path(sys.executable).parent
+    environment = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+    def run(command: str) -> str:
+        words = command.replace(".venv/bin/", "").split()
+        if words[0] == "python":
+            words[0] = sys.executable
+            words[1] = str(ROOT / words[1])
+        done = subprocess.run(
+            words, cwd=tmp_path, env=environment, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    run(export)
+    printed = run(derive).splitlines()
+    lines = [line for line in shown.rstrip("\n").splitlines() if line != "..."]
+    assert all(line in printed for line in lines)
+    assert len(printed) > len(lines)  # the excerpt leaves rows out, where it says "..."

@@ -188,6 +188,8 @@ def _path(node: Any) -> str:
     scopes = [part for part in str(node.name).split("/") if part]
     if len(scopes) >= 2:
         return _qualified(scopes[:-1])
+    if len(scopes) == 1 and str(node.name).startswith("/"):  # a function of the top module
+        return scopes[0].lower()
     return str(node.name or node.output[0])
 
 

@@ -3,6 +3,7 @@ terminal and as JSON for tools."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from sympy import Integer, latex
@@ -93,9 +94,10 @@ def network_text_table(stack: Stack) -> str:
     def count(value: Any) -> str:
         return f"{value:,}" if isinstance(value, int) else str(value)
 
+    conventions = textwrap.fill(f"({CONVENTIONS})", width=88)
     return (
         f"{stack.table()}\n\ntotal: output {_total_shape(stack)}, "
-        f"{count(stack.weight_count)} weights, {count(stack.macs)} MACs\n({CONVENTIONS})"
+        f"{count(stack.weight_count)} weights, {count(stack.macs)} MACs\n{conventions}"
     )
 
 
