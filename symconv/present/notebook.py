@@ -16,9 +16,11 @@ from symconv.layers.conv import Conv
 from symconv.layers.expressions import ElementFormula
 from symconv.layers.gradients import GradientFormula, Gradients
 from symconv.layers.pool import Pool
+from symconv.layers.stack import Stack
 from symconv.layers.transpose import ConvTranspose
 from symconv.present.backward import gradient_latex
 from symconv.present.display import notebook_latex
+from symconv.present.tables import network_html_table
 
 __all__ = ["load_ipython_extension", "register"]
 
@@ -70,6 +72,7 @@ def register(shell: Any = None) -> bool:
     formatter.for_type(Gradients, gradients_latex)
     formatter.for_type(Pool, outputs_latex)
     formatter.for_type(ConvTranspose, outputs_latex)
+    shell.display_formatter.formatters["text/html"].for_type(Stack, network_html_table)
     return True
 
 

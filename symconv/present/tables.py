@@ -12,7 +12,13 @@ from symconv.layers.stack import Stack
 from symconv.present.latex import grouped, latex_escape
 from symconv.present.render import environment
 
-__all__ = ["network_latex_table", "network_record", "network_text_table", "stack_latex_table"]
+__all__ = [
+    "network_html_table",
+    "network_latex_table",
+    "network_record",
+    "network_text_table",
+    "stack_latex_table",
+]
 
 #: What the counts of a network's table mean, said once wherever it is printed.
 CONVENTIONS = (
@@ -87,7 +93,8 @@ def network_text_table(stack: Stack) -> str:
     """The stack's table for a terminal, with the totals and what the counts mean.
 
     >>> from symconv import stack as nn
-    >>> print(network_text_table(nn.Stack((1, 8), [nn.conv(3, out_channels=2)])).splitlines()[-2])
+    >>> text = network_text_table(nn.Stack((1, 8), [nn.conv(3, out_channels=2)]))
+    >>> print(next(line for line in text.splitlines() if line.startswith("total")))
     total: output 2 x 6, 6 weights, 36 MACs
     """
 
@@ -174,3 +181,45 @@ def network_record(stack: Stack) -> dict[str, Any]:
             "macs": _value(stack.macs),
         },
     }
+
+
+def network_html_table(stack: Stack) -> str:
+    """The stack's table as HTML, for a notebook: a row per layer, the totals last.
+
+    >>> from symconv import stack as nn
+    >>> html = network_html_table(nn.Stack((1, 8), [nn.conv(3, out_channels=2)]))
+    >>> html.startswith("<table") and "<td>conv 3, 2 filters</td>" in html
+    True
+    """
+    from html import escape
+
+    nested = _nested(stack)
+    header = ["path"] if nested else []
+    header += ["layer", "output shape", "weights", "MACs", "field", "jump"]
+
+    def cells(values: list[Any]) -> str:
+        return "".join(f"<td>{escape(str(v))}</td>" for v in values)
+
+    def count(value: Any) -> str:
+        return f"{value:,}" if isinstance(value, int) else str(value)
+
+    rows = [
+        "<tr>"
+        + cells(
+            [*([row.path] if nested else []), row.name, " × ".join(map(str, row.shape)),
+             count(row.weights), count(row.macs),
+             *("" if v is None else v for v in row.receptive_field[:2])]
+        )
+        + "</tr>"
+        for row in stack.rows
+    ]  # fmt: skip
+    total = cells(
+        [*([""] if nested else []), "total", " × ".join(map(str, stack.output_shape)),
+         count(stack.weight_count), count(stack.macs), "", ""]
+    )  # fmt: skip
+    head = "".join(f"<th>{name}</th>" for name in header)
+    return (
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
+        f"<tr style='font-weight:bold'>{total}</tr></tbody></table>"
+        f"<p><small>{escape(CONVENTIONS)}</small></p>"
+    )
