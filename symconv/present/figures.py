@@ -7,7 +7,16 @@ pictures of ``symconv derive --show``.
 Input cells are drawn with the padding around them (shaded; with circular
 padding they show the input they wrap to), the kernel placed at one output
 position (its taps marked, so stride and dilation are visible), and the output
-grid beside it with that output highlighted.
+grid beside it with that output highlighted. A transposed convolution is drawn
+the other way round: one input highlighted and the outputs it is spread onto
+marked, the outputs its padding crops shaded.
+
+A picture is made in two parts, so that an animation
+(:mod:`symconv.present.animation`) draws the first once: the layout (every
+cell unmarked, the captions) and the marks of one position (the restyled
+cells, the weights written under 1-D taps, veils over the channels another
+group reads, the arrow). With every channel drawn, channel grids are stacked
+(1-D channels as the rows of one matrix).
 
 >>> from symconv import Conv
 >>> print(text_window(Conv(5, 3, padding=1, stride=2), 1))
@@ -209,6 +218,12 @@ class _Layout:
     named: bool  # whether the cells the marks restyle carry their symbols' names
 
 
+def _stack_height(blocks: int, rows: int) -> tuple[float, float]:
+    """The gap between stacked grids of ``rows`` rows, and the height of ``blocks`` of them."""
+    gap = 0.5 if rows > 1 else 0.0
+    return gap, blocks * rows + (blocks - 1) * gap
+
+
 def _stack(
     blocks: int, rows: int, cols: int, left: float, bottom: float
 ) -> tuple[dict[tuple[int, int, int], tuple[float, float]], tuple[Box, ...], float]:
@@ -218,8 +233,7 @@ def _stack(
     apart. Returns each cell's lower-left corner by ``(block, row, column)``,
     each block's rectangle, and the stack's height.
     """
-    gap = 0.5 if rows > 1 else 0.0
-    height = blocks * rows + (blocks - 1) * gap
+    gap, height = _stack_height(blocks, rows)
     places = {}
     boxes = []
     for block in range(blocks):
@@ -231,7 +245,7 @@ def _stack(
     return places, tuple(boxes), height
 
 
-#: Widths (points) of a cell's label in TeX's \\scriptsize Latin Modern: the letter, each digit
+#: Widths (points) of a cell's label in TeX's scriptsize Latin Modern: the letter, each digit
 #: and each comma of its subscript (measured: ``x_{2,12,14}`` is 26.6 pt), and the room
 #: left around it.
 _LETTER_PT, _DIGIT_PT, _COMMA_PT, _ROOM_PT = 5.0, 3.4, 2.3, 2.5
@@ -283,9 +297,8 @@ def channels_fit(layer: Conv | ConvTranspose) -> bool:
         return False
     grids = _window_grids(spec) if isinstance(spec, ConvSpec) else _scatter_grids(spec)
     (in_rows, _), (out_rows, _) = grids
-    gap = 0.5 if spec.ndim == 2 else 0.0
     return all(
-        blocks * rows + (blocks - 1) * gap <= MAX_CELLS
+        _stack_height(blocks, rows)[1] <= MAX_CELLS
         for blocks, rows in ((spec.c_in, in_rows), (spec.c_out, out_rows))
     )
 
@@ -326,7 +339,7 @@ def _window_layout(conv: Conv, channels: bool) -> _Layout:
         inputs[(block, r, c)] = Cell(x, y, label, style)
     offset_x = padded_cols + 2.0
     out_blocks = spec.c_out if channels else 1
-    out_height = _stack(out_blocks, out_rows, out_cols, 0.0, 0.0)[2]
+    out_height = _stack_height(out_blocks, out_rows)[1]
     offset_y = (in_height - out_height) / 2
     places, output_blocks, _ = _stack(out_blocks, out_rows, out_cols, offset_x, offset_y)
     outputs = {
@@ -476,8 +489,8 @@ def _scatter_layout(layer: ConvTranspose, channels: bool) -> _Layout:
     crop_top, crop_left = (0, spec.padding[0]) if spec.ndim == 1 else spec.padding
     in_blocks = spec.c_in if channels else 1
     out_blocks = spec.c_out if channels else 1
-    in_height = _stack(in_blocks, rows, cols, 0.0, 0.0)[2]
-    out_height = _stack(out_blocks, drawn_rows, drawn_cols, 0.0, 0.0)[2]
+    in_height = _stack_height(in_blocks, rows)[1]
+    out_height = _stack_height(out_blocks, drawn_rows)[1]
     # The larger stack from 0 up, the other centred beside it.
     base = max(in_height, out_height)
     places, input_blocks, _ = _stack(in_blocks, rows, cols, 0.0, (base - in_height) / 2)
