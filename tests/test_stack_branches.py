@@ -142,6 +142,7 @@ def windows(draw, *, keep_size: bool):
         return nn.conv(
             kernel, out_channels=draw(st.sampled_from([2, 4])), stride=draw(st.integers(1, 2)),
             padding=draw(st.integers(0, 1)), dilation=draw(st.integers(1, 2)),
+            padding_mode=draw(st.sampled_from(["zeros", "circular", "reflect", "replicate"])),
         )  # fmt: skip
     if kind == "pairs":
         pads = draw(st.tuples(st.tuples(sides, st.integers(0, 2)), st.tuples(sides, sides)))
@@ -354,3 +355,19 @@ def test_adaptive_pooling_sees_its_widest_window(size: int, out: int) -> None:
     assert field[0] == max(widths)
     first = torch.autograd.grad(y[0, 0, 0], x, retain_graph=True)[0][0, 0].nonzero().flatten()
     assert Fraction(str(field[2])) == Fraction(int(first.min()) + int(first.max()), 2)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_padding_modes_pad_as_pytorch_does(mode: str) -> None:
+    layers = [nn.conv(3, out_channels=4, padding=2, padding_mode=mode), nn.conv(3, stride=2)]
+    for size in (2, 4, 9):
+        try:
+            stack = nn.Stack((3, size, size + 1), layers)
+        except SymconvError as error:
+            with pytest.raises(RuntimeError):  # PyTorch refuses it too
+                torch_counts(torch_of(layers, 3)[0], (3, size, size + 1))
+            assert error.parameter == "padding"
+            continue
+        shape, weights, macs = torch_counts(torch_of(layers, 3)[0], (3, size, size + 1))
+        assert (stack.output_shape, stack.weight_count, stack.macs) == (shape, weights, macs)
+        assert stack.rows[1].name.endswith(mode)

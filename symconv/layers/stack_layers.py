@@ -288,12 +288,14 @@ class _Weighted(WindowedLayer):
 class ConvLayer(_Weighted):
     """A convolution in a stack (``out_channels`` ``None``: as many as it receives)."""
 
-    padding_mode: Literal["zeros", "circular"] = "zeros"
+    #: PyTorch's padding modes: reflected or replicated padding pads as many positions
+    #: as zeros do, so sizes, weights and MACs are those of zero padding.
+    padding_mode: Literal["zeros", "circular", "reflect", "replicate"] = "zeros"
 
     @property
     def name(self) -> str:
-        circular = ", circular" if self.padding_mode == "circular" else ""
-        return f"conv {self._label}{circular}"
+        mode = f", {self.padding_mode}" if self.padding_mode != "zeros" else ""
+        return f"conv {self._label}{mode}"
 
     def weights_of(self, channels: Any, ndim: int) -> Any:
         out = self.out_channels_for(channels)
@@ -341,11 +343,20 @@ class ConvLayer(_Weighted):
         )
 
     def build(self, shape: Shape, kernel_letter: str = "k") -> Conv:
+        if self.padding_mode == "reflect":
+            for n, (before, after) in zip(shape[1:], self._pairs(shape[1:]), strict=True):
+                if max(before, after) >= n:
+                    raise SpecError(
+                        f"padding_mode='reflect' reflects the input at its edges, so each side "
+                        f"pads less than the input's size {n}; got ({before}, {after})",
+                        parameter="padding",
+                    )
         return Conv(
             shape[1:], self.kernel, stride=self.stride, padding=self.padding,
             dilation=self.dilation, in_channels=shape[0],
             out_channels=self.out_channels_for(shape[0]), bias=self.bias,
-            kernel_letter=kernel_letter, groups=self.groups, padding_mode=self.padding_mode,
+            kernel_letter=kernel_letter, groups=self.groups,
+            padding_mode="circular" if self.padding_mode == "circular" else "zeros",
         )  # fmt: skip
 
     def fields(self, fields: Fields, shape: Shape) -> Fields:
@@ -648,6 +659,12 @@ def _layers(name: str, layers: object) -> tuple[Any, ...]:
     return tuple(layers)
 
 
+def _padding_mode(value: object) -> Literal["zeros", "circular", "reflect", "replicate"]:
+    chosen = choice("padding_mode", value, (*PADDING_MODES, "reflect", "replicate"))
+    modes = {"zeros": "zeros", "circular": "circular", "reflect": "reflect"}
+    return modes.get(chosen, "replicate")  # type: ignore[return-value]
+
+
 def conv(
     kernel: Any,
     *,
@@ -666,7 +683,8 @@ def conv(
     ``padding`` one amount, one per axis, ``(before, after)`` pairs per axis, or
     ``"valid"``, ``"same"``, ``"full"``. ``groups`` splits the channels as
     PyTorch does (``groups`` equal to the input channels is a depthwise
-    convolution); ``padding_mode="circular"`` wraps the input round.
+    convolution); ``padding_mode="circular"`` wraps the input round, ``"reflect"`` and
+    ``"replicate"`` (PyTorch's) pad as many positions as zeros do.
 
     >>> conv(3, padding="same", padding_mode="circular").name
     'conv 3, circular'
@@ -679,9 +697,7 @@ def conv(
         out_channels=None if out_channels is None else _size("out_channels", out_channels, 1),
         bias=flag("bias", bias),
         groups=_size("groups", groups, 1),
-        padding_mode="circular"
-        if choice("padding_mode", padding_mode, PADDING_MODES) == "circular"
-        else "zeros",
+        padding_mode=_padding_mode(padding_mode),
         path=_path(path),
     )
 

@@ -137,6 +137,7 @@ def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> 
             "padding": _sides(layer, before[1:]),
             "named": layer.padding if isinstance(layer.padding, str) else None,
             "circular": layer.padding_mode == "circular",
+            "padding_mode": layer.padding_mode,
             "dilation": _per_axis(layer.dilation, ndim),
             "groups": layer.groups,
             "bias": layer.bias,
@@ -162,6 +163,7 @@ def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> 
             "padding": _sides(layer, before[1:]),
             "named": None,
             "circular": False,
+            "padding_mode": "zeros",
             "dilation": _per_axis(layer.dilation, ndim),
             "ceil_mode": layer.ceil_mode,
         }
