@@ -10,9 +10,10 @@ drawn and the positions include the channel, so that a grouped convolution
 shows which input channels each output leaves out; otherwise one channel
 stands for all, as in a still figure, and the positions are spatial.
 
-The LaTeX is one document: the unmarked picture is typeset once (a PDF form
-XObject under pdfTeX and LuaTeX, so the PDF holds it once), and each frame
-draws its marks over it on a page of its own. Every page has the same size, so
+The LaTeX is one document, compiled by one TeX run: the unmarked picture and
+each distinct marked cell are typeset once (PDF form XObjects under pdfTeX and
+LuaTeX, so the PDF holds each once), and each page places the picture and its
+frame's marked cells, and draws the frame's veils and arrow. Every page has the same size, so
 that ``\\includegraphics[page=N]{window.pdf}`` and Beamer overlays line up, and
 the ``animate`` package plays it as it is
 (``\\animategraphics[autoplay,loop]{2}{window}{}{}``).
