@@ -472,3 +472,52 @@ def test_channels_too_many_to_draw_are_one_channel_for_all() -> None:
 
 def test_the_overfull_check_reads_vertical_boxes_too() -> None:
     assert overfull_boxes("Overfull \\vbox (12.0pt too high) has occurred") == ((12.0, None),)
+
+
+# --------------------------------------------------------------------------
+# A sheet's problem shows frames of the animation
+
+
+def _elements_sheet(figure: Any) -> Any:
+    from symconv.sheets.loader import parse_definition
+
+    value = str(figure).lower() if isinstance(figure, bool) else f'"{figure}"'
+    return parse_definition(
+        {
+            "title": "Frames",
+            "section": [
+                {
+                    "title": "One layer",
+                    "problem": [
+                        {"kind": "elements", "input": 7, "kernel": 3, "stride": 2,
+                         "padding": 1, "figure": figure}
+                    ],
+                }
+            ],
+        },
+        name=f"frames-{value}",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("figure", "which"), [("first-last", (0, -1)), ("last", (-1,))])
+def test_a_sheet_shows_the_first_and_last_frames(
+    figure: str, which: tuple[int, ...], tmp_path: Path
+) -> None:
+    from symconv.sheets import render_sheets
+
+    conv = Conv(7, 3, stride=2, padding=1)
+    text = render_sheets([_elements_sheet(figure)], solutions=True)
+    compiled = compile_document(text)
+    assert not compiled.overfull
+    page = " ".join(pdf_pages(compiled.pdf, tmp_path))
+    for frame in which:
+        index = tuple(n - 1 if frame == -1 else 0 for n in conv.output_shape)
+        assert output_token(index) in labels(page)
+        window = symbols_of(conv.output_element(index), "x")
+        assert all(token(name) in labels(page) for name in window)
+    assert not render_sheets([_elements_sheet(figure)], solutions=False).count("tikzpicture")
+
+
+def test_a_sheet_figure_that_is_no_frame_is_refused() -> None:
+    with pytest.raises(SymconvError, match="'first-last'"):
+        _elements_sheet("middle")

@@ -48,9 +48,31 @@ def chosen_element(value: Any, shape: tuple[int, ...]) -> tuple[int, ...] | None
     return tuple(v - 1 for v in values)
 
 
+#: What ``figure`` may say besides true and false: frames of the window's animation.
+FRAMES = {"first-last": (0, -1), "first": (0,), "last": (-1,)}
+
+
 def figure_of(params: dict[str, Any], conv: Conv) -> Any:
     """The window figure a problem asked for with ``figure = true``, else ``None``."""
+    if isinstance(params["figure"], str):  # frames of the animation: see stills_of
+        return None
     return window_figure(conv) if flag(params, "figure") else None
+
+
+def stills_of(params: dict[str, Any], conv: Conv) -> Any:
+    """Frames of the sliding window's animation a problem asked for with ``figure =
+    "first-last"`` (or ``"first"``, ``"last"``), each labelled cell by cell, else ``None``."""
+    which = params["figure"]
+    if not isinstance(which, str):
+        return None
+    if which not in FRAMES:
+        raise SymconvError(
+            "key 'figure' must be true, false, or the animation's frames: "
+            f"{', '.join(repr(name) for name in FRAMES)}; got {which!r}"
+        )
+    from symconv.present.animation import key_frames
+
+    return key_frames(conv, FRAMES[which])
 
 
 def derive(params: dict[str, Any]) -> Derived:
@@ -63,6 +85,7 @@ def derive(params: dict[str, Any]) -> Derived:
         **common(conv),
         "question": params["question"],
         "figure": figure_of(params, conv),
+        "stills": stills_of(params, conv),
         "size": latex_shape(conv.output_shape),
         "size_working": size_working(conv.spec),
         "first_name": _name((0,) * len(last)),
