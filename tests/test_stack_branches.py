@@ -49,6 +49,15 @@ class Concat(torch.nn.Module):
         return torch.cat([branch(x) for branch in self.branches], dim=1)
 
 
+class Gate(torch.nn.Module):
+    def __init__(self, scales):
+        super().__init__()
+        self.scales = scales
+
+    def forward(self, x):
+        return x * self.scales(x)
+
+
 class Split(torch.nn.Module):
     def __init__(self, parts):
         super().__init__()
@@ -67,6 +76,23 @@ def torch_of(layers, channels: int):
             shortcut = None if layer.shortcut is None else torch_of(layer.shortcut, channels)[0]
             modules.append(Residual(main, shortcut))
             channels = out
+        elif isinstance(layer, nn.Gate):
+            modules.append(Gate(torch_of(layer.layers, channels)[0]))
+        elif isinstance(layer, nn.Upsample):
+            modules.append(
+                torch.nn.Upsample(
+                    size=layer.size,
+                    scale_factor=layer.scale_factor,
+                    mode=layer.mode,
+                    align_corners=layer.align_corners if "linear" in layer.mode else None,
+                )
+            )
+        elif isinstance(layer, nn.Norm) and layer.kind == "group":
+            modules.append(torch.nn.GroupNorm(layer.groups, channels, affine=layer.affine))
+        elif isinstance(layer, nn.Norm) and layer.kind == "instance":
+            modules.append(torch.nn.InstanceNorm2d(channels, affine=layer.affine))
+        elif isinstance(layer, nn.PReLU):
+            modules.append(torch.nn.PReLU(layer.num_parameters))
         elif isinstance(layer, nn.Concat):
             built = [torch_of(branch, channels) for branch in layer.branches]
             modules.append(Concat([m for m, _ in built]))
@@ -101,6 +127,8 @@ def torch_of(layers, channels: int):
             )
         elif isinstance(layer, nn.AdaptivePoolLayer):
             modules.append(torch.nn.AdaptiveAvgPool2d(layer.output_size))
+        elif isinstance(layer, nn.Activation) and layer.name == "sigmoid":
+            modules.append(torch.nn.Sigmoid())
         elif isinstance(layer, nn.ChannelSplit):
             modules.append(Split(layer.parts))
             channels //= layer.parts
@@ -371,3 +399,190 @@ def test_padding_modes_pad_as_pytorch_does(mode: str) -> None:
         shape, weights, macs = torch_counts(torch_of(layers, 3)[0], (3, size, size + 1))
         assert (stack.output_shape, stack.weight_count, stack.macs) == (shape, weights, macs)
         assert stack.rows[1].name.endswith(mode)
+
+
+# ------------------------------------------- gates, upsampling, norms with weights
+
+
+def squeeze_excitation(channels: int, squeezed: int) -> nn.Gate:
+    return nn.gate(
+        nn.adaptive_pool(1),
+        nn.conv(1, out_channels=squeezed, bias=True),
+        nn.relu(),
+        nn.conv(1, out_channels=channels, bias=True),
+        nn.activation("sigmoid"),
+    )
+
+
+GATED = {
+    "squeeze-excitation": [
+        nn.conv(3, out_channels=8, stride=2, padding=1),
+        squeeze_excitation(8, 2),
+    ],
+    "spatial-attention": [
+        nn.conv(3, out_channels=4, padding=1),
+        nn.gate(nn.conv(7, out_channels=1, padding=3), nn.activation("sigmoid")),
+    ],
+    "upsample-and-norms": [
+        nn.conv(3, out_channels=8, stride=2),
+        nn.groupnorm(4),
+        nn.prelu(8),
+        nn.upsample(2),
+        nn.instancenorm(affine=True),
+        nn.prelu(),
+        nn.upsample((1.5, 2.5), mode="bilinear"),
+        nn.groupnorm(1, affine=False),
+        nn.upsample(size=(9, 20), mode="nearest-exact"),
+        nn.instancenorm(),
+    ],
+    "unet-level": [
+        nn.conv(3, out_channels=4, padding=1),
+        nn.concat(
+            [],
+            [
+                nn.pool(2),
+                nn.conv(3, out_channels=8, padding=1),
+                nn.upsample(2, mode="bilinear", align_corners=True),
+            ],
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(GATED))
+@pytest.mark.parametrize("size", [(16, 16), (17, 23), (9, 12)])
+def test_gates_upsampling_and_norms_count_as_pytorch_runs_them(name, size) -> None:
+    layers = GATED[name]
+    try:
+        stack = nn.Stack((3, *size), layers)
+    except SymconvError as error:  # an odd size cannot come back up to its skip
+        assert "concat" in str(error)
+        with pytest.raises(RuntimeError):
+            torch_counts(torch_of(layers, 3)[0], (3, *size))
+        return
+    shape, weights, macs = torch_counts(torch_of(layers, 3)[0], (3, *size))
+    assert (stack.output_shape, stack.weight_count, stack.macs) == (shape, weights, macs)
+    symbolic = nn.Stack((3, H, W), layers) if name != "unet-level" else None
+    if symbolic is not None:
+        at = {H: size[0], W: size[1]}
+        assert [tuple(nn_subs(n, at) for n in row.shape) for row in symbolic.rows] == [
+            row.shape for row in stack.rows
+        ]
+        assert nn_subs(symbolic.macs, at) == stack.macs
+        assert nn_subs(symbolic.weight_count, at) == stack.weight_count
+
+
+def nn_subs(value, at):
+    return value.subs(at) if hasattr(value, "subs") else value
+
+
+@given(
+    st.integers(2, 30),
+    st.sampled_from([2, 3, 0.5, 1.5, 2.5]),
+    st.sampled_from(["nearest", "nearest-exact", "bilinear"]),
+)
+@settings(max_examples=60, deadline=None)
+def test_upsampled_sizes_are_pytorchs(size: int, scale, mode: str) -> None:
+    layers = [nn.upsample(scale, mode=mode)]
+    try:
+        stack = nn.Stack((1, size, size + 1), layers)
+    except SymconvError:
+        with pytest.raises(RuntimeError):
+            torch_counts(torch_of(layers, 1)[0], (1, size, size + 1))
+        return
+    assert stack.output_shape == torch_counts(torch_of(layers, 1)[0], (1, size, size + 1))[0]
+    assert (stack.weight_count, stack.macs) == (0, 0)
+    if isinstance(scale, int):  # a whole factor multiplies the formula
+        assert nn.Stack((1, H, W), layers).output_shape == (1, scale * H, scale * W)
+
+
+def _reads(y, x, index):
+    """The input positions (first axis) output ``index`` (first axis) reads, by autograd."""
+    (grad,) = torch.autograd.grad(y[0, 0, index].sum(), x, retain_graph=True)
+    return grad[0, 0].abs().sum(dim=-1).nonzero().flatten().tolist()
+
+
+@pytest.mark.parametrize(
+    ("mode", "scale", "corners"),
+    [
+        ("nearest", 2, False),
+        ("nearest", 3, False),
+        ("nearest", 1.5, False),
+        ("nearest-exact", 2.5, False),
+        ("bilinear", 2, False),
+        ("bilinear", 3, False),
+        ("bilinear", 2.5, False),
+        ("bilinear", 0.5, False),
+        ("bilinear", 2, True),
+    ],
+)
+def test_upsampled_receptive_field_is_what_a_gradient_reaches(mode, scale, corners) -> None:
+    """Size: the most inputs one output reads; jump: how far outputs move per output,
+    over a whole period of the scale; start: the centre of what output 0 reads."""
+    size = 12
+    layers = [nn.upsample(scale, mode=mode, align_corners=corners)]
+    field = nn.Stack((1, size, size), layers).rows[-1].receptive_field
+    module = torch_of(layers, 1)[0]
+    x = torch.ones(1, 1, size, size, dtype=torch.float64, requires_grad=True)
+    y = module(x)
+    reads = [_reads(y, x, i) for i in range(y.shape[2])]
+    assert field[0] == max(r[-1] - r[0] + 1 for r in reads)
+    assert Fraction(str(field[2])) == Fraction(reads[0][0] + reads[0][-1], 2)
+    centres = [Fraction(r[0] + r[-1], 2) for r in reads]
+    if corners:  # the corner outputs are the corner inputs, evenly between
+        period, middle = len(centres) - 1, 0
+    else:
+        period = Fraction(str(scale)).limit_denominator(10).numerator
+        middle = len(centres) // 2 - period
+    assert Fraction(str(field[1])) == (centres[middle + period] - centres[middle]) / period
+
+
+@pytest.mark.parametrize("name", ["squeeze-excitation", "spatial-attention"])
+def test_a_gate_sees_its_input_and_what_its_layers_see(name) -> None:
+    # one channel, the gradient's input; no sigmoid, which all-one weights saturate
+    inner = (
+        [nn.adaptive_pool(1), nn.conv(1), nn.relu(), nn.conv(1)]
+        if name == "squeeze-excitation"
+        else [nn.conv(7, out_channels=1, padding=3)]
+    )
+    layers = [nn.conv(3, out_channels=1), nn.gate(*inner)]
+    size = 21
+    stack = nn.Stack((1, size, size), layers)
+    extent, out = _field_by_gradient(layers, size)
+    assert tuple(stack.output_shape[1:]) == tuple(out)
+    assert tuple(field[0] for field in stack.rows[-1].receptive_fields) == extent
+    if name == "squeeze-excitation":
+        assert extent == (size, size)  # after a global pool, the whole input
+
+
+def test_a_gate_whose_scales_do_not_spread_over_its_input_names_both_shapes() -> None:
+    layers = [nn.gate(nn.adaptive_pool(2), nn.conv(1, out_channels=2), path="features.1.se")]
+    with pytest.raises(SymconvError) as caught:
+        nn.Stack((4, 8, 8), layers)
+    message = str(caught.value)
+    assert "block features.1.se (gate)" in message
+    assert "4 x 8 x 8" in message and "2 x 2 x 2" in message
+
+
+def test_layernorm_counts_a_scale_and_shift_per_normalised_value() -> None:
+    for axes, bias in [(None, True), (2, True), (1, False)]:
+        stack = nn.Stack((4, 6, 5), [nn.layernorm(axes, bias=bias)])
+        sizes = (4, 6, 5)[-(axes or 3) :]
+        module = torch.nn.LayerNorm(list(sizes), bias=bias)
+        assert stack.weight_count == sum(p.numel() for p in module.parameters())
+        assert stack.bias_count == (module.bias.numel() if bias else 0)
+    with pytest.raises(SymconvError, match="axes=4"):
+        nn.Stack((4, 6, 5), [nn.layernorm(4)])
+
+
+def test_new_layers_refuse_what_pytorch_refuses() -> None:
+    with pytest.raises(SymconvError, match="groups=3 must divide"):
+        nn.Stack((4, 6, 6), [nn.groupnorm(3)])
+    with pytest.raises(SymconvError, match="num_parameters=3 must be 1 or"):
+        nn.Stack((4, 6, 6), [nn.prelu(3)])
+    with pytest.raises(SymconvError, match="either scale_factor or size"):
+        nn.upsample()
+    with pytest.raises(SymconvError, match="mode='bilinear' works on 2"):
+        nn.Stack((4, 6), [nn.upsample(2, mode="bilinear")])
+    with pytest.raises(SymconvError, match="align_corners"):
+        nn.upsample(2, align_corners=True)

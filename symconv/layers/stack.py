@@ -2,9 +2,11 @@
 
 A :class:`Stack` starts from an input shape ``(C, *spatial)`` and applies layers
 made by :func:`conv`, :func:`pool`, :func:`adaptive_pool`, :func:`conv_transpose`,
-:func:`batchnorm`, :func:`relu`, :func:`flatten` and :func:`dense`, and blocks:
-:func:`residual` (ResNet's add), :func:`concat` (Inception, DenseNet, U-Net's skip),
-:func:`channel_split` and :func:`channel_shuffle` (ShuffleNet). Sizes may be
+:func:`upsample`, :func:`batchnorm`, :func:`groupnorm`, :func:`instancenorm`,
+:func:`layernorm`, :func:`relu`, :func:`prelu`, :func:`activation`, :func:`flatten`
+and :func:`dense`, and blocks: :func:`residual` (ResNet's add), :func:`concat`
+(Inception, DenseNet, U-Net's skip), :func:`gate` (squeeze and excitation's
+multiply), :func:`channel_split` and :func:`channel_shuffle` (ShuffleNet). Sizes may be
 SymPy symbols: shapes, counts and receptive fields then come out as formulas,
 roundings folded as a person writes them (``ceiling(H/32)``, not five nested
 floors).
@@ -18,8 +20,11 @@ recurrences over the effective kernel ``k = d(K - 1) + 1``::
 with ``r = j = 1`` and ``c = 0`` at the input (``c`` is the centre of the first
 output's field, in input positions counted from 0). A transposed convolution
 divides the jump by its stride and centres the first output's field between the
-inputs that reach it. Where paths join (an add, a concat) the field covers every
-path's. After ``flatten`` every output sees all inputs. The recurrences live in
+inputs that reach it; upsampling divides the jump by its scale (see
+:class:`Upsample`). Where paths join (an add, a concat, a gate's multiply) the
+field covers every path's, with the jump of the first (a gate's: its input's).
+After ``flatten`` every output sees all inputs. Normalisations (batch, group,
+instance, layer) keep the field: it follows the values, not the statistics. The recurrences live in
 :mod:`symconv.layers.geometry`.
 
 With whole numbers every layer is built as the real :class:`~symconv.Conv`,
@@ -62,12 +67,16 @@ from symconv.layers.stack_layers import (
     Dense,
     Fields,
     Flatten,
+    Gate,
     Layer,
+    Norm,
     PoolLayer,
+    PReLU,
     ReLU,
     Residual,
     Shape,
     TransposeLayer,
+    Upsample,
     WindowedLayer,
     activation,
     adaptive_pool,
@@ -79,10 +88,16 @@ from symconv.layers.stack_layers import (
     conv_transpose,
     dense,
     flatten,
+    gate,
+    groupnorm,
+    instancenorm,
+    layernorm,
     plain_number,
     pool,
+    prelu,
     relu,
     residual,
+    upsample,
 )
 from symconv.layers.validators import size_or_symbol
 
@@ -96,13 +111,17 @@ __all__ = [
     "ConvLayer",
     "Dense",
     "Flatten",
+    "Gate",
     "Layer",
     "LayerRow",
+    "Norm",
+    "PReLU",
     "PoolLayer",
     "ReLU",
     "Residual",
     "Stack",
     "TransposeLayer",
+    "Upsample",
     "activation",
     "adaptive_pool",
     "batchnorm",
@@ -113,9 +132,15 @@ __all__ = [
     "conv_transpose",
     "dense",
     "flatten",
+    "gate",
+    "groupnorm",
+    "instancenorm",
+    "layernorm",
     "pool",
+    "prelu",
     "relu",
     "residual",
+    "upsample",
 ]
 
 
@@ -187,7 +212,7 @@ class _Walk:
             except SymconvError as error:
                 if str(error).startswith(("layer ", "block ")):
                     raise
-                where = "block" if isinstance(layer, Residual | Concat) else "layer"
+                where = "block" if isinstance(layer, Residual | Concat | Gate) else "layer"
                 raise type(error)(
                     f"{where} {path} ({layer.name}): {error}",
                     parameter=getattr(error, "parameter", None),
@@ -200,6 +225,8 @@ class _Walk:
             return self.residual(layer, shape, fields, path)
         if isinstance(layer, Concat):
             return self.concat(layer, shape, fields, path)
+        if isinstance(layer, Gate):
+            return self.gate(layer, shape, fields, path)
         weights: Any = 0
         macs: Any = 0
         biases: Any = 0
@@ -208,6 +235,15 @@ class _Walk:
             biases = shape[0]  # the shift beta, PyTorch's BatchNorm.bias
         elif isinstance(layer, Activation):
             pass
+        elif isinstance(layer, Norm):
+            weights, biases = layer.counts(shape)
+        elif isinstance(layer, PReLU):
+            weights = layer.weights(shape[0])
+        elif isinstance(layer, Upsample):
+            if flat or len(shape) < 2:
+                raise SymconvError("upsampling after flatten()")
+            fields = layer.fields(fields, shape)
+            shape = (shape[0], *layer.output_sizes(shape[1:]))
         elif isinstance(layer, ChannelShuffle):
             layer.check(shape[0])
         elif isinstance(layer, ChannelSplit):
@@ -247,6 +283,21 @@ class _Walk:
         joined = tuple(field_union([a, b]) for a, b in zip(main[1], other[1], strict=True))
         self.add(block.name, path, main[0], joined)
         return main[0], joined
+
+    def gate(self, block: Gate, shape: Shape, fields: Fields, path: str) -> tuple[Shape, Fields]:
+        scales, scale_fields = self.run(block.layers, shape, fields, path)
+        fits = len(scales) == len(shape) and all(
+            _equal(n, 1) or _equal(n, size) for n, size in zip(scales, shape, strict=True)
+        )
+        if not fits:
+            raise SymconvError(
+                f"block {path} (gate): its input is {_shape_text(shape)} but its layers give "
+                f"{_shape_text(scales)}; a gate multiplies its input by values of the same "
+                "shape, or of size 1 on the axes they are spread over (C x 1 x 1)"
+            )
+        joined = tuple(field_union([a, b]) for a, b in zip(fields, scale_fields, strict=True))
+        self.add(block.name, path, shape, joined)
+        return shape, joined
 
     def concat(
         self, block: Concat, shape: Shape, fields: Fields, path: str
@@ -295,9 +346,10 @@ class _Walk:
 class Stack:
     """A sequence of layers applied to an input of shape ``(C, *spatial)``.
 
-    Blocks (:func:`residual`, :func:`concat`) put their layers' rows first, with
-    path names such as ``"4.1"`` or ``"4.shortcut.1"``, then a row of their own
-    (``add``, ``concat``) whose receptive field covers every path.
+    Blocks (:func:`residual`, :func:`concat`, :func:`gate`) put their layers' rows
+    first, with path names such as ``"4.1"`` or ``"4.shortcut.1"``, then a row of
+    their own (``add``, ``concat``, ``multiply``) whose receptive field covers every
+    path.
 
     Raises:
         SymconvError: A layer does not fit the shape it receives.
@@ -434,8 +486,8 @@ class Stack:
         """
         if not all(isinstance(n, int) for row in self.rows for n in row.shape):
             raise SymconvError("the stack's matrix needs numeric sizes")
-        if any(isinstance(layer, Residual | Concat) for layer in self.layers):
-            raise SymconvError("a stack with branches (residual, concat) has no matrix here")
+        if any(isinstance(layer, Residual | Concat | Gate) for layer in self.layers):
+            raise SymconvError("a stack with branches (residual, concat, gate) has no matrix here")
         product: Any = None
         letters = iter("acdefghijlmnopqrstuvw")
         for number, layer in enumerate(self.layers):
@@ -448,7 +500,9 @@ class Stack:
                 if not isinstance(layer, Flatten):
                     raise SymconvError(f"{layer.name} has no matrix here")
                 continue
-            if isinstance(layer, BatchNorm | Activation | AdaptivePoolLayer):
+            if isinstance(layer, Upsample):
+                raise SymconvError(f"{layer.name} has no matrix here")
+            if isinstance(layer, BatchNorm | Activation | AdaptivePoolLayer | Norm | PReLU):
                 raise SymconvError(f"{layer.name} is not a linear map: the stack has no matrix")
             if isinstance(layer, Dense):
                 letter = next(letters)

@@ -1,7 +1,8 @@
 """The layers of a stack, before they know their input: convolutions, transposed
-convolutions, pooling, adaptive pooling, batch norm, activations, flatten, dense,
-the branch blocks (``residual``, ``concat``) and ShuffleNet's channel split and
-shuffle, with the builders ``conv()``, ``pool()``, ... that check their arguments.
+convolutions, pooling, adaptive pooling, upsampling, batch, group, instance and
+layer norm, activations (PReLU's with weights), flatten, dense, the branch blocks
+(``residual``, ``concat``, ``gate``) and ShuffleNet's channel split and shuffle,
+with the builders ``conv()``, ``pool()``, ... that check their arguments.
 
 A stack layer takes what its single layer takes: ``kernel``, ``stride`` and
 ``dilation`` as one size or one per spatial axis (Inception's ``(1, 7)``),
@@ -19,12 +20,13 @@ layer never disagree; with symbols the geometry core gives its sizes as formulas
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass
 from functools import reduce
 from typing import Any, Literal
 
-from sympy import Basic, Integer, Rational
+from sympy import Basic, Integer, Max, Rational, floor
 
 from symconv.errors import SpecError, SpecTypeError
 from symconv.layers.conv import Conv
@@ -48,6 +50,7 @@ from symconv.layers.transpose import ConvTranspose
 from symconv.layers.validators import choice, describe, flag, plain, size_or_symbol
 
 __all__ = [
+    "UPSAMPLE_MODES",
     "Activation",
     "AdaptivePoolLayer",
     "BatchNorm",
@@ -58,12 +61,16 @@ __all__ = [
     "Dense",
     "Fields",
     "Flatten",
+    "Gate",
     "Layer",
+    "Norm",
+    "PReLU",
     "PoolLayer",
     "ReLU",
     "Residual",
     "Shape",
     "TransposeLayer",
+    "Upsample",
     "WindowedLayer",
     "activation",
     "adaptive_pool",
@@ -75,10 +82,16 @@ __all__ = [
     "conv_transpose",
     "dense",
     "flatten",
+    "gate",
+    "groupnorm",
+    "instancenorm",
+    "layernorm",
     "plain_number",
     "pool",
+    "prelu",
     "relu",
     "residual",
+    "upsample",
 ]
 
 #: A shape whose entries are whole numbers or SymPy expressions.
@@ -621,6 +634,193 @@ class ChannelShuffle(_Named):
 
 
 @dataclass(frozen=True)
+class Norm(_Named):
+    """A normalisation over the values of one example (not the batch's): group norm
+    (``groups`` groups of channels), instance norm (each channel alone) or layer norm
+    (the last ``axes`` axes of ``(C, *spatial)``), with a learnt scale and shift.
+
+    Group and instance norm learn one scale and one shift per channel when
+    ``affine``; layer norm one of each per normalised value (``2 x`` the product of
+    the normalised sizes, PyTorch's ``elementwise_affine``; no shift without ``bias``).
+    No MACs are counted. Statistics are taken over the whole input, but the receptive
+    field, as batch norm's, follows the values only (see :class:`~symconv.stack.Stack`).
+    """
+
+    kind: Literal["group", "instance", "layer"]
+    groups: Any = 1
+    axes: Any = None
+    affine: bool = True
+    bias: bool = True
+
+    @property
+    def name(self) -> str:
+        if self.kind == "group":
+            return f"group norm, {self.groups} group{'' if self.groups == 1 else 's'}"
+        if self.kind == "instance":
+            return "instance norm"
+        over = "all axes" if self.axes is None else f"the last {self.axes} axes"
+        if self.axes == 1:
+            over = "the last axis"
+        return f"layer norm over {over}"
+
+    def counts(self, shape: Shape) -> tuple[Any, Any]:
+        """The weights and how many of them are shifts, on an input of ``shape``."""
+        if self.kind == "group" and ((Integer(0) + shape[0]) / self.groups).is_integer is False:
+            raise SpecError(
+                f"groups={self.groups} must divide the input channels {shape[0]}",
+                parameter="groups",
+            )
+        if self.kind == "layer":
+            axes = len(shape) if self.axes is None else self.axes
+            if axes > len(shape):
+                raise SpecError(
+                    f"axes={axes}: the input {' x '.join(map(str, shape))} has {len(shape)}",
+                    parameter="axes",
+                )
+            per_value = _product(shape[len(shape) - axes :])
+        else:
+            per_value = shape[0]
+        if not self.affine:
+            return 0, 0
+        shifts = per_value if self.bias else 0
+        return plain_number(per_value + shifts), shifts
+
+
+@dataclass(frozen=True)
+class PReLU(_Named):
+    """The rectifier with a learnt slope for negatives: one slope, or one per channel."""
+
+    num_parameters: Any = 1
+
+    @property
+    def name(self) -> str:
+        count = self.num_parameters
+        return "prelu" if count == 1 else f"prelu, {count} slopes"
+
+    def weights(self, channels: Any) -> Any:
+        """``num_parameters``, which must be 1 or the input's channels."""
+        if self.num_parameters != 1 and not _equal_size(self.num_parameters, channels):
+            raise SpecError(
+                f"num_parameters={self.num_parameters} must be 1 or the input channels {channels}",
+                parameter="num_parameters",
+            )
+        return self.num_parameters
+
+
+def _equal_size(a: Any, b: Any) -> bool:
+    return bool(a == b or (Integer(0) + a - b).expand() == 0)
+
+
+#: PyTorch's interpolation modes a stack reads: nearest neighbours and (bi, tri)linear.
+UPSAMPLE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear")
+
+
+@dataclass(frozen=True)
+class Upsample(_Named):
+    """PyTorch's ``nn.Upsample`` / ``F.interpolate``: each spatial size scaled by
+    ``scale_factor`` (``floor(n * scale)``, as PyTorch) or set to ``size``; channels
+    kept, no weights, no MACs.
+
+    Receptive field, per axis, with ``ratio`` the distance in inputs between
+    neighbouring outputs (``1 / scale``, or ``n_in / n_out`` for a ``size``,
+    ``(n_in - 1) / (n_out - 1)`` with ``align_corners``): the jump is multiplied by
+    ``ratio``; ``nearest`` reads one input per output (size kept), the linear modes
+    up to two neighbours (size ``r + j``); the start is the centre of what the first
+    output reads (input 0 when upsampling, as a transposed convolution's).
+
+    >>> from symconv.layers.stack import Stack
+    >>> row = Stack((1, 5), [upsample(2)]).rows[-1]
+    >>> row.shape, row.receptive_field
+    ((1, 10), (1, 1/2, 0))
+    >>> Stack((1, 5), [upsample(2, mode="linear")]).rows[-1].receptive_field
+    (2, 1/2, 0)
+    """
+
+    scale_factor: Any = None
+    size: Any = None
+    mode: str = "nearest"
+    align_corners: bool = False
+
+    @property
+    def name(self) -> str:
+        if self.size is not None:
+            how = f"to {_label(self.size)}"
+        else:
+            how = f"x{_label(self.scale_factor)}"
+        return f"upsample {how}, {self.mode}{', corners aligned' if self.align_corners else ''}"
+
+    def _check(self, ndim: int) -> None:
+        needed = {"linear": 1, "bilinear": 2, "trilinear": 3}.get(self.mode)
+        if needed is not None and needed != ndim:
+            raise SpecError(
+                f"mode={self.mode!r} works on {needed} spatial "
+                f"{'axis' if needed == 1 else 'axes'}; the input has {ndim}",
+                parameter="mode",
+            )
+
+    def output_sizes(self, sizes: Shape) -> Shape:
+        self._check(len(sizes))
+        if self.size is not None:
+            return _axes("size", self.size, len(sizes))
+        out = []
+        for n, scale in zip(
+            sizes, _axes("scale_factor", self.scale_factor, len(sizes)), strict=True
+        ):
+            if _numeric(n) and isinstance(scale, float):
+                out.append(math.floor(n * scale))  # as PyTorch computes it, in floating point
+            else:
+                exact = Rational(repr(scale)) if isinstance(scale, float) else Integer(scale)
+                out.append(plain_number(whole_floor_div(n * exact.p, exact.q)))
+        if any(isinstance(n, int) and n < 1 for n in out):
+            raise SpecError(f"no output left (sizes {tuple(out)})", parameter="scale_factor")
+        return tuple(out)
+
+    def _ratio(self, n: Any, out: Any, scale: Any) -> Any:
+        """The distance, in inputs, between neighbouring outputs' sampling points."""
+        if self.align_corners:
+            return 0 if out == 1 else (Integer(0) + n - 1) / (Integer(0) + out - 1)
+        if self.size is None:
+            exact = Rational(repr(scale)) if isinstance(scale, float) else Integer(scale)
+            return 1 / exact
+        return (Integer(0) + n) / out
+
+    def fields(self, fields: Fields, shape: Shape) -> Fields:
+        sizes = shape[1:]
+        outs = self.output_sizes(sizes)
+        scales = _axes("scale_factor", self.scale_factor, len(sizes))
+        result = []
+        for (size, jump, start), n, out, scale in zip(fields, sizes, outs, scales, strict=True):
+            ratio = self._ratio(n, out, scale)
+            if self.mode == "nearest":
+                first: Any = 0
+            elif self.mode == "nearest-exact":
+                first = floor(ratio / 2)
+            elif self.align_corners:
+                first = 0
+            else:  # PyTorch's source index of output 0, read by its two neighbours
+                source = Max(0, ratio / 2 - Rational(1, 2))
+                first = floor(source) + (0 if source.is_integer else Rational(1, 2))
+            reads = 1 if self.mode.startswith("nearest") else 2
+            result.append(
+                (
+                    plain_number(size + (reads - 1) * jump),
+                    plain_number(Integer(0) + jump * ratio),
+                    plain_number(start + first * jump),
+                )
+            )
+        return tuple(result)
+
+
+@dataclass(frozen=True)
+class Gate(_Named):
+    """``layers`` whose output multiplies the block's input elementwise (squeeze and
+    excitation, attention gates), broadcast over the axes where it has size 1."""
+
+    layers: tuple[Any, ...]
+    name: str = "multiply"
+
+
+@dataclass(frozen=True)
 class Residual(_Named):
     """``layers`` whose output is added to the block's input, or to ``shortcut``'s output."""
 
@@ -850,3 +1050,129 @@ def channel_split(parts: Any = 2, *, path: str | None = None) -> ChannelSplit:
 def channel_shuffle(groups: Any, *, path: str | None = None) -> ChannelShuffle:
     """ShuffleNet's channel shuffle over ``groups`` groups: the shape is kept."""
     return ChannelShuffle(_size("groups", groups, 1), path=_path(path))
+
+
+def gate(*layers: Any, path: str | None = None) -> Gate:
+    """A gate: the block's input multiplied elementwise by the output of ``layers``,
+    broadcast where that output has size 1 (squeeze and excitation's ``C x 1 x 1``
+    scales, MobileNetV3 and EfficientNet; a spatial attention map's ``1 x H x W``).
+
+    Its rows are those of ``layers``, then the block's own row, ``multiply``, whose
+    receptive field covers the input's and the layers' (after a global pool, the
+    whole input).
+
+    >>> block = gate(adaptive_pool(1), conv(1, out_channels=4), activation("sigmoid"))
+    >>> block.name, len(block.layers)
+    ('multiply', 3)
+    """
+    if not layers:
+        raise SpecError("gate needs at least one layer to compute its scales", parameter="layers")
+    return Gate(_layers("layers", layers), path=_path(path))
+
+
+def _scale(value: object) -> Any:
+    """One upsampling factor: a whole number, or a positive fraction as a float."""
+    value = plain(value)
+    if isinstance(value, float):
+        if not (value > 0 and math.isfinite(value)):
+            raise SpecError(
+                f"scale_factor must be positive, got {value!r}", parameter="scale_factor"
+            )
+        return int(value) if value.is_integer() else value
+    return _size("scale_factor", value, 1)
+
+
+def upsample(
+    scale_factor: Any = None,
+    *,
+    size: Any = None,
+    mode: str = "nearest",
+    align_corners: bool = False,
+    path: str | None = None,
+) -> Upsample:
+    """PyTorch's ``nn.Upsample`` and ``F.interpolate``: each spatial size times
+    ``scale_factor`` (one factor or one per axis; rounded down as PyTorch does), or
+    set to ``size``. ``mode`` is ``"nearest"``, ``"nearest-exact"``, ``"linear"``,
+    ``"bilinear"`` or ``"trilinear"``; ``align_corners`` as PyTorch's (linear modes).
+    No weights, no MACs.
+
+    >>> upsample(2).name, upsample(size=(28, 28), mode="bilinear").name
+    ('upsample x2, nearest', 'upsample to 28, bilinear')
+    """
+    if (scale_factor is None) == (size is None):
+        raise SpecError(
+            "upsample takes either scale_factor or size, not both or neither",
+            parameter="scale_factor",
+        )
+    chosen = choice("mode", mode, UPSAMPLE_MODES)
+    corners = flag("align_corners", align_corners)
+    if corners and chosen.startswith("nearest"):
+        raise SpecError(
+            "align_corners applies to the linear modes only, not to " + repr(chosen),
+            parameter="align_corners",
+        )
+    factor = None
+    if scale_factor is not None:
+        factor = plain(scale_factor)
+        if isinstance(factor, Sequence) and not isinstance(factor, str):
+            factor = tuple(_scale(v) for v in factor)
+            factor = factor[0] if len(set(factor)) == 1 else factor
+        else:
+            factor = _scale(factor)
+    return Upsample(
+        factor,
+        None if size is None else _sizes("size", size, 1),
+        mode=chosen,
+        align_corners=corners,
+        path=_path(path),
+    )
+
+
+def groupnorm(groups: Any, *, affine: bool = True, path: str | None = None) -> Norm:
+    """Group normalisation over ``groups`` groups of channels (``groups=1``: every
+    channel and position together, as a layer norm over all axes that learns per
+    channel): ``2 x C`` weights when ``affine``, no MACs.
+
+    >>> groupnorm(32).name
+    'group norm, 32 groups'
+    """
+    return Norm(
+        "group", _size("groups", groups, 1), affine=flag("affine", affine), path=_path(path)
+    )
+
+
+def instancenorm(*, affine: bool = False, path: str | None = None) -> Norm:
+    """Instance normalisation, each channel of each example alone: ``2 x C`` weights when
+    ``affine`` (PyTorch's default is without), no MACs."""
+    return Norm("instance", affine=flag("affine", affine), path=_path(path))
+
+
+def layernorm(
+    axes: Any = None, *, affine: bool = True, bias: bool = True, path: str | None = None
+) -> Norm:
+    """Layer normalisation over the last ``axes`` axes of ``(C, *spatial)`` (``None``: all,
+    channels included), PyTorch's ``LayerNorm(normalized_shape)`` with that many sizes:
+    ``2 x`` their product weights when ``affine`` (one scale and one shift per value;
+    no shift without ``bias``), no MACs.
+
+    >>> from symconv.layers.stack import Stack
+    >>> Stack((8, 4, 4), [layernorm()]).weight_count, Stack((8, 4, 4), [layernorm(2)]).weight_count
+    (256, 32)
+    """
+    return Norm(
+        "layer",
+        axes=None if axes is None else _size("axes", axes, 1),
+        affine=flag("affine", affine),
+        bias=flag("bias", bias),
+        path=_path(path),
+    )
+
+
+def prelu(num_parameters: Any = 1, *, path: str | None = None) -> PReLU:
+    """PyTorch's ``PReLU``: a learnt slope for negative values, one (``num_parameters=1``)
+    or one per channel; as many weights, no MACs.
+
+    >>> prelu(64).name
+    'prelu, 64 slopes'
+    """
+    return PReLU(_size("num_parameters", num_parameters, 1), path=_path(path))
