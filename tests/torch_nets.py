@@ -1,6 +1,7 @@
 """A zoo of real networks in plain PyTorch, the oracle of ``test_network_import.py``.
 
-Written from torchvision's definitions (torchvision itself is not a dependency):
+Written from torchvision's definitions (torchvision itself is not a dependency;
+MobileNetV3-Small and EfficientNet-B0 with their squeeze-and-excitation gates too):
 the same modules, in the same order, under the same attribute names, so that
 parameter counts, flop counts and module paths are torchvision's. Auxiliary
 classifiers are off and no pretrained weights are loaded.
@@ -12,6 +13,7 @@ it for doctests), as are the tests that use it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 
@@ -140,6 +142,7 @@ class Conv2dNormActivation(nn.Sequential):
         stride: int = 1,
         groups: int = 1,
         activation: Callable[..., nn.Module] | None = nn.ReLU6,
+        norm_layer: Callable[..., nn.Module] = nn.BatchNorm2d,
     ) -> None:
         layers: list[nn.Module] = [
             nn.Conv2d(
@@ -151,7 +154,7 @@ class Conv2dNormActivation(nn.Sequential):
                 groups=groups,
                 bias=False,
             ),
-            nn.BatchNorm2d(out_channels),
+            norm_layer(out_channels),
         ]
         if activation is not None:
             layers.append(activation(inplace=True))
@@ -210,6 +213,192 @@ class MobileNetV2(nn.Module):
         x = self.features(x)
         x = F.adaptive_avg_pool2d(x, (1, 1))
         x = torch.flatten(x, 1)
+        return self.classifier(x)
+
+
+# ------------------------------------------------------ MobileNetV3 and EfficientNet
+
+
+class SqueezeExcitation(nn.Module):
+    """torchvision.ops.SqueezeExcitation: the input scaled by a gate computed from it."""
+
+    def __init__(
+        self,
+        input_channels: int,
+        squeeze_channels: int,
+        activation: Callable[..., nn.Module] = nn.ReLU,
+        scale_activation: Callable[..., nn.Module] = nn.Sigmoid,
+    ) -> None:
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)
+        self.fc2 = nn.Conv2d(squeeze_channels, input_channels, 1)
+        self.activation = activation()
+        self.scale_activation = scale_activation()
+
+    def _scale(self, input: Tensor) -> Tensor:
+        scale = self.avgpool(input)
+        scale = self.fc1(scale)
+        scale = self.activation(scale)
+        scale = self.fc2(scale)
+        return self.scale_activation(scale)
+
+    def forward(self, input: Tensor) -> Tensor:
+        scale = self._scale(input)
+        return scale * input
+
+
+class V3Residual(nn.Module):
+    """MobileNetV3's inverted residual: expand, depthwise, squeeze-excitation, project."""
+
+    def __init__(
+        self, inp: int, kernel: int, expanded: int, out: int, se: bool, hs: bool, stride: int
+    ) -> None:
+        super().__init__()
+        self.use_res_connect = stride == 1 and inp == out
+        norm = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
+        act = nn.Hardswish if hs else nn.ReLU
+        layers: list[nn.Module] = []
+        if expanded != inp:
+            layers.append(Conv2dNormActivation(inp, expanded, 1, activation=act, norm_layer=norm))
+        layers.append(
+            Conv2dNormActivation(
+                expanded, expanded, kernel, stride, expanded, activation=act, norm_layer=norm
+            )
+        )
+        if se:
+            squeezed = _make_divisible(expanded // 4, 8)
+            layers.append(SqueezeExcitation(expanded, squeezed, scale_activation=nn.Hardsigmoid))
+        layers.append(Conv2dNormActivation(expanded, out, 1, activation=None, norm_layer=norm))
+        self.block = nn.Sequential(*layers)
+
+    def forward(self, input: Tensor) -> Tensor:
+        result = self.block(input)
+        if self.use_res_connect:
+            result += input
+        return result
+
+
+class MobileNetV3Small(nn.Module):
+    def __init__(self, num_classes: int = 1000) -> None:
+        super().__init__()
+        settings = [
+            (16, 3, 16, 16, True, False, 2),
+            (16, 3, 72, 24, False, False, 2),
+            (24, 3, 88, 24, False, False, 1),
+            (24, 5, 96, 40, True, True, 2),
+            (40, 5, 240, 40, True, True, 1),
+            (40, 5, 240, 40, True, True, 1),
+            (40, 5, 120, 48, True, True, 1),
+            (48, 5, 144, 48, True, True, 1),
+            (48, 5, 288, 96, True, True, 2),
+            (96, 5, 576, 96, True, True, 1),
+            (96, 5, 576, 96, True, True, 1),
+        ]
+        norm = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
+        layers: list[nn.Module] = [
+            Conv2dNormActivation(3, 16, 3, 2, activation=nn.Hardswish, norm_layer=norm)
+        ]
+        layers += [V3Residual(*setting) for setting in settings]
+        layers.append(Conv2dNormActivation(96, 576, 1, activation=nn.Hardswish, norm_layer=norm))
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(
+            nn.Linear(576, 1024),
+            nn.Hardswish(inplace=True),
+            nn.Dropout(p=0.2, inplace=True),
+            nn.Linear(1024, num_classes),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = torch.flatten(self.avgpool(self.features(x)), 1)
+        return self.classifier(x)
+
+
+class StochasticDepth(nn.Module):
+    """torchvision.ops.StochasticDepth ("row" mode): the identity in evaluation."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return input
+        size = [input.shape[0]] + [1] * (input.ndim - 1)
+        noise = torch.empty(size, dtype=input.dtype, device=input.device)
+        return input * noise.bernoulli_(1.0 - self.p).div_(1.0 - self.p)
+
+
+class MBConv(nn.Module):
+    def __init__(
+        self, expand_ratio: int, kernel: int, stride: int, inp: int, out: int, sd_prob: float
+    ) -> None:
+        super().__init__()
+        self.use_res_connect = stride == 1 and inp == out
+        norm = partial(nn.BatchNorm2d, eps=1e-3)
+        expanded = _make_divisible(inp * expand_ratio, 8)
+        layers: list[nn.Module] = []
+        if expanded != inp:
+            layers.append(
+                Conv2dNormActivation(inp, expanded, 1, activation=nn.SiLU, norm_layer=norm)
+            )
+        layers.append(
+            Conv2dNormActivation(
+                expanded, expanded, kernel, stride, expanded, activation=nn.SiLU, norm_layer=norm
+            )
+        )
+        squeezed = max(1, inp // 4)
+        layers.append(
+            SqueezeExcitation(expanded, squeezed, activation=partial(nn.SiLU, inplace=True))
+        )
+        layers.append(Conv2dNormActivation(expanded, out, 1, activation=None, norm_layer=norm))
+        self.block = nn.Sequential(*layers)
+        self.stochastic_depth = StochasticDepth(sd_prob)
+
+    def forward(self, input: Tensor) -> Tensor:
+        result = self.block(input)
+        if self.use_res_connect:
+            result = self.stochastic_depth(result)
+            result += input
+        return result
+
+
+class EfficientNetB0(nn.Module):
+    def __init__(self, num_classes: int = 1000, stochastic_depth_prob: float = 0.2) -> None:
+        super().__init__()
+        settings = [
+            (1, 3, 1, 32, 16, 1),
+            (6, 3, 2, 16, 24, 2),
+            (6, 5, 2, 24, 40, 2),
+            (6, 3, 2, 40, 80, 3),
+            (6, 5, 1, 80, 112, 3),
+            (6, 5, 2, 112, 192, 4),
+            (6, 3, 1, 192, 320, 1),
+        ]
+        norm = partial(nn.BatchNorm2d, eps=1e-3)
+        layers: list[nn.Module] = [
+            Conv2dNormActivation(3, 32, 3, 2, activation=nn.SiLU, norm_layer=norm)
+        ]
+        total = sum(setting[-1] for setting in settings)
+        block_id = 0
+        for expand, kernel, stride, inp, out, count in settings:
+            stage: list[nn.Module] = []
+            for number in range(count):
+                sd_prob = stochastic_depth_prob * float(block_id) / total
+                reads, step = (inp, stride) if not number else (out, 1)
+                stage.append(MBConv(expand, kernel, step, reads, out, sd_prob))
+                block_id += 1
+            layers.append(nn.Sequential(*stage))
+        layers.append(Conv2dNormActivation(320, 1280, 1, activation=nn.SiLU, norm_layer=norm))
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=0.2, inplace=True), nn.Linear(1280, num_classes)
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = torch.flatten(self.avgpool(self.features(x)), 1)
         return self.classifier(x)
 
 
@@ -580,6 +769,39 @@ class UNet(nn.Module):
         return self.outc(y1)
 
 
+class Up(nn.Module):
+    """Pytorch-UNet's up step (bilinear): upsample by 2, concatenate the skip, two convs."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
+        self.conv = DoubleConv(in_channels, out_channels)
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return self.conv(torch.cat([x2, self.up(x1)], dim=1))
+
+
+class UpsamplingUNet(nn.Module):
+    """A U-Net that goes down by max pooling and up by bilinear upsampling (Pytorch-UNet's
+    ``bilinear=True``), without its padding of odd sizes: it takes sizes divisible by
+    ``2**depth`` and refuses others at the first concatenation."""
+
+    def __init__(self, in_channels: int = 3, classes: int = 2, width: int = 8) -> None:
+        super().__init__()
+        self.inc = DoubleConv(in_channels, width)
+        self.down1 = nn.Sequential(nn.MaxPool2d(2), DoubleConv(width, 2 * width))
+        self.down2 = nn.Sequential(nn.MaxPool2d(2), DoubleConv(2 * width, 2 * width))
+        self.up1 = Up(4 * width, width)
+        self.up2 = Up(2 * width, width)
+        self.outc = nn.Conv2d(width, classes, 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x1 = self.inc(x)
+        x2 = self.down1(x1)
+        x3 = self.down2(x2)
+        return self.outc(self.up2(self.up1(x3, x2), x1))
+
+
 # ---------------------------------------------------------------- Small branchy nets
 
 
@@ -668,6 +890,50 @@ class Functional(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
+class NormsNet(nn.Module):
+    """A ConvNeXt-style net with the normalisations that carry weights: a stem with an
+    affine instance norm and PReLU, blocks of a depthwise 7x7 convolution, a group norm
+    over all channels (ConvNeXt's layer norm), an inverted bottleneck and a residual,
+    strided downsampling behind a group norm, a side branch upsampled (nearest) and
+    pooled back, a spatial attention gate, and a head with a layer norm."""
+
+    def __init__(self, width: int = 16, classes: int = 10) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, width, 4, stride=4), nn.InstanceNorm2d(width, affine=True),
+            nn.PReLU(width),
+        )  # fmt: skip
+        self.block1 = self._block(width)
+        self.down = nn.Sequential(nn.GroupNorm(4, width), nn.Conv2d(width, 2 * width, 2, stride=2))
+        self.block2 = self._block(2 * width)
+        self.side = nn.Sequential(
+            nn.Conv2d(2 * width, width, 3, padding=1), nn.PReLU(),
+            nn.Upsample(scale_factor=2), nn.Conv2d(width, 2 * width, 3, padding=1),
+            nn.MaxPool2d(2),
+        )  # fmt: skip
+        self.attention = nn.Conv2d(2 * width, 1, 7, padding=3)
+        self.norm = nn.LayerNorm(2 * width)
+        self.head = nn.Linear(2 * width, classes)
+
+    @staticmethod
+    def _block(channels: int) -> nn.Sequential:
+        return nn.Sequential(
+            nn.Conv2d(channels, channels, 7, padding=3, groups=channels),
+            nn.GroupNorm(1, channels), nn.Conv2d(channels, 4 * channels, 1), nn.GELU(),
+            nn.Conv2d(4 * channels, channels, 1),
+        )  # fmt: skip
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.stem(x)
+        x = x + self.block1(x)
+        x = self.down(x)
+        x = x + self.block2(x)
+        x = x + self.side(x)
+        x = x * torch.sigmoid(self.attention(x))
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        return self.head(self.norm(x))
+
+
 #: Each network's maker, by name.
 NETWORKS: dict[str, Callable[[], nn.Module]] = {
     "resnet18": resnet18,
@@ -682,4 +948,8 @@ NETWORKS: dict[str, Callable[[], nn.Module]] = {
     "strided_1d": Strided1d,
     "tiny_3d": Tiny3d,
     "functional": Functional,
+    "mobilenet_v3_small": MobileNetV3Small,
+    "efficientnet_b0": EfficientNetB0,
+    "unet_upsample": UpsamplingUNet,
+    "norms_net": NormsNet,
 }

@@ -2,11 +2,13 @@
 
 Both importers (:mod:`symconv.network.torch_graph`, :mod:`symconv.network.onnx_graph`)
 read their graph into :class:`Node` objects: a node applies stack layers to
-its single input, or joins several inputs by adding them (``"add"``) or by
-concatenating their channels (``"concat"``). :func:`nest` turns the graph into
-the layers of one :class:`~symconv.stack.Stack`: a join becomes a block whose
-branches start where the joined paths fork, the join's immediate dominator
-(the last node every path from the input to the join passes through).
+its single input, or joins several inputs by adding them (``"add"``), by
+concatenating their channels (``"concat"``) or by multiplying them
+(``"multiply"``: a value by scales computed from it, a :func:`~symconv.stack.gate`).
+:func:`nest` turns the graph into the layers of one :class:`~symconv.stack.Stack`:
+a join becomes a block whose branches start where the joined paths fork, the
+join's immediate dominator (the last node every path from the input to the
+join passes through).
 
 A graph folds this way when it is series-parallel, as ResNet, Inception,
 DenseNet, ShuffleNet and U-Net are: every value computed between a fork and
@@ -46,7 +48,7 @@ __all__ = [
 ]
 
 #: How a node with several inputs joins them.
-Join = Literal["add", "concat"]
+Join = Literal["add", "concat", "multiply"]
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,14 @@ def _block_path(node: Node, inside: list[str | None]) -> str:
 def _block(join: Join, branches: list[list[Any]], path: str) -> Any:
     if join == "concat":
         return stack.concat(*branches, path=path)
+    if join == "multiply":
+        scales = [branch for branch in branches if branch]
+        if len(branches) != 2 or len(scales) != 1:
+            raise SymconvError(
+                f"block {path}: multiplies {len(branches)} values, {len(scales)} of them "
+                "computed; a gate multiplies its input by scales computed from it"
+            )
+        return stack.gate(*scales[0], path=path)
     if len(branches) != 2:
         raise SymconvError(f"block {path}: adds {len(branches)} values; a residual adds two")
     main, shortcut = branches

@@ -5,20 +5,24 @@ ONNX keeps topological) as stack layers or joins, and folds the graph into
 nested residual and concat blocks (:mod:`symconv.network.dataflow`).
 
 What it reads: ``Conv``, ``ConvTranspose``, ``MaxPool``, ``AveragePool``,
-``GlobalAveragePool``, ``GlobalMaxPool``, ``BatchNormalization``, ``Relu``
-and the other elementwise operators, ``Add`` (of two tensors: a residual; of
-a constant: a bias or an elementwise step), ``Concat`` and ``Split`` on
-channels, ``Flatten``, ``Gemm`` and ``MatMul`` with a weight initializer,
-``Reshape`` to ``(N, features)``, the ``Reshape``/``Transpose``/``Reshape`` of
-a channel shuffle, ``ReduceMean`` over the spatial axes, ``Identity`` and
-``Dropout``; and the constants and shape arithmetic that feed ``Reshape``.
+``GlobalAveragePool``, ``GlobalMaxPool``, ``BatchNormalization``,
+``InstanceNormalization``, ``LayerNormalization``, ``Resize`` and ``Upsample``
+(nearest as PyTorch's, linear), ``PRelu``, ``Relu`` and the other elementwise
+operators, ``Add`` (of two tensors: a residual; of a constant: a bias or an
+elementwise step), ``Mul`` of two tensors (a value by scales computed from it:
+a gate), ``Concat`` and ``Split`` on channels, ``Flatten``, ``Gemm`` and
+``MatMul`` with a weight initializer, ``Reshape`` to ``(N, features)``, the
+``Reshape``/``Transpose``/``Reshape`` of a channel shuffle, ``ReduceMean`` over
+the spatial axes, ``Identity`` and ``Dropout``; and the constants and shape
+arithmetic that feed ``Reshape`` and ``Resize``.
 Anything else is an error naming the node and its operator.
 
 Weights are counted from the shapes of the initializers each layer uses (a
 batch norm's running mean and variance are not weights). A network exported
 by ``torch.onnx.export`` in evaluation mode has its batch norms folded into
 the convolutions before them; export with
-``training=torch.onnx.TrainingMode.TRAINING`` to keep them as layers.
+``training=torch.onnx.TrainingMode.TRAINING`` to keep them as layers. PyTorch
+exports a group norm as reshapes around an instance norm, which is refused.
 
 The ``onnx`` package is an optional dependency (``pip install symconv[onnx]``),
 imported when :func:`from_onnx` is called.
@@ -527,6 +531,89 @@ class _Reader:
         return self._layers(node, x, [layer], x.rank, weights=self._weights(inputs, (1, 2)),
             path=path)  # fmt: skip
 
+    def _op_InstanceNormalization(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        path = self._unique_path(node)
+        # PyTorch's instance norm without affine exports constant ones and zeros
+        affine = all(name in self.initializers for name in inputs[1:3])
+        layer = stack.instancenorm(affine=affine, path=path)
+        weights = self._weights(inputs, (1, 2)) if affine else None
+        return self._layers(node, x, [layer], x.rank, weights=weights, path=path)
+
+    def _op_LayerNormalization(
+        self, node: Any, inputs: list[str], attributes: dict[str, Any]
+    ) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        axis = int(attributes.get("axis", -1)) % x.rank
+        if axis == 0:
+            raise self._refuse(node, "it normalises over the batch axis too")
+        path = self._unique_path(node)
+        bias = len(inputs) > 2 and bool(inputs[2])
+        layer = self._build(node, stack.layernorm, None if axis == 1 else x.rank - axis,
+            bias=bias, path=path)  # fmt: skip
+        weights = self._weights(inputs, (1, 2))
+        return self._layers(node, x, [layer], x.rank, weights=weights, path=path)
+
+    def _op_PRelu(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        path = self._unique_path(node)
+        if inputs[1] not in self.initializers and self.constant(inputs[1]) is None:
+            raise self._refuse(node, "its slopes are computed, not stored")
+        count = self._weights(inputs, (1,))
+        layer = self._build(node, stack.prelu, count, path=path)
+        return self._layers(node, x, [layer], x.rank, weights=count, path=path)
+
+    def _op_Resize(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
+        x = self._tensor(node, inputs[0])
+        text = {
+            key: (value.decode() if isinstance(value, bytes) else str(value))
+            for key, value in attributes.items()
+            if key in ("mode", "coordinate_transformation_mode", "nearest_mode")
+        }
+        mode = text.get("mode", "nearest")
+        how = text.get("coordinate_transformation_mode", "half_pixel")
+        if mode == "nearest" and how == "asymmetric" and text.get("nearest_mode") == "floor":
+            chosen, corners = "nearest", False
+        elif mode == "linear" and how in ("half_pixel", "pytorch_half_pixel", "align_corners"):
+            chosen = {1: "linear", 2: "bilinear", 3: "trilinear"}.get(x.rank - 2, "linear")
+            corners = how == "align_corners"
+        else:
+            raise self._refuse(
+                node, f"mode {mode!r} with coordinates {how!r}; a stack reads PyTorch's "
+                "nearest (asymmetric, floor) and linear (half_pixel, align_corners) modes",
+            )  # fmt: skip
+        if attributes.get("antialias") or attributes.get("axes") is not None:
+            raise self._refuse(node, "antialias or axes")
+        scales = self._known(inputs[2]) if len(inputs) > 2 and inputs[2] else None
+        sizes = self._known(inputs[3]) if len(inputs) > 3 and inputs[3] else None
+        if scales is not None and scales.size:
+            factors = [float(v) for v in scales.ravel()]
+            if factors[:2] != [1.0, 1.0]:
+                raise self._refuse(node, f"scales {factors} change the batch or channels")
+            options: dict[str, Any] = {"scale_factor": per_axis(_nice(factors[2:]))}
+        elif sizes is not None and sizes.size:
+            options = {"size": per_axis([int(v) for v in sizes.ravel()[2:]])}
+        else:
+            raise self._refuse(node, "scales or sizes computed at run time")
+        layer = self._build(node, stack.upsample, mode=chosen, align_corners=corners,
+            path=_path(node), **options)  # fmt: skip
+        return self._layers(node, x, [layer], x.rank)
+
+    def _op_Upsample(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
+        """The operator ``Resize`` replaced (opsets 7 to 9): scales, nearest or linear."""
+        mode = attributes.get("mode", b"nearest")
+        mode = mode.decode() if isinstance(mode, bytes) else str(mode)
+        resize = {"mode": mode, "nearest_mode": "floor"}
+        resize["coordinate_transformation_mode"] = (
+            "asymmetric" if mode == "nearest" else "half_pixel"
+        )
+        if "scales" in attributes:
+            self.constants[f"{node.output[0]}/scales"] = self.numpy.array(attributes["scales"])
+            inputs = [inputs[0], "", f"{node.output[0]}/scales"]
+        else:
+            inputs = [inputs[0], "", inputs[1]]
+        return self._op_Resize(node, inputs, resize)
+
     def _elementwise(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Tensor:
         x = self._tensor(node, inputs[0])
         path = _path(node)
@@ -546,6 +633,17 @@ class _Reader:
 
     def _arithmetic(self, node: Any, inputs: list[str], attributes: dict[str, Any]) -> _Tensor:
         tensors = [name for name in inputs if self._is_tensor(name)]
+        if len(tensors) == 2 and node.op_type == "Mul":
+            first, second = (self._tensor(node, name) for name in tensors)
+            if first.rank != second.rank:
+                raise self._refuse(
+                    node, f"it multiplies tensors of {first.rank} and {second.rank} axes"
+                )
+            name = str(node.output[0])
+            self.nodes.append(
+                Node(name, (first.name, second.name), join="multiply", path=_scope(node))
+            )
+            return _Tensor(name, first.rank)
         if len(tensors) == 2 and node.op_type in ("Add", "Sum"):
             first, second = (self._tensor(node, name) for name in tensors)
             if first.rank != second.rank:
@@ -556,7 +654,8 @@ class _Reader:
         if len(tensors) > 1:
             raise self._refuse(
                 node, "it combines tensors elementwise; a stack joins branches by addition "
-                "(a residual) or concatenation",
+                "(a residual), concatenation or multiplying a value by scales computed from "
+                "it (a gate)",
             )  # fmt: skip
         x = self._tensor(node, tensors[0])
         if node.op_type == "Add" and x.name in self.dense:
@@ -748,6 +847,19 @@ class _Reader:
         if not keep:
             layers.append(stack.flatten(path=path))
         return self._layers(node, x, layers, x.rank if keep else 2)
+
+
+def _nice(factors: list[float]) -> list[Any]:
+    """Scale factors stored as float32, as the whole numbers or short decimals they were.
+
+    >>> _nice([2.0, 1.5, 0.30000001192092896])
+    [2, 1.5, 0.3]
+    """
+    nice: list[Any] = []
+    for factor in factors:
+        short = float(f"{factor:.7g}")
+        nice.append(int(short) if short.is_integer() else short)
+    return nice
 
 
 def _inferred_shapes(onnx: Any, model: Any) -> dict[str, tuple[int | None, ...]]:

@@ -8,11 +8,14 @@ qualified name as its path (``"layer1.0.conv2"``).
 
 What it reads: convolutions (1-D to 3-D, groups, dilation, ``"same"`` and
 ``"valid"``, circular padding), transposed convolutions, max and average
-pooling (``ceil_mode`` too), adaptive pooling, batch norm, every elementwise
-activation, dropout and identity (nothing), ``Linear``, flattening (also by
-``view`` or ``reshape`` to two axes), ``torch.cat`` on channels, additions,
-``chunk`` on channels, the ``view``/``transpose``/``view`` of a channel
-shuffle, and a mean over the spatial axes (adaptive pooling to 1). Anything
+pooling (``ceil_mode`` too), adaptive pooling, upsampling (``nn.Upsample``,
+``F.interpolate`` by a scale or to a size), batch, group, instance and layer
+norm, every elementwise activation (``PReLU`` with its slopes), dropout and
+identity (nothing), ``Linear``, flattening (also by ``view`` or ``reshape``
+to two axes), ``torch.cat`` on channels, additions, a value multiplied by
+scales computed from it (squeeze and excitation: a gate), ``chunk`` on
+channels, the ``view``/``transpose``/``view`` of a channel shuffle, and a
+mean over the spatial axes (adaptive pooling to 1). Anything
 else is an error naming the layer and its type, never a silent zero.
 
 Parameters of modules that ``forward`` never calls are not counted: the stack
@@ -353,6 +356,22 @@ class _Reader:
                 return self._layers(node, x, [stack.batchnorm(path=path)], x.rank)
             layer = stack.activation("batch norm without scale and shift", path=path)
             return self._layers(node, x, [layer], x.rank)
+        if isinstance(module, nn.GroupNorm):
+            layer = self._build(node, stack.groupnorm, module.num_groups, affine=module.affine,
+                path=path)  # fmt: skip
+            return self._layers(node, x, [layer], x.rank)
+        if isinstance(module, nn.modules.instancenorm._InstanceNorm):
+            self._check_axes(node, x, int(type(module).__name__[-2]))
+            layer = stack.instancenorm(affine=module.affine, path=path)
+            return self._layers(node, x, [layer], x.rank)
+        if isinstance(module, nn.LayerNorm):
+            return self._layernorm(node, x, module, path)
+        if isinstance(module, nn.PReLU):
+            layer = self._build(node, stack.prelu, module.num_parameters, path=path)
+            return self._layers(node, x, [layer], x.rank)
+        if isinstance(module, nn.Upsample):
+            return self._upsample(node, x, module.size, module.scale_factor, module.mode,
+                module.align_corners, module.recompute_scale_factor, path)  # fmt: skip
         if isinstance(module, nn.Linear):
             if x.rank != 2:
                 raise self._refuse(
@@ -380,6 +399,47 @@ class _Reader:
             name = type(module).__name__.lower()
             return self._layers(node, x, [stack.activation(name, path=path)], x.rank)
         raise self._refuse(node, "symconv's stack has no such layer")
+
+    def _layernorm(self, node: Any, x: _Tensor, module: Any, path: str) -> _Tensor:
+        axes = len(module.normalized_shape)
+        if axes > x.rank - 1:
+            raise self._refuse(
+                node, f"it normalises over {axes} axes and its input has {x.rank - 1} "
+                "besides the batch",
+            )  # fmt: skip
+        layer = self._build(node, stack.layernorm, None if axes == x.rank - 1 else axes,
+            affine=module.elementwise_affine, bias=getattr(module, "bias", None) is not None,
+            path=path,
+        )  # fmt: skip
+        return self._layers(node, x, [layer], x.rank)
+
+    def _upsample(
+        self,
+        node: Any,
+        x: _Tensor,
+        size: Any,
+        scale: Any,
+        mode: str,
+        corners: Any,
+        recompute: Any,
+        path: str,
+    ) -> _Tensor:
+        if x.rank < 3:
+            raise self._refuse(node, "it upsamples a flat input; a stack upsamples spatial axes")
+        if isinstance(size, _Sizes) or (
+            isinstance(size, list | tuple) and any(isinstance(v, _Sizes) for v in size)
+        ):
+            raise self._refuse(
+                node, "an output size read from a tensor at run time; a stack upsamples by "
+                "a scale_factor or to a fixed size",
+            )  # fmt: skip
+        if recompute and scale is not None and mode != "nearest":
+            raise self._refuse(node, "recompute_scale_factor=True with an interpolating mode")
+        layer = self._build(node, stack.upsample, None if scale is None else per_axis(scale),
+            size=None if size is None else per_axis(size), mode=mode,
+            align_corners=bool(corners), path=path,
+        )  # fmt: skip
+        return self._layers(node, x, [layer], x.rank)
 
     def _build(self, node: Any, make: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -429,6 +489,10 @@ class _Reader:
             if hasattr(torch, name):
                 table[getattr(torch, name)] = self._cat
         table[torch.add] = self._add
+        table[torch.mul] = self._multiply
+        table[torch.multiply] = self._multiply
+        for name in ("interpolate", "upsample", "upsample_nearest", "upsample_bilinear"):
+            table[getattr(functional, name)] = self._interpolate
         table[torch.flatten] = self._flatten_call
         table[torch.reshape] = self._view
         table[torch.transpose] = self._transpose
@@ -468,6 +532,8 @@ class _Reader:
     def _method(self, name: str) -> Callable[[Any], Any] | None:
         methods: dict[str, Callable[[Any], Any]] = {
             "add": self._add, "add_": self._add, "__add__": self._add, "__iadd__": self._add,
+            "mul": self._multiply, "mul_": self._multiply, "__mul__": self._multiply,
+            "__rmul__": self._multiply, "multiply": self._multiply,
             "view": self._view, "reshape": self._view, "flatten": self._flatten_call,
             "transpose": self._transpose, "swapaxes": self._transpose,
             "permute": self._permute, "chunk": self._chunk, "split": self._split,
@@ -510,10 +576,13 @@ class _Reader:
             return _Sizes()
         if node.target in (operator.add, operator.iadd) and len(tensors) == 2:
             return self._add(node)
+        if node.target in (operator.mul, operator.imul) and len(tensors) == 2:
+            return self._multiply(node)
         if len(tensors) > 1:
             raise self._refuse(
                 node, "it combines two tensors elementwise; a stack joins branches by "
-                "addition (a residual) or concatenation",
+                "addition (a residual), concatenation or multiplying a value by scales "
+                "computed from it (a gate)",
             )  # fmt: skip
         x = self._tensor(node, tensors[0])
         layer = stack.activation(_ARITHMETIC[node.target], path=self._path(node))
@@ -532,6 +601,41 @@ class _Reader:
         enclosing = self._enclosing(node)
         self.nodes.append(Node(node.name, (first.name, second.name), join="add", path=enclosing))
         return _Tensor(node.name, first.rank)
+
+    def _multiply(self, node: Any) -> Any:
+        tensors = [arg for arg in node.args[:2] if self._is_tensor(arg)]
+        if len(tensors) != 2:
+            if not tensors:
+                return _Sizes()
+            x = self._tensor(node, tensors[0])
+            return self._layers(node, x, [stack.activation("mul", path=self._path(node))], x.rank)
+        first, second = (self._tensor(node, arg) for arg in tensors)
+        if first.rank != second.rank:
+            raise self._refuse(
+                node, f"it multiplies tensors of {first.rank} and {second.rank} axes"
+            )
+        enclosing = self._enclosing(node)
+        self.nodes.append(
+            Node(node.name, (first.name, second.name), join="multiply", path=enclosing)
+        )
+        return _Tensor(node.name, first.rank)
+
+    def _interpolate(self, node: Any) -> _Tensor:
+        name = node.target.__name__
+        defaults: dict[str, Any] = {
+            "size": None, "scale_factor": None, "mode": "nearest", "align_corners": None
+        }  # fmt: skip
+        if name == "upsample_bilinear":
+            defaults |= {"mode": "bilinear", "align_corners": True}
+        names = "input size scale_factor" + ("" if name.startswith("upsample_") else " mode")
+        bound = self._arguments(node, names + " align_corners recompute_scale_factor", **defaults)
+        if bound.get("antialias"):
+            raise self._refuse(node, "antialias=True")
+        x = self._tensor(node, bound["input"])
+        mode = bound["mode"]
+        return self._upsample(node, x, bound["size"], bound["scale_factor"], mode,
+            bound["align_corners"], bound.get("recompute_scale_factor"), self._path(node),
+        )  # fmt: skip
 
     def _cat(self, node: Any) -> _Tensor:
         bound = self._arguments(node, "tensors dim", dim=0)
