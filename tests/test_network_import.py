@@ -427,6 +427,35 @@ def test_shufflenet_through_onnx_splits_and_shuffles_as_through_torch(
     assert row_facts(stack) == row_facts(imported)
 
 
+@pytest.mark.parametrize(
+    ("name", "size"), [("mobilenet_v3_small", (193, 201)), ("unet_upsample", (96, 100))]
+)
+def test_gates_and_upsampling_through_onnx_read_as_through_torch(
+    oracle: Oracle, tmp_path: Any, name: str, size: tuple[int, int]
+) -> None:
+    """Squeeze-and-excitation exported as ``Mul``, upsampling as ``Resize``."""
+    pytest.importorskip("onnx")
+    path = tmp_path / f"{name}.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # as above
+        torch.onnx.export(
+            NETWORKS[name]().train(),
+            (torch.zeros(1, 3, 64, 64),),
+            str(path),
+            dynamo=False,
+            training=torch.onnx.TrainingMode.TRAINING,
+            do_constant_folding=False,
+        )
+    shape = (3, *size)
+    result = oracle.run(name, shape)
+    assert result is not None
+    stack = from_onnx(path, shape)
+    assert stack.weight_count == result.parameters
+    assert 2 * stack.macs == result.flops
+    assert stack.output_shape == result.output_shape
+    assert row_facts(stack) == row_facts(from_torch(oracle.module(name), shape))
+
+
 def test_onnx_named_sizes_are_symbols(oracle: Oracle, resnet18_onnx: Any) -> None:
     stack = from_onnx(resnet18_onnx)
     assert stack.input_shape == (3, H, W)
