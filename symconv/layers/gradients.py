@@ -28,9 +28,8 @@ Eq(Derivative(L, x[u]), Sum(g[-j/2 + u/2 + 1]*k[j], (j, 1, 3)))
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sympy import (
@@ -166,6 +165,18 @@ def _axis_swept(spec: ConvSpec, axis: int, weight: int) -> list[tuple[int, int]]
     return [(p, start) for p, start in enumerate(starts) if 0 <= start < size]
 
 
+def _axis_swept_run(spec: ConvSpec, axis: int, weight: int) -> tuple[range, int, int]:
+    """The outputs along ``axis`` that weight tap ``weight`` meets inside the input, as a
+    range, with the input ``offset + p * stride`` output ``p`` reads (no circular padding):
+    :func:`_axis_swept` without listing them."""
+    size, kernel = spec.input_size[axis], spec.kernel_size[axis]
+    stride, dilation = spec.stride[axis], spec.dilation[axis]
+    offset = (kernel - 1 - weight if spec.flip else weight) * dilation - spec.padding[axis][0]
+    first = max(0, -(offset // stride))  # the first p with offset + p * stride >= 0
+    last = min(spec.output_size[axis] - 1, (size - 1 - offset) // stride)
+    return range(first, last + 1), offset, stride
+
+
 def _combined(
     axes: Sequence[list[tuple[int, int]]], strides: tuple[Sequence[int], Sequence[int]]
 ) -> list[tuple[int, int]]:
@@ -285,25 +296,29 @@ class GradientEntries:
         rest, local = divmod(rest, self._reads)
         o = rest % spec.c_out
         taps = unravel(tap, spec.kernel_size)
-        axes = [_axis_swept(spec, a, w) for a, w in enumerate(taps)]
-        count = math.prod(len(pairs) for pairs in axes)
+        # Per axis the outputs a tap meets are a run of positions, and their inputs an
+        # arithmetic progression: only the ends are made, never the runs.
+        axes = [_axis_swept_run(spec, a, w) for a, w in enumerate(taps)]
+        count = math.prod(len(run) for run, _, _ in axes)
         if count <= keep:
             return self.kernel(flat)
         channel = o // self._per_group * self._reads + local
         strides = (_strides(spec.output_size), _strides(spec.input_size))
 
-        def products(chosen: Iterable[tuple[tuple[int, int], ...]]) -> tuple[Expr, ...]:
-            made = []
-            for per_axis in chosen:
-                p = sum(pair[0] * step for pair, step in zip(per_axis, strides[0], strict=True))
-                i = sum(pair[1] * step for pair, step in zip(per_axis, strides[1], strict=True))
-                upstream = self._upstream(o * self._spatial_outputs + p)
-                made.append(Mul(upstream, self._symbols.input(channel * self._spatial_inputs + i)))
-            return tuple(made)
+        def product(number: int) -> Expr:
+            """The ``number``-th product in row-major order over the axes' runs."""
+            p = i = 0
+            for (run, offset, stride), out_step, in_step, weight in zip(
+                axes, *strides, _strides([len(run) for run, _, _ in axes]), strict=True
+            ):
+                position = run[number // weight % len(run)]
+                p += position * out_step
+                i += (offset + position * stride) * in_step
+            upstream = self._upstream(o * self._spatial_outputs + p)
+            return Mul(upstream, self._symbols.input(channel * self._spatial_inputs + i))
 
-        head = products(itertools.islice(itertools.product(*axes), keep // 2))
-        backwards = itertools.product(*(pairs[::-1] for pairs in axes))
-        tail = products(reversed(list(itertools.islice(backwards, keep - keep // 2))))
+        head = tuple(product(n) for n in range(keep // 2))
+        tail = tuple(product(n) for n in range(count - (keep - keep // 2), count))
         return TermEnds(head, tail, count)
 
     def bias_ends(self, flat: int, keep: int) -> Expr | TermEnds:
