@@ -238,6 +238,12 @@ class WindowedLayer(_Named):
         """Taps of one filter on one channel: the product of the kernel sizes."""
         return _product(_axes("kernel", self.kernel, ndim))
 
+    def along(self, ndim: int, *names: str) -> list[tuple[Any, ...]]:
+        """The named parameters axis by axis: ``along(2, "kernel", "stride")`` is
+        ``[(k_0, s_0), (k_1, s_1)]``, a single size repeated on every axis."""
+        columns = [_axes(name, getattr(self, name), ndim) for name in names]
+        return list(zip(*columns, strict=True))
+
     def fields(self, fields: Fields, shape: Shape) -> Fields:
         """The receptive field on every axis after this layer, from its input's."""
         raise NotImplementedError
@@ -322,37 +328,26 @@ class ConvLayer(_Weighted):
     def _pairs(self, sizes: Shape) -> tuple[tuple[Any, Any], ...]:
         """``(before, after)`` on every axis, a named padding resolved for ``sizes``."""
         ndim = len(sizes)
-        kernel, stride, dilation = (
-            _axes(name, value, ndim)
-            for name, value in (
-                ("kernel", self.kernel),
-                ("stride", self.stride),
-                ("dilation", self.dilation),
-            )
-        )
         if isinstance(self.padding, str):
             return tuple(
                 named_padding(self.padding, n, k, s, d)
-                for n, k, s, d in zip(sizes, kernel, stride, dilation, strict=True)
+                for n, (k, s, d) in zip(
+                    sizes, self.along(ndim, "kernel", "stride", "dilation"), strict=True
+                )
             )
         return tuple(
             p if isinstance(p, tuple) else (p, p) for p in _axes("padding", self.padding, ndim)
         )
 
     def output_sizes(self, sizes: Shape) -> Shape:
-        ndim = len(sizes)
-        kernel = _axes("kernel", self.kernel, ndim)
-        stride = _axes("stride", self.stride, ndim)
-        dilation = _axes("dilation", self.dilation, ndim)
+        axes = self.along(len(sizes), "kernel", "stride", "dilation")
         if self.padding == "same":
             return tuple(
-                same_output_size(n, s, whole=True) for n, s in zip(sizes, stride, strict=True)
+                same_output_size(n, s, whole=True) for n, (_, s, _) in zip(sizes, axes, strict=True)
             )
         return tuple(
             conv_output_size(n, k, stride=s, padding=pads, dilation=d, whole=True)
-            for n, k, s, d, pads in zip(
-                sizes, kernel, stride, dilation, self._pairs(sizes), strict=True
-            )
+            for n, (k, s, d), pads in zip(sizes, axes, self._pairs(sizes), strict=True)
         )
 
     def build(self, shape: Shape, kernel_letter: str = "k") -> Conv:
@@ -374,18 +369,10 @@ class ConvLayer(_Weighted):
 
     def fields(self, fields: Fields, shape: Shape) -> Fields:
         sizes = shape[1:]
-        pairs = self._pairs(sizes)
-        ndim = len(sizes)
+        axes = self.along(len(sizes), "kernel", "stride", "dilation")
         return tuple(
             field_after_conv(field, k, stride=s, before=pair[0], dilation=d)
-            for field, k, s, d, pair in zip(
-                fields,
-                _axes("kernel", self.kernel, ndim),
-                _axes("stride", self.stride, ndim),
-                _axes("dilation", self.dilation, ndim),
-                pairs,
-                strict=True,
-            )
+            for field, (k, s, d), pair in zip(fields, axes, self._pairs(sizes), strict=True)
         )
 
 
@@ -412,18 +399,10 @@ class TransposeLayer(_Weighted):
         return transpose_macs_count(shape, spread, self.kernel_count(len(shape) - 1))
 
     def output_sizes(self, sizes: Shape) -> Shape:
-        ndim = len(sizes)
+        axes = self.along(len(sizes), "kernel", "stride", "padding", "dilation", "output_padding")
         return tuple(
             transpose_output_size(n, k, stride=s, padding=p, dilation=d, output_padding=a)
-            for n, k, s, p, d, a in zip(
-                sizes,
-                _axes("kernel", self.kernel, ndim),
-                _axes("stride", self.stride, ndim),
-                _axes("padding", self.padding, ndim),
-                _axes("dilation", self.dilation, ndim),
-                _axes("output_padding", self.output_padding, ndim),
-                strict=True,
-            )
+            for n, (k, s, p, d, a) in zip(sizes, axes, strict=True)
         )
 
     def build(self, shape: Shape, kernel_letter: str = "k") -> ConvTranspose:
@@ -435,17 +414,10 @@ class TransposeLayer(_Weighted):
         )  # fmt: skip
 
     def fields(self, fields: Fields, shape: Shape) -> Fields:
-        ndim = len(shape) - 1
+        axes = self.along(len(shape) - 1, "kernel", "stride", "padding", "dilation")
         return tuple(
             field_after_transpose(field, k, stride=s, padding=p, dilation=d)
-            for field, k, s, p, d in zip(
-                fields,
-                _axes("kernel", self.kernel, ndim),
-                _axes("stride", self.stride, ndim),
-                _axes("padding", self.padding, ndim),
-                _axes("dilation", self.dilation, ndim),
-                strict=True,
-            )
+            for field, (k, s, p, d) in zip(fields, axes, strict=True)
         )
 
 
@@ -462,17 +434,9 @@ class PoolLayer(WindowedLayer):
         return f"{self.mode} pool {_label(self.kernel)}{stride}{', ceil' if self.ceil_mode else ''}"
 
     def output_sizes(self, sizes: Shape) -> Shape:
-        ndim = len(sizes)
-        axes = zip(
-            sizes,
-            _axes("kernel", self.kernel, ndim),
-            _axes("stride", self.stride, ndim),
-            _axes("padding", self.padding, ndim),
-            _axes("dilation", self.dilation, ndim),
-            strict=True,
-        )
+        axes = self.along(len(sizes), "kernel", "stride", "padding", "dilation")
         out = []
-        for n, k, s, p, d in axes:
+        for n, (k, s, p, d) in zip(sizes, axes, strict=True):
             if self.ceil_mode and not ceil_mode_keeps_last(k, s, p, d):
                 raise SpecError(
                     "ceil_mode with a stride longer than the window minus its padding drops "
@@ -497,17 +461,10 @@ class PoolLayer(WindowedLayer):
         )  # fmt: skip
 
     def fields(self, fields: Fields, shape: Shape) -> Fields:
-        ndim = len(shape) - 1
+        axes = self.along(len(shape) - 1, "kernel", "stride", "padding", "dilation")
         return tuple(
             field_after_conv(field, k, stride=s, before=p, dilation=d)
-            for field, k, s, p, d in zip(
-                fields,
-                _axes("kernel", self.kernel, ndim),
-                _axes("stride", self.stride, ndim),
-                _axes("padding", self.padding, ndim),
-                _axes("dilation", self.dilation, ndim),
-                strict=True,
-            )
+            for field, (k, s, p, d) in zip(fields, axes, strict=True)
         )
 
 
