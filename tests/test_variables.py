@@ -306,8 +306,8 @@ STACK_MISTAKES = {
     # a stack's convolution takes padding_mode itself (a single layer's sheet key is circular)
     "an unknown key": ('{ type = "conv", kernel = 3, kernal = 3 }', ["kernal", "padding_mode"]),
     "a padding mode": (
-        '{ type = "conv", kernel = 3, padding_mode = "reflect" }',
-        ["padding_mode must be one of 'zeros', 'circular'"],
+        '{ type = "conv", kernel = 3, padding_mode = "mirror" }',
+        ["padding_mode must be one of 'zeros', 'circular', 'reflect', 'replicate'"],
     ),
 }
 
