@@ -137,3 +137,13 @@ def test_a_wrong_network_command_is_one_line(model, capsys, argv, words) -> None
     assert status == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and words in err
     assert re.match(r"symconv: error: ", err)
+
+
+def test_without_onnx_the_command_says_what_to_install(model, capsys, monkeypatch) -> None:
+    import sys
+
+    _, path = model
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    status, out, err = run(["derive", "--model", str(path), "--input", "3x64x64"], capsys)
+    assert status == 2 and out == ""
+    assert err == "symconv: error: reading an ONNX model needs onnx: pip install symconv[onnx]\n"

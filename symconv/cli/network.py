@@ -62,7 +62,10 @@ def read_model(path: Path, shape: tuple[Any, ...] | None) -> Any:
         raise SymconvError(f"--model {path}: no such file")
     from symconv.network import from_onnx
 
-    return from_onnx(path, shape)
+    try:
+        return from_onnx(path, shape)
+    except ModuleNotFoundError as missing:  # the optional extra, said in one line
+        raise SymconvError(str(missing)) from None
 
 
 def run_network(args: argparse.Namespace) -> int:
