@@ -683,3 +683,64 @@ def test_importing_symconv_network_imports_neither_torch_nor_onnx() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------- parameters used in forward
+
+
+class LayerScale(torch.nn.Module):
+    """ConvNeXt's layer scale: a residual branch scaled by a parameter of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(4, 4, 3, padding=1)
+        self.gamma = torch.nn.Parameter(torch.ones(1, 4, 1, 1))
+
+    def forward(self, x: Any) -> Any:
+        return x + self.gamma * self.conv(x)
+
+
+class PositionalEmbedding(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(4, 4, 3, padding=1)
+        self.pos = torch.nn.Parameter(torch.zeros(1, 4, 8, 8))
+
+    def forward(self, x: Any) -> Any:
+        return self.conv(x) + self.pos
+
+
+def export(module: Any, shape: tuple[int, ...], path: Any, **options: Any) -> Any:
+    """``module`` written as ONNX at an input of ``shape`` (batch of one)."""
+    pytest.importorskip("onnx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter announces its successor
+        torch.onnx.export(module, (torch.zeros(1, *shape),), str(path), dynamo=False, **options)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("module", "name"), [(LayerScale(), "gamma"), (PositionalEmbedding(), "pos")]
+)
+def test_a_parameter_used_in_forward_is_refused_naming_it(
+    module: Any, name: str, tmp_path: Any
+) -> None:
+    parameter = module.get_parameter(name)
+    shape = " x ".join(str(size) for size in parameter.shape)
+    # without the refusal the stack would count the convolution's weights only
+    assert sum(p.numel() for p in module.conv.parameters()) < sum(
+        p.numel() for p in module.parameters()
+    )
+    with pytest.raises(
+        SymconvError,
+        match=rf"^layer {name} \(a parameter of shape {shape} used in forward by \w+\) "
+        rf"cannot be read: .* count its {parameter.numel()} weights apart$",
+    ):
+        from_torch(module, (4, 8, 8))
+    path = export(module, (4, 8, 8), tmp_path / "net.onnx")
+    with pytest.raises(
+        SymconvError,
+        match=rf"^layer {name} \(an initializer of shape {shape} used by \w+, ONNX (Mul|Add)\) "
+        rf"cannot be read: .* its {parameter.numel()} weights would count for nothing$",
+    ):
+        from_onnx(path)

@@ -645,6 +645,7 @@ class _Reader:
             )
             return _Tensor(name, first.rank)
         if len(tensors) == 2 and node.op_type in ("Add", "Sum"):
+            self._check_initializers(node, inputs)
             first, second = (self._tensor(node, name) for name in tensors)
             if first.rank != second.rank:
                 raise self._refuse(node, f"it adds tensors of {first.rank} and {second.rank} axes")
@@ -660,8 +661,24 @@ class _Reader:
         x = self._tensor(node, tensors[0])
         if node.op_type == "Add" and x.name in self.dense:
             return self._dense_bias(node, x, [name for name in inputs if name != tensors[0]])
+        self._check_initializers(node, inputs)
         layer = stack.activation(str(node.op_type).lower(), path=_path(node))
         return self._layers(node, x, [layer], x.rank)
+
+    def _check_initializers(self, node: Any, inputs: list[str]) -> None:
+        """Refuses arithmetic with an initializer that is no layer's bias (a layer scale,
+        a positional embedding): no stack layer holds its weights. The exporter writes
+        numbers (``x * 0.5``) as ``Constant`` nodes, parameters as initializers."""
+        for name in inputs:
+            if name in self.initializers:
+                dims = tuple(int(d) for d in self.initializers[name].dims)
+                shape = " x ".join(str(d) for d in dims) or "()"
+                raise SymconvError(
+                    f"layer {name} (an initializer of shape {shape} used by {_path(node)}, "
+                    f"ONNX {node.op_type}) cannot be read: symconv counts the parameters of "
+                    "the layers it reads, and a stack has no layer holding a parameter used "
+                    f"directly; its {math.prod(dims)} weights would count for nothing"
+                )
 
     _op_Add = _arithmetic
     _op_Sub = _arithmetic

@@ -74,10 +74,12 @@ class _Sizes:
 
 
 class _Other:
-    """A value the graph holds that is no tensor: a parameter or buffer read directly."""
+    """A value the graph holds that is no tensor: a parameter or buffer read directly
+    (``shape`` is a parameter's shape, ``None`` for a buffer)."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, shape: tuple[int, ...] | None = None) -> None:
         self.what = what
+        self.shape = shape
 
 
 def _import_torch() -> Any:
@@ -276,7 +278,31 @@ class _Reader:
         return _Tensor(node.name, self.input_rank)
 
     def _read_get_attr(self, node: Any) -> Any:
-        return _Other(f"the parameter or buffer {node.target}")
+        try:
+            parameter = self.root.get_parameter(str(node.target))
+        except AttributeError:
+            return _Other(f"the buffer {node.target}")
+        return _Other(f"the parameter {node.target}", tuple(parameter.shape))
+
+    def _check_parameters(self, node: Any) -> None:
+        """Refuses a node computing with a parameter read directly (a layer scale, a
+        positional embedding): no stack layer holds its weights."""
+        if node.target in (getattr, "size", "dim"):
+            return  # its shape, not its values
+        for arg in _flat([*node.args, *node.kwargs.values()]):
+            value = self.values.get(arg) if isinstance(arg, self.torch.fx.Node) else None
+            if isinstance(value, _Other) and value.shape is not None:
+                shape = " x ".join(str(size) for size in value.shape) or "()"
+                count = 1
+                for size in value.shape:
+                    count *= size
+                raise SymconvError(
+                    f"layer {arg.target} (a parameter of shape {shape} used in forward by "
+                    f"{self._path(node)}) cannot be read: symconv counts the parameters of the "
+                    f"layers it reads, and a stack has no layer holding a parameter used "
+                    f"directly; hold it in a module the stack reads, or count its {count} "
+                    "weights apart"
+                )
 
     def _read_output(self, node: Any) -> Any:
         result = node.args[0]
@@ -291,6 +317,7 @@ class _Reader:
         return None
 
     def _read_call_module(self, node: Any) -> Any:
+        self._check_parameters(node)
         module = self.modules[node.target]
         if any(True for _ in module.parameters()):
             self.calls[node.target] += 1
@@ -302,9 +329,11 @@ class _Reader:
         return self._module(node, module, self._tensor(node, node.args[0]))
 
     def _read_call_method(self, node: Any) -> Any:
+        self._check_parameters(node)
         return self._call(node, str(node.target))
 
     def _read_call_function(self, node: Any) -> Any:
+        self._check_parameters(node)
         return self._call(node, node.target)
 
     # ----------------------------------------------------------------- modules
