@@ -586,3 +586,58 @@ def test_new_layers_refuse_what_pytorch_refuses() -> None:
         nn.Stack((4, 6), [nn.upsample(2, mode="bilinear")])
     with pytest.raises(SymconvError, match="align_corners"):
         nn.upsample(2, align_corners=True)
+
+
+@pytest.mark.parametrize("out", [1, 2, 3, 7])
+def test_adaptive_pooling_fields_as_formulas_are_the_numeric_ones(out: int) -> None:
+    symbolic = nn.Stack((1, H), [nn.adaptive_pool(out)]).rows[-1].receptive_field
+    for size in range(out, 50):
+        numeric = nn.Stack((1, size), [nn.adaptive_pool(out)]).rows[-1].receptive_field
+        assert tuple(v.subs(H, size) for v in symbolic) == numeric
+
+
+@pytest.mark.parametrize("scale", [2, 3, 0.5, 1.5, 2.5, 0.25])
+def test_upsampling_by_a_binary_fraction_is_exact_at_every_size(scale: float) -> None:
+    formula = nn.Stack((1, H), [nn.upsample(scale)]).output_shape[1]
+    for size in range(4, 80):
+        x = torch.zeros(1, 1, size)
+        expected = torch.nn.functional.interpolate(x, scale_factor=scale).shape[-1]
+        assert (
+            formula.subs(H, size)
+            == expected
+            == nn.Stack((1, size), [nn.upsample(scale)]).output_shape[1]
+        )
+
+
+@pytest.mark.parametrize("scale", [1 / 3, 0.7, 2.3])
+def test_upsampling_by_a_scale_that_rounds_needs_numbers(scale: float) -> None:
+    with pytest.raises(SymconvError, match="floating-point rounding") as caught:
+        nn.Stack((1, H), [nn.upsample(scale)])
+    assert caught.value.parameter == "scale_factor"
+
+
+def test_a_transposed_convolution_refuses_output_padding_pytorch_refuses() -> None:
+    with pytest.raises(SymconvError, match="smaller than the stride or the dilation") as caught:
+        nn.conv_transpose(3, stride=2, output_padding=2)
+    assert caught.value.parameter == "output_padding"
+    with pytest.raises(RuntimeError):
+        torch.nn.ConvTranspose1d(1, 1, 3, stride=2, output_padding=2)(torch.zeros(1, 1, 5))
+
+
+@pytest.mark.parametrize(
+    "size",
+    [-Symbol("h"), Symbol("h") / 2, Symbol("h") - 1, Symbol("H", integer=False)],
+    ids=["negative", "half", "zero at h = 1", "declared not whole"],
+)
+def test_a_symbolic_size_must_be_whole_from_one(size) -> None:
+    with pytest.raises(SymconvError) as caught:
+        nn.Stack((1, size), [nn.conv(1)])
+    assert caught.value.parameter == "input_shape"
+
+
+def test_a_stack_of_no_layers_or_of_text_is_refused_in_words() -> None:
+    for layers, words in [(None, "list of layers"), (["conv"], "layers of a stack")]:
+        with pytest.raises(SymconvError, match=words):
+            nn.Stack((1, 9), layers)
+    with pytest.raises(SymconvError, match="got one layer, conv 1: put it in a list"):
+        nn.residual(nn.conv(3), shortcut=nn.conv(1))

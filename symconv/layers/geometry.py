@@ -96,32 +96,41 @@ def _as_floor(value: Expr) -> tuple[Expr, int] | None:
     return expand(numerator + m * extra), m
 
 
-def whole_floor_div(numerator: Size, denominator: Size) -> Size:
+def whole_floor_div(numerator: Size, denominator: Size, plus: Size = 0) -> Size:
     """``floor(numerator / denominator)`` of a whole-valued numerator, as a person writes it.
 
     Roundings nest into one (``floor((floor(L/m) + t)/s) = floor((L + m t)/(m s))``,
-    ``ceiling`` likewise), and of ``floor(L/m)`` and its equal ``ceiling((L - m + 1)/m)``
-    the shorter is kept. The symbols must be declared whole (``integer=True``); a
+    ``ceiling`` likewise), and of ``floor(L/m) + plus`` and its equal
+    ``ceiling((L - m + 1)/m) + plus`` the shorter is kept. The symbols must be declared whole (``integer=True``); a
     numerator of another shape is left as ``floor``.
 
     >>> from sympy import Symbol
     >>> H = Symbol("H", integer=True, positive=True)
-    >>> half = whole_floor_div(H + 6 - 7, 2) + 1   # a 7x7 convolution, stride 2, padding 3
+    >>> half = whole_floor_div(H + 6 - 7, 2, 1)   # a 7x7 convolution, stride 2, padding 3
     >>> half
     ceiling(H/2)
-    >>> whole_floor_div(half + 2 - 3, 2) + 1        # then a 3x3 pool, stride 2, padding 1
+    >>> whole_floor_div(half + 2 - 3, 2, 1)        # then a 3x3 pool, stride 2, padding 1
     ceiling(H/4)
-    >>> whole_floor_div(H - 2, 2) + 1               # a 2x2 pool
+    >>> whole_floor_div(H - 2, 2, 1)               # a 2x2 pool
     floor(H/2)
     """
     if _numbers(numerator, denominator):
-        return numerator // denominator
+        return numerator // denominator + plus
     form = _as_floor(numerator) if _numbers(denominator) else None
     if form is None:
-        return floor(numerator / denominator)
+        return floor(numerator / denominator) + plus
     whole, m = form
     m *= denominator
-    down, up = floor(whole / m), ceiling((whole - m + 1) / m)
+    constant, rest = (Integer(0) + whole).as_coeff_Add()
+    if not constant.is_Integer:
+        constant, rest = Integer(0), whole
+    # The whole part of the constant goes outside the rounding: floor((L + b)/m) with
+    # 0 <= b < m, ceiling((L + b)/m) with -m < b <= 0, whichever reads shorter.
+    low = int(constant) % m
+    down = floor((rest + low) / m) + plus + (int(constant) - low) // m
+    high = int(constant) - m + 1
+    rounded_up = -((-high) % m)
+    up = ceiling((rest + rounded_up) / m) + plus + (high - rounded_up) // m
     return min((down, up), key=lambda form: (count_ops(form), len(str(form))))
 
 
@@ -153,8 +162,9 @@ def conv_output_size(
     126
     """
     before, after = padding
-    divide = whole_floor_div if whole else _floor_div
-    return divide(size + before + after - span(kernel, dilation), stride) + 1
+    if whole:
+        return whole_floor_div(size + before + after - span(kernel, dilation), stride, 1)
+    return _floor_div(size + before + after - span(kernel, dilation), stride) + 1
 
 
 def same_output_size(size: Size, stride: Size = 1, *, whole: bool = False) -> Size:
@@ -256,7 +266,7 @@ def pool_output_size(
     if not _numbers(size, kernel, stride, padding, dilation):
         if not (whole and ceil_mode_keeps_last(kernel, stride, padding, dilation)):
             raise ValueError("ceil_mode needs whole numbers, not symbols")
-        return whole_floor_div(size + 2 * padding - span(kernel, dilation) + stride - 1, stride) + 1
+        return whole_floor_div(size + 2 * padding - span(kernel, dilation) + stride - 1, stride, 1)
     count = _ceil_div(size + 2 * padding - span(kernel, dilation), stride) + 1
     if (count - 1) * stride >= size + padding:
         count -= 1

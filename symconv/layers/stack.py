@@ -91,6 +91,7 @@ from symconv.layers.stack_layers import (
     gate,
     groupnorm,
     instancenorm,
+    layer_list,
     layernorm,
     plain_number,
     pool,
@@ -174,13 +175,41 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _whole_symbols(shape: tuple[Any, ...]) -> dict[Symbol, Symbol]:
-    """Symbols of ``shape`` not declared whole, each with a whole, positive stand-in."""
+    """Symbols of ``shape`` not declared whole, each with a whole, positive stand-in.
+
+    Raises:
+        SpecError: A symbol is declared not whole or not positive, two symbols share a
+            name, or a size is not a whole number from 1 for every whole symbol.
+    """
     free = set().union(*(n.free_symbols for n in shape if isinstance(n, Basic)))
-    return {
+    names = [symbol.name for symbol in free]
+    for symbol in free:
+        if symbol.is_integer is False or symbol.is_positive is False:
+            raise SpecError(
+                f"input_shape: {symbol} is declared not a whole number from 1; a size is one",
+                parameter="input_shape",
+            )
+        if names.count(symbol.name) > 1:
+            raise SpecError(
+                f"input_shape: two different symbols are named {symbol.name} (declared with "
+                "different assumptions); give one",
+                parameter="input_shape",
+            )
+    stand_ins = {
         symbol: Symbol(symbol.name, integer=True, positive=True)
         for symbol in sorted(free, key=str)
-        if not symbol.is_integer
+        if not (symbol.is_integer and symbol.is_positive)
     }
+    for axis, n in enumerate(shape):
+        if isinstance(n, Basic) and n.free_symbols:
+            size = n.xreplace(stand_ins)
+            if not (size.is_integer and size.is_positive):
+                raise SpecError(
+                    f"input_shape[{axis}] = {n} is not a whole number from 1 at every whole "
+                    "value of its symbols; write it so that it is (2*h, h + 1)",
+                    parameter="input_shape",
+                )
+    return stand_ins
 
 
 class _Walk:
@@ -368,7 +397,7 @@ class Stack:
             plain_number(size_or_symbol(f"input_shape[{axis}]", n, 1))
             for axis, n in enumerate(input_shape)
         )
-        self.layers = list(layers)
+        self.layers = list(layer_list("layers", layers))
         self.rows = self._rows()
 
     def _rows(self) -> list[LayerRow]:

@@ -85,6 +85,7 @@ __all__ = [
     "gate",
     "groupnorm",
     "instancenorm",
+    "layer_list",
     "layernorm",
     "plain_number",
     "pool",
@@ -501,8 +502,14 @@ class AdaptivePoolLayer(_Named):
                 first = -(-size // o)
                 widest = max(-(-(i + 1) * size // o) - i * size // o for i in range(o))
                 step: Any = Rational(size, o)
-            else:  # symbolic: the windows are L / o wide where o divides L
-                first = widest = whole_floor_div(size + o - 1, o)
+            else:  # symbolic: the widest of the o windows, each as a formula in L
+                first = whole_floor_div(size + o - 1, o)
+                widest = Max(
+                    *(
+                        whole_floor_div((i + 1) * size + o - 1, o) - whole_floor_div(i * size, o)
+                        for i in range(o)
+                    )
+                )
                 step = size / Integer(o)
             seen = field_after_conv(field, widest)[0]
             start = field_after_conv(field, first)[2]
@@ -672,6 +679,26 @@ def _equal_size(a: Any, b: Any) -> bool:
 UPSAMPLE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear")
 
 
+def _binary_scale(scale: Any) -> Any:
+    """A scale factor as the exact number PyTorch multiplies by, for a symbolic size.
+
+    PyTorch sizes ``floor(n * scale)`` in floating point; that is the exact
+    ``floor(n p / 2^k)`` for every size when the float is a short binary fraction
+    (2, 0.5, 1.5, 2.5), and depends on rounding otherwise (1/3, 0.7).
+    """
+    if not isinstance(scale, float):
+        return Integer(scale)
+    exact = Rational(scale)  # the float's own binary value
+    if exact.q > 2**16:
+        raise SpecError(
+            f"scale_factor {scale!r} is no short binary fraction, so PyTorch's size "
+            f"floor(n * {scale!r}) depends on floating-point rounding: give the input size "
+            "as numbers, or a scale such as 2, 0.5 or 1.5",
+            parameter="scale_factor",
+        )
+    return exact
+
+
 @dataclass(frozen=True)
 class Upsample(_Named):
     """PyTorch's ``nn.Upsample`` / ``F.interpolate``: each spatial size scaled by
@@ -726,7 +753,7 @@ class Upsample(_Named):
             if _numeric(n) and isinstance(scale, float):
                 out.append(math.floor(n * scale))  # as PyTorch computes it, in floating point
             else:
-                exact = Rational(repr(scale)) if isinstance(scale, float) else Integer(scale)
+                exact = _binary_scale(scale)
                 out.append(plain_number(whole_floor_div(n * exact.p, exact.q)))
         if any(isinstance(n, int) and n < 1 for n in out):
             raise SpecError(f"no output left (sizes {tuple(out)})", parameter="scale_factor")
@@ -738,7 +765,7 @@ class Upsample(_Named):
             return 0 if out == 1 else (Integer(0) + n - 1) / (Integer(0) + out - 1)
         if self.size is None:
             exact = Rational(repr(scale)) if isinstance(scale, float) else Integer(scale)
-            return 1 / exact
+            return 1 / exact if _numeric(n) else 1 / _binary_scale(scale)
         return (Integer(0) + n) / out
 
     def fields(self, fields: Fields, shape: Shape) -> Fields:
@@ -800,8 +827,14 @@ def _path(path: object) -> str | None:
     raise SpecTypeError(f"path must be a name such as 'layer1.0.conv2', got {describe(path)}")
 
 
-def _layers(name: str, layers: object) -> tuple[Any, ...]:
-    """A block's layers, each one a layer of a stack."""
+def layer_list(name: str, layers: object) -> tuple[Any, ...]:
+    """A block's (or a stack's) layers, each one a layer of a stack."""
+    if isinstance(layers, _Named):
+        raise SpecTypeError(
+            f"{name} must be a list of layers such as [conv(3), relu()], got one layer, "
+            f"{getattr(layers, 'name', '')}: put it in a list",
+            parameter=name,
+        )
     if isinstance(layers, str) or not isinstance(layers, Sequence):
         raise SpecTypeError(
             f"{name} must be a list of layers such as [conv(3), relu()], got {describe(layers)}",
@@ -879,7 +912,7 @@ def conv_transpose(
     >>> conv_transpose(4, out_channels=8, stride=2, groups=4).name
     'conv transpose 4 stride 2, 8 filters, 4 groups'
     """
-    return TransposeLayer(
+    layer = TransposeLayer(
         _sizes("kernel", kernel, 1),
         _sizes("stride", stride, 1),
         _padding(padding, pairs=False),
@@ -890,6 +923,16 @@ def conv_transpose(
         output_padding=_sizes("output_padding", output_padding, 0),
         path=_path(path),
     )
+    # PyTorch's rule, whatever the input: the extra outputs come from a stride or a dilation.
+    ndim = max(len(v) if isinstance(v, tuple) else 1 for v in layer._params())
+    for extra, step, spread in layer.along(ndim, "output_padding", "stride", "dilation"):
+        if _numeric(extra, step, spread) and extra >= max(step, spread):
+            raise SpecError(
+                f"output_padding must be smaller than the stride or the dilation, got "
+                f"output_padding={extra} with stride {step} and dilation {spread}",
+                parameter="output_padding",
+            )
+    return layer
 
 
 def pool(
@@ -978,8 +1021,8 @@ def residual(*layers: Any, shortcut: Any = None, path: str | None = None) -> Res
     ('add', 3)
     """
     return Residual(
-        _layers("layers", layers),
-        None if shortcut is None else _layers("shortcut", shortcut),
+        layer_list("layers", layers),
+        None if shortcut is None else layer_list("shortcut", shortcut),
         path=_path(path),
     )
 
@@ -994,7 +1037,7 @@ def concat(*branches: Any, path: str | None = None) -> Concat:
     if not branches:
         raise SpecError("concat needs at least one branch (a list of layers)", parameter="branches")
     return Concat(
-        tuple(_layers(f"branch {number}", b) for number, b in enumerate(branches, 1)),
+        tuple(layer_list(f"branch {number}", b) for number, b in enumerate(branches, 1)),
         path=_path(path),
     )
 
@@ -1024,7 +1067,7 @@ def gate(*layers: Any, path: str | None = None) -> Gate:
     """
     if not layers:
         raise SpecError("gate needs at least one layer to compute its scales", parameter="layers")
-    return Gate(_layers("layers", layers), path=_path(path))
+    return Gate(layer_list("layers", layers), path=_path(path))
 
 
 def _scale(value: object) -> Any:
