@@ -101,8 +101,9 @@ def whole_floor_div(numerator: Size, denominator: Size, plus: Size = 0) -> Size:
 
     Roundings nest into one (``floor((floor(L/m) + t)/s) = floor((L + m t)/(m s))``,
     ``ceiling`` likewise), and of ``floor(L/m) + plus`` and its equal
-    ``ceiling((L - m + 1)/m) + plus`` the shorter is kept. The symbols must be declared whole (``integer=True``); a
-    numerator of another shape is left as ``floor``.
+    ``ceiling((L - m + 1)/m) + plus`` the shorter is kept, the whole part of the
+    constant outside the rounding. The symbols must be declared whole
+    (``integer=True``); a numerator of another shape is left as ``floor``.
 
     >>> from sympy import Symbol
     >>> H = Symbol("H", integer=True, positive=True)
