@@ -744,3 +744,80 @@ def test_a_parameter_used_in_forward_is_refused_naming_it(
         rf"cannot be read: .* its {parameter.numel()} weights would count for nothing$",
     ):
         from_onnx(path)
+
+
+# ------------------------------------------------------------------ in-place ops
+
+
+class AddedInPlace(torch.nn.Module):
+    """``y.add_(...)`` whose result is dropped: fx's ``y`` is still the convolution's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.p = torch.nn.Conv2d(3, 4, 1)
+
+    def forward(self, x: Any) -> Any:
+        y = self.c(x)
+        y.add_(self.p(x))
+        return y
+
+
+class ReluInPlace(torch.nn.Module):
+    def __init__(self, module: bool = False) -> None:
+        super().__init__()
+        self.c = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.act = torch.nn.ReLU(inplace=True) if module else None
+
+    def forward(self, x: Any) -> Any:
+        y = self.c(x)
+        if self.act is None:
+            F.relu(y, inplace=True)
+        else:
+            self.act(y)
+        return y
+
+
+class ReluInPlaceUsed(torch.nn.Module):
+    """In-place ops whose results are used: a function's, a module's in a Sequential,
+    ``x += 1`` and ``relu_`` returned."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.d = torch.nn.Sequential(torch.nn.Conv2d(4, 4, 1), torch.nn.ReLU(inplace=True))
+
+    def forward(self, x: Any) -> Any:
+        x = F.relu(self.c(x), inplace=True)
+        x = self.d(x)
+        x += 1
+        return x.relu_()
+
+
+@pytest.mark.parametrize(
+    ("module", "message"),
+    [
+        (AddedInPlace(), r"^layer add_ \(Tensor\.add_\) cannot be read: it changes its input"),
+        (
+            ReluInPlace(),
+            r"^layer relu \(torch\.nn\.functional\.relu\) cannot be read: it changes its input",
+        ),
+        (ReluInPlace(module=True), r"^layer act \(torch\.nn\.ReLU\) cannot be read: it changes"),
+    ],
+    ids=["add_", "relu-inplace", "ReLU-inplace"],
+)
+def test_an_in_place_op_whose_result_nothing_reads_is_refused(module: Any, message: str) -> None:
+    with pytest.raises(SymconvError, match=message):
+        from_torch(module, (3, 8, 8))
+
+
+def test_in_place_ops_whose_result_is_used_read() -> None:
+    module = ReluInPlaceUsed().eval()
+    shape = (3, 9, 11)
+    with torch.no_grad(), flop_counter.FlopCounterMode(display=False) as counter:
+        output = module(torch.zeros(1, *shape))
+    stack = from_torch(module, shape)
+    assert stack.weight_count == sum(p.numel() for p in module.parameters())
+    assert 2 * stack.macs == counter.get_total_flops()
+    assert stack.output_shape == tuple(output.shape[1:])
+    assert [row.name for row in stack.rows].count("relu") == 3

@@ -28,6 +28,7 @@ imported when :func:`from_torch` is called.
 from __future__ import annotations
 
 import importlib
+import inspect
 import operator
 import re
 from collections import Counter
@@ -154,6 +155,13 @@ _ARITHMETIC = {
 }
 
 
+#: The operators of ``x += y`` and its kin, which change ``x`` in place.
+_IN_PLACE_OPERATORS = frozenset(
+    {operator.iadd, operator.isub, operator.imul, operator.itruediv, operator.ifloordiv}
+)
+_IN_PLACE_METHODS = frozenset({"__iadd__", "__isub__", "__imul__", "__itruediv__"})
+
+
 def _type_name(torch: Any, module: Any) -> str:
     """``torch.nn.LSTM`` for PyTorch's own modules, the qualified class name otherwise."""
     kind = type(module)
@@ -262,10 +270,34 @@ class _Reader:
         if dim not in (1, 1 - tensor.rank):
             raise self._refuse(node, f"it {what} along axis {dim}; a stack does so on channels (1)")
 
+    def _in_place(self, node: Any) -> bool:
+        """Whether ``node`` writes its result into its input (``add_``, ``x += y``,
+        ``inplace=True``)."""
+        if node.op == "call_module":
+            return getattr(self.modules[node.target], "inplace", False) is True
+        if node.op == "call_method":
+            name = str(node.target)
+            return name in _IN_PLACE_METHODS or (name.endswith("_") and not name.startswith("_"))
+        if node.op != "call_function":
+            return False
+        if node.target in _IN_PLACE_OPERATORS or getattr(node.target, "__name__", "").endswith("_"):
+            return True
+        try:
+            bound = inspect.signature(node.target).bind(*node.args, **node.kwargs).arguments
+        except (TypeError, ValueError):  # a builtin without a signature, or other arguments
+            return node.kwargs.get("inplace") is True
+        return bound.get("inplace") is True
+
     # ----------------------------------------------------------------- reading
 
     def read(self, graph: Any) -> None:
         for node in graph.nodes:
+            if not node.users and node.op != "output" and self._in_place(node):
+                raise self._refuse(
+                    node, "it changes its input in place and nothing reads its result; a "
+                    "stack follows the values a network computes: use the result "
+                    "(y = y.add(z), x = F.relu(x)) instead of the change in place",
+                )  # fmt: skip
             handler = getattr(self, f"_read_{node.op}")
             self.values[node] = handler(node)
 
