@@ -121,6 +121,10 @@ def test_without_input_the_files_own_shape_is_used(model, capsys) -> None:
     ("argv", "words"),
     [
         (["--model", "{path}", "--input", "3x2.5x4"], "each axis must be a whole number"),
+        (["--model", "{path}", "--input", "3x0x4"], "a whole number from 1"),
+        (["--model", "{path}", "--input", "3x64x64", "--stride", "2"], "--stride is for one"),
+        (["--model", "{path}", "--input", "3x64x64", "--circular"], "--circular is for one"),
+        (["--model", "{path}", "--input", "3x64x64", "--groups", "2"], "--groups is for one"),
         (["--model", "{path}", "--input", "3"], "channels x sizes"),
         (["--model", "{path}", "--input", "3x64x64", "--kernel", "3"], "--kernel is for one"),
         (["--model", "{path}", "--input", "3x64x64", "--json", "--latex"], "choose one"),
@@ -147,3 +151,18 @@ def test_without_onnx_the_command_says_what_to_install(model, capsys, monkeypatc
     status, out, err = run(["derive", "--model", str(path), "--input", "3x64x64"], capsys)
     assert status == 2 and out == ""
     assert err == "symconv: error: reading an ONNX model needs onnx: pip install symconv[onnx]\n"
+
+
+def test_sizes_may_be_multiples_of_a_symbol(model, capsys) -> None:
+    """The advice for sizes that must agree (H = 4*h + 1) can be typed on the command line."""
+    net, path = model
+    status, out, _ = run(
+        ["derive", "--model", str(path), "--input", "3x4*h+1x8w", "--json"], capsys
+    )
+    assert status == 0
+    record = json.loads(out)
+    h, w = Symbol("h", integer=True, positive=True), Symbol("w", integer=True, positive=True)
+    macs = parse_expr(record["total"]["macs"], local_dict={"h": h, "w": w})
+    for size in [(16, 4), (24, 9)]:
+        _, _, expected = oracle(net, (3, 4 * size[0] + 1, 8 * size[1]))
+        assert macs.subs({h: size[0], w: size[1]}) == expected

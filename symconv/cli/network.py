@@ -14,8 +14,13 @@ from typing import Any
 
 from symconv.errors import SymconvError
 
-#: One axis of ``--input 3xHxW``: a whole number or a symbol's name.
-_AXIS = re.compile(r"(?:[1-9][0-9]*|[A-Za-z][A-Za-z0-9_]*)\Z")
+#: One axis of ``--input 3xHxW``: a whole number from 1, a symbol's name, or a whole
+#: multiple of one plus or minus a number (``16*h``, ``16h``, ``4*h+1``).
+_AXIS = re.compile(
+    r"(?:(?P<number>[1-9][0-9]*)"
+    r"|(?:(?P<times>[1-9][0-9]*)\*?)?(?P<name>[A-Za-z][A-Za-z0-9_]*)"
+    r"(?:(?P<sign>[+-])(?P<shift>[0-9]+))?)\Z"
+)
 
 #: Readers of a model file by its extension.
 MODEL_KINDS = {".onnx": "an ONNX file"}
@@ -28,23 +33,33 @@ def network_shape(tokens: list[str]) -> tuple[Any, ...]:
     (3, 224, 224)
     >>> network_shape(["3xHxW"])
     (3, H, W)
+    >>> network_shape(["3x16*hx4w+1"])
+    (3, 16*h, 4*w + 1)
     >>> network_shape(["3x2.5"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    symconv.errors.SymconvError: --input 3x2.5: each axis must be a whole number or a name ...
+    symconv.errors.SymconvError: --input 3x2.5: each axis must be a whole number from 1 or ...
     """
     from sympy import Symbol
 
-    text = "x".join(tokens)
-    axes = [axis.strip() for axis in re.split(r"[x×*,]", text)] if text else []
+    text = "x".join(token.replace(" ", "") for token in tokens)
+    axes = re.split(r"(?<![*+-])[x×,](?![*+-])", text) if text else []
     shape: list[Any] = []
     for axis in axes:
-        if not _AXIS.match(axis):
+        match = _AXIS.match(axis)
+        if match is None:
             raise SymconvError(
-                f"--input {text}: each axis must be a whole number or a name such as H, got "
-                f"{axis!r}"
+                f"--input {text}: each axis must be a whole number from 1 or a name such as H "
+                f"(or 16*h, 4*h+1), got {axis!r}"
             )
-        shape.append(int(axis) if axis.isdigit() else Symbol(axis, integer=True, positive=True))
+        if match["number"]:
+            shape.append(int(match["number"]))
+            continue
+        size: Any = Symbol(match["name"], integer=True, positive=True)
+        size = int(match["times"] or 1) * size
+        if match["sign"]:
+            size += int(match["shift"]) * (1 if match["sign"] == "+" else -1)
+        shape.append(size)
     if len(shape) < 2:
         raise SymconvError(
             f"--input {text or '(nothing)'}: a network's input is channels x sizes, such as "
@@ -70,17 +85,34 @@ def read_model(path: Path, shape: tuple[Any, ...] | None) -> Any:
 
 def run_network(args: argparse.Namespace) -> int:
     """Print the table of ``--model`` on ``--input``: text, ``--latex`` or ``--json``."""
+    from symconv.layers.parameters import PARAMETERS
     from symconv.present.tables import network_latex_table, network_record, network_text_table
 
-    other = [
+    # Every option of one convolution left at its default, or it would be ignored.
+    given = {
+        parameter.option: getattr(args, parameter.option.lstrip("-").replace("-", "_"))
+        for parameter in PARAMETERS.values()
+        if parameter.option and parameter.option != "--input"
+    }
+    defaults = {
+        parameter.option: False
+        if parameter.switch is not None
+        else [parameter.default]
+        if parameter.kind in ("sizes", "padding")
+        else parameter.default
+        for parameter in PARAMETERS.values()
+        if parameter.option and parameter.option != "--input"
+    }
+    defaults["--kernel"] = None
+    other = [option for option, value in given.items() if value != defaults[option]]
+    other += [
         option
-        for option, given in (
-            ("--kernel", args.kernel),
+        for option, used in (
             ("--element", args.element is not None),
             ("--backward", args.backward),
             ("--show", args.show),
         )
-        if given
+        if used
     ]
     if other:
         raise SymconvError(
