@@ -821,3 +821,34 @@ def test_in_place_ops_whose_result_is_used_read() -> None:
     assert 2 * stack.macs == counter.get_total_flops()
     assert stack.output_shape == tuple(output.shape[1:])
     assert [row.name for row in stack.rows].count("relu") == 3
+
+
+# -------------------------------------------------------- one input size only
+
+
+def test_a_fixed_dense_layer_on_a_symbolic_input_takes_one_size_only(tmp_path: Any) -> None:
+    """The module holds the same weights at every size; a formula of H and W would be wrong."""
+    module = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, 2, 1), torch.nn.Flatten(), torch.nn.Linear(8 * 16 * 16, 10)
+    )
+    linear = module[2]
+    message = (
+        rf"^the network takes one input size only: layer 2 \(%s\) reads "
+        rf"{linear.in_features} features; give the input size as numbers$"
+    )
+    with pytest.raises(SymconvError, match=message % r"torch\.nn\.Linear"):
+        from_torch(module, (3, H, W))
+    fits = from_torch(module, (3, 32, 32))
+    assert fits.weight_count == sum(p.numel() for p in module.parameters())
+    with pytest.raises(SymconvError, match=r"^layer 2 \(torch\.nn\.Linear\) holds .* does not fit"):
+        from_torch(module, (3, 30, 30))
+    path = export(
+        module,
+        (3, 32, 32),
+        tmp_path / "fixed.onnx",
+        input_names=["image"],
+        dynamic_axes={"image": {0: "N", 2: "H", 3: "W"}},
+    )
+    with pytest.raises(SymconvError, match=message % r"ONNX Gemm"):
+        from_onnx(path)
+    assert row_facts(from_onnx(path, (3, 32, 32))) == row_facts(fits)

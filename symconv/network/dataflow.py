@@ -250,12 +250,19 @@ def nest(source: str, nodes: Iterable[Node], output: str) -> list[Any]:
     return layers
 
 
-def check_weights(result: stack.Stack, held: dict[str, tuple[int, str]]) -> None:
+def check_weights(
+    result: stack.Stack,
+    held: dict[str, tuple[int, str]],
+    features: dict[str, int] | None = None,
+) -> None:
     """Each layer's rows count the weights the layer holds (``held``: path to count
     and type); a difference means the input does not fit the network (a dense
-    layer reading more features than it was made for).
+    layer reading more features than it was made for). ``features`` gives the
+    number of features a dense layer reads, for the message.
 
-    Symbolic counts are not compared: they hold for some sizes only.
+    A count that is a formula of the input's sizes while the layer holds a number
+    (a dense layer after a flatten of the spatial axes) means the network takes
+    one input size only.
 
     Raises:
         SymconvError: A layer's rows count other weights than it holds.
@@ -265,10 +272,21 @@ def check_weights(result: stack.Stack, held: dict[str, tuple[int, str]]) -> None
         if row.path in found:
             found[row.path] = found[row.path] + row.weights
     for path, (count, kind) in held.items():
-        if isinstance(found[path], int) and found[path] != count:
+        needed = found[path]
+        if getattr(needed, "free_symbols", None):
+            reads = (
+                f"reads {features[path]} features"
+                if features and path in features
+                else f"holds {count} weights"
+            )
+            raise SymconvError(
+                f"the network takes one input size only: layer {path} ({kind}) {reads}; "
+                "give the input size as numbers"
+            )
+        if int(needed) != count:
             raise SymconvError(
                 f"layer {path} ({kind}) holds {count} weights, but on an input of shape "
-                f"{result.input_shape} it would need {found[path]}: the input does not "
+                f"{result.input_shape} it would need {needed}: the input does not "
                 "fit the network"
             )
 

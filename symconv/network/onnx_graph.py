@@ -218,6 +218,7 @@ class _Reader:
         self.nodes: list[Node] = []
         self.held: dict[str, tuple[int, str]] = {}
         self.dense: dict[str, int] = {}  # a MatMul's output: its node, which an Add may give a bias
+        self.features: dict[str, int] = {}  # the features a dense layer reads, by its path
         self.rank = rank
 
     # ------------------------------------------------------------------ values
@@ -717,6 +718,7 @@ class _Reader:
         shape = self._dims(node, inputs[1], "weight")
         out = shape[0] if attributes.get("transB", 0) else shape[1]
         path = self._unique_path(node)
+        self.features[path] = shape[1] if attributes.get("transB", 0) else shape[0]
         bias = len(inputs) > 2 and bool(inputs[2])
         layer = stack.dense(out, bias=bias, path=path)
         weights = math.prod(shape) + (out if bias else 0)
@@ -729,6 +731,7 @@ class _Reader:
         if len(shape) != 2:
             raise self._refuse(node, f"a weight of shape {shape}, not a matrix")
         path = self._unique_path(node)
+        self.features[path] = shape[0]
         layer = stack.dense(shape[1], path=path)
         result = self._layers(node, x, [layer], 2, weights=math.prod(shape), path=path)
         self.dense[result.name] = len(self.nodes) - 1
@@ -953,5 +956,5 @@ def from_onnx(path_or_model: Any, input_shape: tuple[Any, ...] | None = None) ->
     reader = _Reader(onnx, numpy, graph, len(shape) + 1, _inferred_shapes(onnx, model))
     output = reader.read(graph, str(sources[0].name))
     result = stack.Stack(shape, nest(str(sources[0].name), reader.nodes, output))
-    check_weights(result, reader.held)
+    check_weights(result, reader.held, reader.features)
     return result

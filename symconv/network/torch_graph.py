@@ -881,5 +881,10 @@ def from_torch(module: Any, input_shape: tuple[Any, ...]) -> stack.Stack:
         path: (sum(p.numel() for p in modules[path].parameters()), reader.kind_of(path))
         for path in reader.calls
     }
-    check_weights(result, held)
+    features = {
+        path: int(modules[path].in_features)
+        for path in reader.calls
+        if isinstance(modules[path], torch.nn.Linear)
+    }
+    check_weights(result, held, features)
     return result
