@@ -38,6 +38,7 @@ from typing import Any
 
 from symconv.errors import SymconvError
 from symconv.files import read_toml
+from symconv.layers.parameters import PARAMETERS
 from symconv.present.latex import latex_escape
 from symconv.sheets.authoring import evaluate, fill, latex_field, names_in
 from symconv.sheets.kinds import KINDS
@@ -519,7 +520,11 @@ def _points(where: str, points: Any, kind: str) -> Fraction | None:
 
 
 #: The layers' parameter names, said as the keys of a sheet that set them.
-_KEY_NAMES = {"input_size": "input", "kernel_size": "kernel", "padding_mode": "circular"}
+_KEY_NAMES = {
+    parameter.name: parameter.key
+    for parameter in PARAMETERS.values()
+    if parameter.key and parameter.key != parameter.name and parameter.name != "shared"
+}  # input_size is the key input, and so on; shared=False is the key unshared (not renamed)
 #: ... and in the kinds that ask about a layer on images (``image``, ``channels``, ``filters``).
 _IMAGE_KEY_NAMES = {
     "input_size": "image", "input": "image", "kernel_size": "kernel",
