@@ -83,7 +83,8 @@ def test_the_table_totals_are_pytorchs_counts(model, capsys, size) -> None:
     assert (status, err) == (0, "")
     total = next(line for line in out.splitlines() if line.startswith("total:"))
     assert total == (
-        f"total: output {' x '.join(map(str, shape))}, {weights:,} weights, {macs:,} MACs"
+        f"total: output {' x '.join(map(str, shape))}, {weights:,} weights (biases included), "
+        f"{macs:,} MACs"
     )
     assert "FLOPs = 2 x MACs" in out
 

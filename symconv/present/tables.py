@@ -95,7 +95,7 @@ def network_text_table(stack: Stack) -> str:
     >>> from symconv import stack as nn
     >>> text = network_text_table(nn.Stack((1, 8), [nn.conv(3, out_channels=2)]))
     >>> print(next(line for line in text.splitlines() if line.startswith("total")))
-    total: output 2 x 6, 6 weights, 36 MACs
+    total: output 2 x 6, 6 weights (biases included), 36 MACs
     """
 
     def count(value: Any) -> str:
@@ -104,7 +104,8 @@ def network_text_table(stack: Stack) -> str:
     conventions = textwrap.fill(f"({CONVENTIONS})", width=88)
     return (
         f"{stack.table()}\n\ntotal: output {_total_shape(stack)}, "
-        f"{count(stack.weight_count)} weights, {count(stack.macs)} MACs\n{conventions}"
+        f"{count(stack.weight_count)} weights (biases included), "
+        f"{count(stack.macs)} MACs\n{conventions}"
     )
 
 
