@@ -852,3 +852,72 @@ def test_a_fixed_dense_layer_on_a_symbolic_input_takes_one_size_only(tmp_path: A
     with pytest.raises(SymconvError, match=message % r"ONNX Gemm"):
         from_onnx(path)
     assert row_facts(from_onnx(path, (3, 32, 32))) == row_facts(fits)
+
+
+# ------------------------------------------------------------ keyword arguments
+
+
+class Keywords(torch.nn.Module):
+    """A gate, a residual and a concatenation given their tensors by keyword, and
+    ``split`` by a size that gives equal parts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c = torch.nn.Conv2d(3, 4, 1)
+        self.g = torch.nn.Conv2d(4, 4, 1)
+        self.r = torch.nn.Conv2d(4, 4, 3, padding=1)
+        self.e = torch.nn.Conv2d(2, 2, 3, padding=1)
+
+    def forward(self, x: Any) -> Any:
+        y = self.c(x)
+        y = torch.mul(y, other=torch.sigmoid(self.g(y)))
+        y = torch.add(y, other=self.r(y))
+        a, b = y.split(2, dim=1)
+        return torch.cat(tensors=[a, self.e(b)], dim=1)
+
+
+class Chunked(Keywords):
+    """The same network with ``chunk``."""
+
+    def forward(self, x: Any) -> Any:
+        y = self.c(x)
+        y = torch.mul(y, torch.sigmoid(self.g(y)))
+        y = torch.add(y, self.r(y))
+        a, b = y.chunk(2, dim=1)
+        return torch.cat([a, self.e(b)], dim=1)
+
+
+def test_keyword_tensors_and_split_by_size_read_as_positional_and_chunk() -> None:
+    module = Keywords()
+    shape = (3, 9, 11)
+    with torch.no_grad(), flop_counter.FlopCounterMode(display=False) as counter:
+        output = module(torch.zeros(1, *shape))
+    stack = from_torch(module, shape)
+    assert stack.weight_count == sum(p.numel() for p in module.parameters())
+    assert 2 * stack.macs == counter.get_total_flops()
+    assert stack.output_shape == tuple(output.shape[1:])
+    assert row_facts(stack) == row_facts(from_torch(Chunked(), shape))
+    assert row_facts(from_torch(module, (3, H, W))) == row_facts(from_torch(Chunked(), (3, H, W)))
+
+
+class UnequalSplit(Keywords):
+    def forward(self, x: Any) -> Any:
+        return self.c(x).split(3, dim=1)[0]
+
+
+class OneInATuple(torch.nn.Module):
+    def forward(self, x: Any) -> Any:
+        return (torch.relu(x),)
+
+
+def test_an_unequal_split_and_a_tuple_of_one_are_refused_in_words() -> None:
+    channels = Keywords().c.out_channels
+    with pytest.raises(
+        SymconvError, match=rf"^layer split \(Tensor\.split\) .* split by 3 of {channels} channels"
+    ):
+        from_torch(UnequalSplit(), (3, 8, 8))
+    with pytest.raises(
+        SymconvError,
+        match=r"^the network returns its output inside a tuple of one; .* tensor itself",
+    ):
+        from_torch(OneInATuple(), (3, 8, 8))

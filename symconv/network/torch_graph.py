@@ -14,12 +14,15 @@ norm, every elementwise activation (``PReLU`` with its slopes), dropout and
 identity (nothing), ``Linear``, flattening (also by ``view`` or ``reshape``
 to two axes), ``torch.cat`` on channels, additions, a value multiplied by
 scales computed from it (squeeze and excitation: a gate), ``chunk`` on
-channels, the ``view``/``transpose``/``view`` of a channel shuffle, and a
+channels and ``split`` into equal parts (by a size or equal sections), the ``view``/``transpose``/``view`` of a channel shuffle, and a
 mean over the spatial axes (adaptive pooling to 1). Anything
 else is an error naming the layer and its type, never a silent zero.
 
 Parameters of modules that ``forward`` never calls are not counted: the stack
-counts what the output is computed from.
+counts what the output is computed from. A parameter ``forward`` uses directly
+(a layer scale, a positional embedding) and an in-place op whose result
+nothing reads are refused, as is a dense layer reading a number of features
+that depends on symbolic input sizes (the network takes one size only).
 
 PyTorch is an optional dependency (``pip install symconv[torch]``); it is
 imported when :func:`from_torch` is called.
@@ -33,7 +36,7 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from symconv.errors import SymconvError
@@ -182,10 +185,11 @@ def _function_name(target: Any) -> str:
 class _Reader:
     """Reads a traced graph node by node into dataflow :class:`Node` objects."""
 
-    def __init__(self, torch: Any, root: Any, rank: int) -> None:
+    def __init__(self, torch: Any, root: Any, input_shape: tuple[Any, ...]) -> None:
         self.torch = torch
         self.root = root
-        self.input_rank = rank
+        self.input_shape = input_shape
+        self.input_rank = len(input_shape) + 1
         self.modules: dict[str, Any] = dict(root.named_modules())
         self.values: dict[Any, Any] = {}
         self.nodes: list[Node] = []
@@ -339,12 +343,15 @@ class _Reader:
     def _read_output(self, node: Any) -> Any:
         result = node.args[0]
         if not self._is_tensor(result):
-            count = len(result) if isinstance(result, list | tuple | dict) else "no"
-            raise SymconvError(
-                f"the network returns {count} tensors; a stack has one output"
-                if count != "no"
-                else "the network returns no tensor"
-            )
+            if not isinstance(result, list | tuple | dict):
+                raise SymconvError("the network returns no tensor")
+            kind = type(result).__name__
+            if len(result) == 1:
+                raise SymconvError(
+                    f"the network returns its output inside a {kind} of one; a stack's "
+                    f"output is a tensor: return the tensor itself, not a {kind}"
+                )
+            raise SymconvError(f"the network returns {len(result)} tensors; a stack has one output")
         self.output = self._tensor(node, result).name
         return None
 
@@ -664,7 +671,9 @@ class _Reader:
         return _Tensor(node.name, first.rank)
 
     def _multiply(self, node: Any) -> Any:
-        tensors = [arg for arg in node.args[:2] if self._is_tensor(arg)]
+        bound = self._arguments(node, "input other")
+        operands = [bound.get("input"), bound.get("other")]
+        tensors = [arg for arg in operands if self._is_tensor(arg)]
         if len(tensors) != 2:
             if not tensors:
                 return _Sizes()
@@ -720,12 +729,31 @@ class _Reader:
         x = self._tensor(node, bound["tensor"])
         self._channel_axis(node, x, bound["dim"], "splits")
         sections = bound["split_size_or_sections"]
+        if isinstance(sections, int) and not isinstance(sections, bool):
+            channels = self._channels(node, x)
+            if not isinstance(channels, int) or sections <= 0 or channels % sections:
+                raise self._refuse(
+                    node, f"split by {sections} of {channels} channels, parts not all equal; "
+                    "a stack splits channels into equal parts",
+                )  # fmt: skip
+            return _Chunks(x, channels // sections, self._path(node))
         if not isinstance(sections, list | tuple) or len(set(sections)) != 1:
             raise self._refuse(
                 node, f"split by {sections!r}; a stack splits channels into equal parts, "
                 "given as chunk(parts, dim=1) or a list of equal sections",
             )  # fmt: skip
         return _Chunks(x, len(sections), self._path(node))
+
+    def _channels(self, node: Any, x: _Tensor) -> Any:
+        """The channels of ``x``: the output of the stack read so far up to it."""
+        assert self.source is not None
+        nodes = [replace(earlier, weighted=False) for earlier in self.nodes]
+        try:
+            so_far = stack.Stack(self.input_shape, nest(self.source, nodes, x.name))
+            channels = so_far.output_shape[0]
+        except SymconvError as error:
+            raise self._refuse(node, f"its input's channels cannot be counted: {error}") from None
+        return int(channels) if getattr(channels, "is_Integer", False) else channels
 
     def _getitem(self, node: Any) -> Any:
         source = self.values.get(node.args[0])
@@ -871,7 +899,7 @@ def from_torch(module: Any, input_shape: tuple[Any, ...]) -> stack.Stack:
         raise SymconvError(
             f"the module {type(module).__name__} cannot be traced by torch.fx: {error}"
         ) from None
-    reader = _Reader(torch, traced, len(input_shape) + 1)
+    reader = _Reader(torch, traced, input_shape)
     reader.read(traced.graph)
     if reader.source is None or reader.output is None:
         raise SymconvError("the network has no input or no output to read")
