@@ -23,7 +23,7 @@ from symconv.layers.conv import Conv
 from symconv.layers.spec import PADDING_NAMES
 from symconv.layers.symbols import unravel
 from symconv.layers.transpose import ConvTranspose
-from symconv.present.explorer import ExplorerOptions, build_layer
+from symconv.present.explorer_options import ExplorerOptions, build_layer
 from symconv.present.explorer_views import (
     STYLE,
     element_html,
