@@ -23,7 +23,14 @@ from sympy import Expr
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-__all__ = ["formula_latex", "formula_text", "natural_terms", "scientific_latex", "significant"]
+__all__ = [
+    "FormulaStrPrinter",
+    "formula_latex",
+    "formula_text",
+    "natural_terms",
+    "scientific_latex",
+    "significant",
+]
 
 
 def _hand_order(expr: Expr) -> list[Expr]:
@@ -41,7 +48,7 @@ class _FormulaPrinter(LatexPrinter):  # type: ignore[misc]
         return _hand_order(expr)
 
 
-class _FormulaStrPrinter(StrPrinter):  # type: ignore[misc]
+class FormulaStrPrinter(StrPrinter):  # type: ignore[misc]
     def _as_ordered_terms(self, expr: Expr, order: str | None = None) -> list[Expr]:
         return _hand_order(expr)
 
@@ -54,7 +61,7 @@ def formula_text(expr: Expr) -> str:
     >>> formula_text(floor((W + 2*p - K)/s) + 1), formula_text(W - K + 1)
     ('floor((W + 2*p - K)/s) + 1', 'W - K + 1')
     """
-    return str(_FormulaStrPrinter().doprint(expr))
+    return str(FormulaStrPrinter().doprint(expr))
 
 
 def formula_latex(expr: Expr) -> str:

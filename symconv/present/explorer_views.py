@@ -34,10 +34,10 @@ from symconv.layers.formulas import output_size
 from symconv.layers.geometry import transpose_output_size
 from symconv.layers.symbols import ravel, symbol_name, unravel
 from symconv.layers.transpose import ConvTranspose
-from symconv.notation import _FormulaStrPrinter, natural_terms
+from symconv.notation import FormulaStrPrinter, natural_terms
 from symconv.present.display import elided_indices
 from symconv.present.figures import MAX_CELLS, window_figure
-from symconv.present.matrices import _with_gaps
+from symconv.present.matrices import with_gaps
 
 __all__ = [
     "STYLE",
@@ -230,18 +230,18 @@ def matrix_picks(
     choices = [{0, 1, rows - 2, rows - 1} | around, {0, rows - 1, row}, {row}]
     for kept in choices:
         chosen = sorted(r for r in kept if 0 <= r < rows)
-        row_picks = every_row if rows <= max_rows else _with_gaps(chosen, rows)
+        row_picks = every_row if rows <= max_rows else with_gaps(chosen, rows)
         if cols <= max_cols:
             return row_picks, every_col
         support = sorted({c for r in row_picks if r is not None for c in entries(r)}) or [0]
-        col_picks = _with_gaps(support, cols)
+        col_picks = with_gaps(support, cols)
         if len(col_picks) <= max_cols:
             return row_picks, col_picks
     # The selected row alone is wider than the view: both ends of its weights.
     support = sorted(entries(row)) or [0]
     head = (max_cols - 1) // 2
     kept_cols = [*support[:head], *support[len(support) - (max_cols - 1 - head) :]]
-    return _with_gaps([row], rows), _with_gaps(kept_cols, cols)
+    return with_gaps([row], rows), with_gaps(kept_cols, cols)
 
 
 def matrix_html(
@@ -304,7 +304,7 @@ def matrix_html(
 # The size -------------------------------------------------------------------------
 
 
-class _WorkingPrinter(_FormulaStrPrinter):
+class _WorkingPrinter(FormulaStrPrinter):
     """A size formula in the order people write it; with ``values``, its symbols as numbers.
 
     Printing the same formula twice, once with its letters and once with the

@@ -42,6 +42,7 @@ __all__ = [
     "matrix_views",
     "sympy_rows",
     "term_latex",
+    "with_gaps",
 ]
 
 #: Largest matrix offered whole (rows, columns); LaTeX still checks that it fits the line.
@@ -141,7 +142,7 @@ def _runs(hidden: list[int]) -> tuple[tuple[int, int], ...]:
     return tuple(runs)
 
 
-def _with_gaps(kept: list[int], count: int) -> list[int | None]:
+def with_gaps(kept: list[int], count: int) -> list[int | None]:
     """``kept`` in order with ``None`` for each left-out run; a lone missing index is kept."""
     picks: list[int | None] = []
     previous = -1
@@ -200,10 +201,10 @@ def band_picks(
     if rows <= max_rows and cols <= max_cols:
         return list(range(rows)), list(range(cols)), True
     for chosen in _row_choices(rows, max_rows):
-        row_picks = _with_gaps(chosen, rows)  # a lone row between two shown is shown too
+        row_picks = with_gaps(chosen, rows)  # a lone row between two shown is shown too
         row_list = [r for r in row_picks if r is not None]
         support = sorted({c for r in row_list for c in entries(r)}) or [0]
-        col_picks = _with_gaps(support, cols)
+        col_picks = with_gaps(support, cols)
         if len(col_picks) <= max_cols:
             rows_whole = True
             break
@@ -230,10 +231,10 @@ def _ends_of_rows(rows: int, cols: int, entries: RowEntries, max_cols: int) -> t
 
     for row_list in ([0, rows - 1], [0]) if rows > 1 else ([0],):
         for width in range(max_cols - 1, 1, -1):
-            col_picks = _with_gaps([c for r in row_list for c in ends(r, width)], cols)
+            col_picks = with_gaps([c for r in row_list for c in ends(r, width)], cols)
             if len(col_picks) <= max_cols:
-                return _with_gaps(row_list, rows), col_picks
-    return [0, None] if rows > 1 else [0], _with_gaps([0], cols)
+                return with_gaps(row_list, rows), col_picks
+    return [0, None] if rows > 1 else [0], with_gaps([0], cols)
 
 
 def _band(rows: int, cols: int, entries: RowEntries, max_cols: int) -> MatrixView:
