@@ -921,3 +921,43 @@ def test_an_unequal_split_and_a_tuple_of_one_are_refused_in_words() -> None:
         match=r"^the network returns its output inside a tuple of one; .* tensor itself",
     ):
         from_torch(OneInATuple(), (3, 8, 8))
+
+
+# ------------------------------------------------------- ShuffleNet with named sizes
+
+
+@pytest.fixture(scope="module")
+def shufflenet_named_onnx(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """ShuffleNet exported with its height and width named: ``chunk``'s bounds are
+    computed from the channels, read from the tensor's shape at run time."""
+    return export(
+        NETWORKS["shufflenet_v2_x0_5"]().train(),
+        (3, 64, 64),
+        tmp_path_factory.mktemp("onnx") / "shufflenet.onnx",
+        training=torch.onnx.TrainingMode.TRAINING,
+        do_constant_folding=False,
+        input_names=["image"],
+        dynamic_axes={"image": {0: "N", 2: "H", 3: "W"}},
+    )
+
+
+def test_shufflenet_with_named_sizes_reads_as_through_torch(
+    oracle: Oracle, shufflenet_named_onnx: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    onnx = pytest.importorskip("onnx")
+    module = oracle.module("shufflenet_v2_x0_5")
+    stack = from_onnx(shufflenet_named_onnx)
+    assert stack.input_shape == (3, H, W)
+    assert row_facts(stack) == row_facts(from_torch(module, (3, H, W)))
+    shape = (3, 193, 201)
+    result = oracle.run("shufflenet_v2_x0_5", shape)
+    assert result is not None
+    numeric = from_onnx(shufflenet_named_onnx, shape)
+    assert (numeric.weight_count, 2 * numeric.macs) == (result.parameters, result.flops)
+
+    # Without shape inference the channels are counted from the layers read so far.
+    def no_inference(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("shape inference switched off")
+
+    monkeypatch.setattr(onnx.shape_inference, "infer_shapes", no_inference)
+    assert row_facts(from_onnx(shufflenet_named_onnx)) == row_facts(stack)

@@ -30,9 +30,10 @@ imported when :func:`from_onnx` is called.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +208,7 @@ class _Reader:
     """Reads an ONNX graph node by node into dataflow :class:`Node` objects."""
 
     def __init__(
-        self, onnx: Any, numpy: Any, graph: Any, rank: int, shapes: dict[str, Any]
+        self, onnx: Any, numpy: Any, graph: Any, shape: tuple[Any, ...], shapes: dict[str, Any]
     ) -> None:
         self.onnx = onnx
         self.numpy = numpy
@@ -219,7 +220,9 @@ class _Reader:
         self.held: dict[str, tuple[int, str]] = {}
         self.dense: dict[str, int] = {}  # a MatMul's output: its node, which an Add may give a bias
         self.features: dict[str, int] = {}  # the features a dense layer reads, by its path
-        self.rank = rank
+        self.input_shape = shape
+        self.rank = len(shape) + 1
+        self.source = ""
 
     # ------------------------------------------------------------------ values
 
@@ -303,6 +306,7 @@ class _Reader:
     # ----------------------------------------------------------------- reading
 
     def read(self, graph: Any, source: str) -> str:
+        self.source = source
         self.values[source] = _Tensor(source, self.rank)
         for node in graph.node:
             attributes = self._attributes(node, self.onnx)
@@ -402,6 +406,13 @@ class _Reader:
             if known is not None and -len(known) <= index < len(known):
                 return _Sizes((known[index],), scalar=True)
             return _Sizes((None,), scalar=True)
+        if op == "Gather" and values[1] is not None and self.numpy.ndim(values[1]) == 1:
+            # some sizes by a list of indices (chunk's channels, exported with named sizes)
+            known = first.items if first is not None else None
+            indices = [int(i) for i in values[1]]
+            if known is not None and all(-len(known) <= i < len(known) for i in indices):
+                return _Sizes(tuple(known[i] for i in indices))
+            return _Sizes((None,) * len(indices))
         if op == "Unsqueeze" and first is not None and first.scalar:
             return _Sizes(first.items)
         if op in ("Cast", "Identity") and first is not None:
@@ -778,6 +789,10 @@ class _Reader:
         x = self._tensor(node, inputs[0], shuffling=True)
         known = self.shapes.get(inputs[0])
         items = tuple(known) if known is not None and len(known) == x.rank else (None,) * x.rank
+        if x.shuffle is None and x.rank > 1 and items[1] is None:
+            # shape inference lost the channels: count them from the layers before
+            with contextlib.suppress(SymconvError):
+                items = (items[0], self._channels(node, x), *items[2:])
         start, end = attributes.get("start", 0), attributes.get("end", len(items))
         return _Sizes(items[start:end])
 
@@ -791,21 +806,27 @@ class _Reader:
         bounds = [self._known(name) if name else None for name in inputs[1:5]]
         names = ("starts", "ends", "axes", "steps")
         found = {key: attributes.get(key, value) for key, value in zip(names, bounds, strict=False)}
-        known = self.shapes.get(inputs[0])
-        channels = known[1] if known is not None and len(known) == x.rank else None
         starts, ends = found.get("starts"), found.get("ends")
         axes = found.get("axes")
         axes = [1] if axes is None and x.rank == 1 else axes
         steps = found.get("steps")
         if (
-            starts is None or ends is None or axes is None or channels is None
-            or [int(a) % x.rank for a in axes] != [1]
+            axes is None or [int(a) % x.rank for a in axes] != [1]
             or (steps is not None and [int(v) for v in steps] != [1])
         ):  # fmt: skip
             raise self._refuse(
                 node, "a slice other than one of equal parts of the channels (a crop); a "
                 "stack has no such layer",
             )  # fmt: skip
+        if starts is None or ends is None:
+            raise self._refuse(
+                node, "a slice of the channels whose bounds are computed at run time from "
+                "sizes unknown here; export the model with fixed sizes",
+            )  # fmt: skip
+        known = self.shapes.get(inputs[0])
+        channels = known[1] if known is not None and len(known) == x.rank else None
+        if channels is None:  # shape inference lost it: count it from the layers before
+            channels = self._channels(node, x)
         start = int(starts[0]) + (channels if int(starts[0]) < 0 else 0)
         end = min(int(ends[0]) + (channels if int(ends[0]) < 0 else 0), channels)
         size = end - start
@@ -816,6 +837,22 @@ class _Reader:
         part = _Part(x, channels // size, f"{_path(node)}.{start // size}", str(node.output[0]))
         self.values[str(node.output[0])] = part
         return part
+
+    def _channels(self, node: Any, x: _Tensor) -> int:
+        """The channels of ``x`` as the stack read so far up to it gives them."""
+        nodes = [replace(earlier, weighted=False) for earlier in self.nodes]
+        try:
+            channels = stack.Stack(self.input_shape, nest(self.source, nodes, x.name)).output_shape[
+                0
+            ]
+        except SymconvError as error:
+            raise self._refuse(
+                node, f"channel count unknown after shape inference, and the layers before "
+                f"it cannot count it: {error}",
+            ) from None  # fmt: skip
+        if not getattr(channels, "is_Integer", False) and not isinstance(channels, int):
+            raise self._refuse(node, f"channel count {channels}, not a number")
+        return int(channels)
 
     def _op_Reshape(self, node: Any, inputs: list[str], _: dict[str, Any]) -> _Tensor:
         x = self._tensor(node, inputs[0], shuffling=True)
@@ -953,7 +990,7 @@ def from_onnx(path_or_model: Any, input_shape: tuple[Any, ...] | None = None) ->
     shape = _input_shape(graph, sources[0]) if input_shape is None else input_shape
     if not isinstance(shape, tuple) or not shape:
         raise SymconvError(f"input_shape must be a tuple (channels, *spatial sizes), got {shape!r}")
-    reader = _Reader(onnx, numpy, graph, len(shape) + 1, _inferred_shapes(onnx, model))
+    reader = _Reader(onnx, numpy, graph, shape, _inferred_shapes(onnx, model))
     output = reader.read(graph, str(sources[0].name))
     result = stack.Stack(shape, nest(str(sources[0].name), reader.nodes, output))
     check_weights(result, reader.held, reader.features)

@@ -14,9 +14,10 @@ norm, every elementwise activation (``PReLU`` with its slopes), dropout and
 identity (nothing), ``Linear``, flattening (also by ``view`` or ``reshape``
 to two axes), ``torch.cat`` on channels, additions, a value multiplied by
 scales computed from it (squeeze and excitation: a gate), ``chunk`` on
-channels and ``split`` into equal parts (by a size or equal sections), the ``view``/``transpose``/``view`` of a channel shuffle, and a
-mean over the spatial axes (adaptive pooling to 1). Anything
-else is an error naming the layer and its type, never a silent zero.
+channels and ``split`` into equal parts (by a size or equal sections), the
+``view``/``transpose``/``view`` of a channel shuffle, and a mean over the
+spatial axes (adaptive pooling to 1). Anything else is an error naming the
+layer and its type, never a silent zero.
 
 Parameters of modules that ``forward`` never calls are not counted: the stack
 counts what the output is computed from. A parameter ``forward`` uses directly
