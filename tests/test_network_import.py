@@ -22,6 +22,7 @@ import subprocess
 import sys
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -961,3 +962,31 @@ def test_shufflenet_with_named_sizes_reads_as_through_torch(
 
     monkeypatch.setattr(onnx.shape_inference, "infer_shapes", no_inference)
     assert row_facts(from_onnx(shufflenet_named_onnx)) == row_facts(stack)
+
+
+# --------------------------------------------------------------- scripts/export-onnx
+
+
+def test_the_export_script_takes_each_networks_own_input_and_refuses_in_one_line(
+    oracle: Oracle, tmp_path: Any
+) -> None:
+    pytest.importorskip("onnx")
+    script = Path(__file__).resolve().parent.parent / "scripts" / "export-onnx"
+    path = tmp_path / "two_towers.onnx"
+    done = subprocess.run(
+        [sys.executable, str(script), "two_towers", str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    shape = input_shape("two_towers", 96, 96)
+    result = oracle.run("two_towers", shape)
+    assert result is not None
+    assert from_onnx(path, shape).weight_count == result.parameters
+    refused = subprocess.run(
+        [sys.executable, str(script), "functional", str(tmp_path / "f.onnx")],
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert "functional" in refused.stderr and "cannot be exported" in refused.stderr
