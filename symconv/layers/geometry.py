@@ -29,6 +29,7 @@ from sympy import Add, Expr, Integer, Max, Min, Rational, ceiling, count_ops, ex
 __all__ = [
     "PADDING_NAMES",
     "Field",
+    "adaptive_windows",
     "ceil_mode_keeps_last",
     "conv_interior",
     "conv_output_size",
@@ -272,6 +273,29 @@ def pool_output_size(
     if (count - 1) * stride >= size + padding:
         count -= 1
     return count
+
+
+def adaptive_windows(size: Size, out: int) -> tuple[Size, Size, Size]:
+    """PyTorch's adaptive pooling of ``size`` inputs into ``out`` outputs on one axis:
+    the first window's width, the widest window's, and the step between windows.
+
+    Output ``i`` pools inputs ``floor(i L / o)`` up to ``ceil((i + 1) L / o)``
+    (exclusive), so the windows are not all one width; with a symbolic size each
+    width is a formula and the widest their ``Max``.
+
+    >>> adaptive_windows(10, 7)
+    (2, 3, 10/7)
+    >>> adaptive_windows(14, 7)
+    (2, 2, 2)
+    """
+    if _numbers(size, out):
+        widest = max(-(-(i + 1) * size // out) - i * size // out for i in range(out))
+        return -(-size // out), widest, _exact(Rational(size, out))
+    widths = (
+        whole_floor_div((i + 1) * size + out - 1, out) - whole_floor_div(i * size, out)
+        for i in range(out)
+    )
+    return whole_floor_div(size + out - 1, out), Max(*widths), size / Integer(out)
 
 
 def ceil_mode_keeps_last(kernel: Size, stride: Size, padding: Size, dilation: Size = 1) -> bool:

@@ -34,6 +34,7 @@ from symconv.layers.cost import convolution_macs_count, transpose_macs_count
 from symconv.layers.geometry import (
     PADDING_NAMES,
     Field,
+    adaptive_windows,
     ceil_mode_keeps_last,
     conv_output_size,
     field_after_conv,
@@ -498,19 +499,7 @@ class AdaptivePoolLayer(_Named):
         out = _axes("output_size", self.output_size, ndim)
         result = []
         for field, size, o in zip(fields, shape[1:], out, strict=True):
-            if _numeric(size, o):
-                first = -(-size // o)
-                widest = max(-(-(i + 1) * size // o) - i * size // o for i in range(o))
-                step: Any = Rational(size, o)
-            else:  # symbolic: the widest of the o windows, each as a formula in L
-                first = whole_floor_div(size + o - 1, o)
-                widest = Max(
-                    *(
-                        whole_floor_div((i + 1) * size + o - 1, o) - whole_floor_div(i * size, o)
-                        for i in range(o)
-                    )
-                )
-                step = size / Integer(o)
+            first, widest, step = adaptive_windows(size, o)
             seen = field_after_conv(field, widest)[0]
             start = field_after_conv(field, first)[2]
             result.append((seen, plain_number(field[1] * step), start))
