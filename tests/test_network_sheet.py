@@ -159,6 +159,38 @@ def torch_factorised(channels: int, c7: int) -> Any:
     return Block()
 
 
+def torch_mbconv(channels: int) -> Any:
+    """torchvision's MBConv with expand ratio 1, stride 1, written out: a 3x3 depthwise
+    convolution, batch norm, SiLU, squeeze and excitation (a quarter of the channels),
+    a 1x1 projection, batch norm, the add."""
+    torch = pytest.importorskip("torch")
+
+    class MBConv(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.depthwise = torch.nn.Sequential(
+                torch.nn.Conv2d(channels, channels, 3, padding=1, groups=channels, bias=False),
+                torch.nn.BatchNorm2d(channels),
+                torch.nn.SiLU(),
+            )
+            self.scales = torch.nn.Sequential(
+                torch.nn.AdaptiveAvgPool2d(1),
+                torch.nn.Conv2d(channels, channels // 4, 1),
+                torch.nn.SiLU(),
+                torch.nn.Conv2d(channels // 4, channels, 1),
+                torch.nn.Sigmoid(),
+            )
+            self.project = torch.nn.Sequential(
+                torch.nn.Conv2d(channels, channels, 1, bias=False), torch.nn.BatchNorm2d(channels)
+            )
+
+        def forward(self, x: Any) -> Any:
+            y = self.depthwise(x)
+            return x + self.project(y * self.scales(y))
+
+    return MBConv()
+
+
 # --------------------------------------------------------------------------
 # The example sheet's answers: from the stack built here, and from PyTorch
 
@@ -201,6 +233,25 @@ def fire_stack(channels: int, squeeze: int, expand: int) -> Any:
     )
 
 
+def mbconv_stack(channels: int, size: int) -> Any:
+    scales = nn.gate(
+        nn.adaptive_pool(1),
+        nn.conv(1, out_channels=channels // 4, bias=True),
+        nn.activation("silu"),
+        nn.conv(1, out_channels=channels, bias=True),
+        nn.activation("sigmoid"),
+    )
+    block = nn.residual(
+        nn.conv(3, out_channels=channels, padding=1, groups=channels),
+        nn.batchnorm(),
+        nn.activation("silu"),
+        scales,
+        nn.conv(1, out_channels=channels),
+        nn.batchnorm(),
+    )
+    return nn.Stack((channels, size, size), [block])
+
+
 def field_of(stack: Any) -> Any:
     """The receptive field of the last spatial output, over every path."""
     last = next(row for row in reversed(stack.rows) if row.receptive_field[1] is not None)
@@ -215,6 +266,7 @@ def example_stacks(sheet: Sheet) -> dict[str, Any]:
         "1b": bottleneck_stack(4 * w, 2 * w, 8 * w, size, stride=2),
         "1c": factorised_stack(v["c7"]),
         "2a": fire_stack(v["fire_in"], v["squeeze"], 4 * v["squeeze"]),
+        "3a": mbconv_stack(v["mb"], size),
     }
 
 
@@ -238,6 +290,7 @@ def test_the_examples_answers_are_what_the_stack_derives(seed: int | None) -> No
     assert list(answers(sheet, "2a")) == [
         "output_shape", "weights", "biases", "parameters", "macs", "field",
     ]  # fmt: skip
+    assert list(answers(sheet, "3a")) == ["weights", "macs", "field"]
 
 
 @pytest.mark.torch
@@ -251,6 +304,7 @@ def test_the_examples_answers_are_what_pytorch_counts(seed: int | None) -> None:
         "1b": (torch_bottleneck(4 * w, 2 * w, 8 * w, stride=2), (4 * w, size, size)),
         "1c": (torch_factorised(768, v["c7"]), (768, 17, 17)),
         "2a": (torch_fire(v["fire_in"], v["squeeze"], 4 * v["squeeze"]), (v["fire_in"], 55, 55)),
+        "3a": (torch_mbconv(v["mb"]), (v["mb"], size, size)),
     }
     for problem, (module, shape) in modules.items():
         output_shape, parameters, macs = torch_oracle(module, shape)
@@ -315,6 +369,165 @@ def test_a_field_that_differs_per_axis_is_asked_per_axis() -> None:
     assert answers(sheet)["field"] == tuple(f[0] for f in stack.rows[-1].receptive_fields)
     question = render_sheets([sheet], solutions=False)
     assert "along the height and along the width" in question
+
+
+# --------------------------------------------------------------------------
+# Gates, upsampling, group, instance and layer norms, PReLU
+
+
+SQUEEZE_EXCITE: dict[str, Any] = {"type": "gate", "layers": [
+    {"type": "adaptive_pool", "output_size": 1},
+    {"type": "conv", "kernel": 1, "out_channels": 2, "bias": True}, {"type": "relu"},
+    {"type": "conv", "kernel": 1, "out_channels": 8, "bias": True},
+    {"type": "activation", "name": "sigmoid"}]}  # fmt: skip
+NEW_LAYERS: list[Any] = [
+    {"type": "conv", "kernel": 3, "out_channels": 8, "padding": 1},
+    {"type": "groupnorm", "groups": 4},
+    {"type": "prelu", "num_parameters": 8},
+    {"type": "residual", "layers": [
+        {"type": "conv", "kernel": 3, "out_channels": 8, "padding": 1},
+        {"type": "instancenorm", "affine": True}, SQUEEZE_EXCITE]},
+    {"type": "upsample", "scale_factor": 2, "mode": "bilinear"},
+    {"type": "layernorm", "axes": 2},
+    {"type": "concat", "branches": [[], [{"type": "prelu"}, SQUEEZE_EXCITE]]},
+    {"type": "upsample", "size": [15, 17], "mode": "nearest"},
+]  # fmt: skip
+
+
+def new_layers_stack() -> Any:
+    def squeeze_excite() -> Any:
+        return nn.gate(
+            nn.adaptive_pool(1), nn.conv(1, out_channels=2, bias=True), nn.relu(),
+            nn.conv(1, out_channels=8, bias=True), nn.activation("sigmoid"),
+        )  # fmt: skip
+
+    return nn.Stack(
+        (3, 6, 6),
+        [
+            nn.conv(3, out_channels=8, padding=1),
+            nn.groupnorm(4),
+            nn.prelu(8),
+            nn.residual(
+                nn.conv(3, out_channels=8, padding=1),
+                nn.instancenorm(affine=True),
+                squeeze_excite(),
+            ),
+            nn.upsample(2, mode="bilinear"),
+            nn.layernorm(2),
+            nn.concat([], [nn.prelu(), squeeze_excite()]),
+            nn.upsample(size=(15, 17)),
+        ],
+    )
+
+
+def test_the_new_layers_answer_as_the_stack_built_here() -> None:
+    stack = new_layers_stack()
+    assert answers(network_sheet(NEW_LAYERS, (3, 6, 6))) == {
+        "output_shape": stack.output_shape,
+        "weights": stack.weight_count - stack.bias_count,
+        "biases": stack.bias_count,
+        "parameters": stack.weight_count,
+        "macs": stack.macs,
+        "field": field_of(stack),
+    }
+
+
+@pytest.mark.torch
+def test_the_new_layers_against_pytorch() -> None:
+    """Norms' shifts are PyTorch's ``bias``, PReLU's slopes its ``weight``; a gate's
+    multiplication, upsampling and the norms count no MACs."""
+    torch = pytest.importorskip("torch")
+
+    class SqueezeExcite(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.scales = torch.nn.Sequential(
+                torch.nn.AdaptiveAvgPool2d(1), torch.nn.Conv2d(8, 2, 1), torch.nn.ReLU(),
+                torch.nn.Conv2d(2, 8, 1), torch.nn.Sigmoid(),
+            )  # fmt: skip
+
+        def forward(self, x: Any) -> Any:
+            return x * self.scales(x)
+
+    class Network(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.head = torch.nn.Sequential(
+                torch.nn.Conv2d(3, 8, 3, padding=1, bias=False), torch.nn.GroupNorm(4, 8),
+                torch.nn.PReLU(8),
+            )  # fmt: skip
+            self.block = torch.nn.Sequential(
+                torch.nn.Conv2d(8, 8, 3, padding=1, bias=False),
+                torch.nn.InstanceNorm2d(8, affine=True), SqueezeExcite(),
+            )  # fmt: skip
+            self.up = torch.nn.Upsample(scale_factor=2, mode="bilinear")
+            self.norm = torch.nn.LayerNorm([12, 12])
+            self.branch = torch.nn.Sequential(torch.nn.PReLU(), SqueezeExcite())
+            self.resize = torch.nn.Upsample(size=(15, 17), mode="nearest")
+
+        def forward(self, x: Any) -> Any:
+            x = self.head(x)
+            x = self.norm(self.up(x + self.block(x)))
+            return self.resize(torch.cat([x, self.branch(x)], 1))
+
+    module = Network()
+    output_shape, parameters, macs = torch_oracle(module, (3, 6, 6))
+    biases = torch_biases(module)
+    assert answers(network_sheet(NEW_LAYERS, (3, 6, 6))) | {"field": None} == {
+        "output_shape": output_shape,
+        "weights": parameters - biases,
+        "biases": biases,
+        "parameters": parameters,
+        "macs": macs,
+        "field": None,
+    }
+
+
+def test_a_gate_in_a_residual_is_worded_and_numbered_as_blocks_are() -> None:
+    """Its layers numbered within it (1.3.1 in the residual 1, 3.2.2.1 in branch 2 of the
+    concat 3), its own row, multiply, after them, in the question and the solution's table."""
+    layers = [NEW_LAYERS[3], NEW_LAYERS[4], NEW_LAYERS[6]]
+    sheet = network_sheet(layers, (8, 6, 6))
+    written = new_layers_stack().layers
+    stack = nn.Stack((8, 6, 6), [written[3], written[4], written[6]])
+    assert answers(sheet)["parameters"] == stack.weight_count
+    paths = [row.path for row in stack.rows[1:]]
+    assert paths[:8] == ["1.1", "1.2", "1.3.1", "1.3.2", "1.3.3", "1.3.4", "1.3.5", "1.3"]
+    assert "3.2.2.1" in paths and paths[-2:] == ["3.2.2", "3"]
+    question = handout(sheet)
+    for path in paths:
+        assert f"\\item[{path}]" in question, path
+    assert (
+        "\\item[1.3] a gate (squeeze and excitation): the block's input multiplied elementwise "
+        "by the output of these layers, the scales spread over the axes where they have size 1:"
+    ) in question
+    assert "\\item[3.2.2.1] global average pooling" in question
+    assert "1.3.1 is layer 1 of block 1.3" not in question  # said of the first block
+    assert "1.1 is layer 1 of block 1" in question
+    key = render_sheets([sheet], solutions=True)
+    assert "(\\emph{add}, \\emph{multiply}, \\emph{concat}) after its layers" in key
+    for path in paths:
+        assert re.search(rf"^{re.escape(path)} & ", key, re.MULTILINE), path
+
+
+def test_the_new_layers_are_said_with_what_their_counts_depend_on() -> None:
+    question = " ".join(handout(network_sheet(NEW_LAYERS, (3, 6, 6))).split())
+    assert (
+        "group normalisation over 4 groups of channels, with a learnt scale (counted as a "
+        "weight) and shift (counted as a bias) per channel" in question
+    )
+    assert "instance normalisation, each channel normalised alone, with a learnt scale" in question
+    assert "layer normalisation over the last 2 axes (the height and width)" in question
+    assert (
+        "a learnt slope for negative inputs per channel, 8 in all (counted as weights)" in question
+    )
+    assert "one learnt slope for negative inputs, shared by every channel" in question
+    assert "upsampling by a factor of 2, bilinear interpolation" in question
+    assert "upsampling to $15 \\times 17$ per channel, nearest neighbour" in question
+    assert "not a gate's multiplications" in question
+    key = " ".join(render_sheets([network_sheet(NEW_LAYERS, (3, 6, 6))], solutions=True).split())
+    assert "(and a norm's scales and PReLU's slopes)" in key
+    assert "(a norm's shifts among them)" in key
 
 
 # --------------------------------------------------------------------------
@@ -551,12 +764,21 @@ BASE_LAYERS: list[dict[str, Any]] = [
     {"type": "activation", "name": "sigmoid"},
     {"type": "channel_split", "parts": 2},
     {"type": "channel_shuffle", "groups": 2},
+    {"type": "upsample", "scale_factor": 2, "mode": "bilinear", "align_corners": False},
+    {"type": "groupnorm", "groups": 2, "affine": True},
+    {"type": "instancenorm", "affine": True},
+    {"type": "layernorm", "axes": 2, "affine": True, "bias": True},
+    {"type": "prelu", "num_parameters": 1},
+    {"type": "gate", "layers": [
+        {"type": "conv", "kernel": 3, "out_channels": 1, "padding": 1, "bias": True},
+        {"type": "activation", "name": "sigmoid"}]},
+    {"type": "upsample", "size": [8, 8], "mode": "nearest"},
     {"type": "flatten"},
     {"type": "dense", "out_features": 10, "bias": False},
 ]  # fmt: skip
 
 #: Where a layer is: its index at the top, then into a block's ``layers``, ``shortcut`` or branch.
-RESIDUAL, CONCAT = (3,), (4,)
+RESIDUAL, CONCAT, GATE = (3,), (4,), (15,)
 CHANGES: list[tuple[tuple[Any, ...], str, Any]] = [
     ((0,), "kernel", 5),
     ((0,), "out_channels", 6),
@@ -597,13 +819,28 @@ CHANGES: list[tuple[tuple[Any, ...], str, Any]] = [
     ((7,), "name", "tanh"),
     ((8,), "parts", 4),
     ((9,), "groups", 4),
-    ((11,), "out_features", 7),
-    ((11,), "bias", True),
+    ((10,), "scale_factor", 3),
+    ((10,), "mode", "nearest"),
+    ((10,), "align_corners", True),
+    ((11,), "groups", 4),
+    ((11,), "affine", False),
+    ((12,), "affine", False),
+    ((13,), "axes", 3),
+    ((13,), "affine", False),
+    ((13,), "bias", False),
+    ((14,), "num_parameters", 4),
+    ((*GATE, "layers", 0), "out_channels", 4),
+    ((*GATE, "layers", 0), "bias", False),
+    ((*GATE,), "layers", [{"type": "adaptive_pool", "output_size": 1}]),
+    ((16,), "size", [7, 9]),
+    ((18,), "out_features", 7),
+    ((18,), "bias", True),
 ]
 #: Options that change the words but none of the numbers.
 SAME_NUMBERS = {
     ("pool", "mode"), ("adaptive_pool", "mode"), ("conv", "padding_mode"),
     ("activation", "name"), ("channel_shuffle", "groups"),
+    ("groupnorm", "groups"),  # any number of groups that divides the channels: 2 x C weights
 }  # fmt: skip
 
 
@@ -633,7 +870,7 @@ def test_every_network_layer_option_is_in_the_list_of_changes() -> None:
     }
     assert options == changed_options
     blocks = {layer_at(BASE_LAYERS, where)["type"] for where, _, _ in CHANGES} - set(MAKERS)
-    assert blocks == {"residual", "concat"}
+    assert blocks == {"residual", "concat", "gate"}
 
 
 def build(layers: list[Any]) -> Sheet:
@@ -740,7 +977,7 @@ MISTAKES = {
     ),
     "an unknown type": (
         [{"type": "relu"}, {"type": "dropout"}],
-        r"key 'layers', layer 2: needs type = one of conv, .*residual, concat",
+        r"key 'layers', layer 2: needs type = one of conv, .*prelu, residual, gate, concat",
     ),
     "a missing kernel in a branch": (
         [{"type": "concat", "branches": [[{"type": "conv"}]]}],
@@ -749,6 +986,66 @@ MISTAKES = {
     "a preset's unknown key": (
         [{"block": "bottleneck", "width": 4, "depth": 3}],
         r"layer 1 \(bottleneck\): unknown key 'depth'; allowed: block, width, channels, stride",
+    ),
+    "a gate without layers": (
+        [{"type": "gate"}],
+        r"key 'layers', layer 1 \(gate\): needs layers = \[\.\.\.\], the layers whose output "
+        r"multiplies the input",
+    ),
+    "a gate whose scales do not spread over its input": (
+        [{"type": "gate", "layers": [{"type": "conv", "kernel": 3, "out_channels": 8}]}],
+        r"key 'layers', layer 1 \(gate\): its input is 4 x 8 x 8 but its layers give 8 x 6 x 6; "
+        r"a gate multiplies its input by values of the same shape, or of size 1",
+    ),
+    "a gate's key a gate does not take": (
+        [{"type": "gate", "layers": [{"type": "relu"}], "shortcut": []}],
+        r"layer 1 \(gate\): unknown key 'shortcut'; allowed: type, layers$",
+    ),
+    "a word for a number in a gate in a residual": (
+        [
+            {
+                "type": "residual",
+                "layers": [{"type": "gate", "layers": [{"type": "prelu", "num_parameters": "k"}]}],
+            }
+        ],
+        r"key 'layers', layer 1 \(residual\), layers, layer 1 \(gate\), layers, layer 1 "
+        r"\(prelu\), key 'num_parameters': must be a whole number, got 'k' \(variables are k\)",
+    ),
+    "an upsampling by a factor and to a size": (
+        [{"type": "upsample", "scale_factor": 2, "size": [4, 4]}],
+        r"layer 1 \(upsample\): upsample takes either scale_factor or size, not both or neither",
+    ),
+    "an upsampling mode PyTorch lacks": (
+        [{"type": "upsample", "scale_factor": 2, "mode": "cubic"}],
+        r"layer 1 \(upsample\): mode must be one of 'nearest', .*'trilinear'; got 'cubic'",
+    ),
+    "corners aligned in nearest upsampling": (
+        [{"type": "upsample", "scale_factor": 2, "align_corners": True}],
+        r"layer 1 \(upsample\): align_corners applies to the linear modes only",
+    ),
+    "a fraction in an upsampling size": (
+        [{"type": "upsample", "size": [4, 4.5]}],
+        r"layer 1 \(upsample\), key 'size': must be a whole number, got \[4, 4\.5\]",
+    ),
+    "groups that do not divide the channels": (
+        [{"type": "groupnorm", "groups": 3}],
+        r"layer 1 \(groupnorm\): groups=3 must divide the input channels 4",
+    ),
+    "a group norm without groups": (
+        [{"type": "groupnorm"}],
+        r"layer 1 \(groupnorm\): needs a groups",
+    ),
+    "a word for affine": (
+        [{"type": "instancenorm", "affine": "yes"}],
+        r"layer 1 \(instancenorm\): affine must be true or false, got 'yes'",
+    ),
+    "a layer norm over more axes than there are": (
+        [{"type": "layernorm", "axes": 4}],
+        r"layer 1 \(layernorm\): axes=4: the input 4 x 8 x 8 has 3",
+    ),
+    "slopes neither one nor per channel": (
+        [{"type": "prelu", "num_parameters": 3}],
+        r"layer 1 \(prelu\): num_parameters=3 must be 1 or the input channels 4",
     ),
     "an unknown preset": (
         [{"block": "vgg"}],

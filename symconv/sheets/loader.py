@@ -68,7 +68,7 @@ _MARKING_KEYS = ("kind", "space", "points", "partial", "carried", "uses")
 _NUMBER_KEYS = {
     "input", "kernel", "stride", "padding", "dilation", "in_channels", "out_channels",
     "element", "image", "channels", "filters", "groups", "output_padding", "out_features",
-    "output_size", "parts",
+    "output_size", "parts", "num_parameters", "size", "axes",
 }  # fmt: skip
 _PADDING_WORDS = ("same", "valid", "full")
 #: A block's keys that hold layers: checked layer by layer, not as numbers.

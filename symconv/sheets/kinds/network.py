@@ -1,12 +1,18 @@
 """Shapes, weights, multiply-adds and receptive field of a whole network: blocks and branches.
 
-A ResNet bottleneck, an Inception block, SqueezeNet's fire module: the layers
-of the ``stack`` kind, and ``conv_transpose``, ``adaptive_pool``,
-``activation``, ``channel_split`` and ``channel_shuffle``, nested in blocks:
+A ResNet bottleneck, an Inception block, SqueezeNet's fire module, MobileNetV3's
+block with squeeze and excitation: the layers of the ``stack`` kind, and
+``conv_transpose``, ``adaptive_pool``, ``activation``, ``channel_split``,
+``channel_shuffle``, ``upsample``, ``groupnorm``, ``instancenorm``,
+``layernorm`` and ``prelu`` (a norm's scales counted as weights and its shifts
+as biases, as batch norm's; PReLU's slopes as weights), nested in blocks:
 
 - ``{ type = "residual", layers = [...] }``: the output of ``layers`` added to
   the block's input, or with ``shortcut = [...]`` to the shortcut's output
   (ResNet's projection);
+- ``{ type = "gate", layers = [...] }``: the block's input multiplied
+  elementwise by the output of ``layers``, spread over the axes where that has
+  size 1 (squeeze and excitation's ``C x 1 x 1`` scales), a ``multiply`` row;
 - ``{ type = "concat", branches = [[...], [...], []] }``: each branch run on the
   same input, their outputs concatenated along the channels (``[]`` is the
   input itself);
@@ -38,9 +44,13 @@ from typing import Any
 
 from symconv.errors import SymconvError
 from symconv.layers.stack import (
+    BatchNorm,
     Concat,
     Dense,
+    Gate,
     LayerRow,
+    Norm,
+    PReLU,
     Residual,
     Stack,
     TransposeLayer,
@@ -50,7 +60,13 @@ from symconv.layers.stack import (
     channel_split,
     concat,
     conv_transpose,
+    gate,
+    groupnorm,
+    instancenorm,
+    layernorm,
+    prelu,
     residual,
+    upsample,
 )
 from symconv.present.display import latex_shape
 from symconv.present.latex import latex_escape
@@ -72,10 +88,19 @@ MAKERS: dict[str, Callable[..., Any]] = {
     "activation": activation,
     "channel_split": channel_split,
     "channel_shuffle": channel_shuffle,
+    "upsample": upsample,
+    "groupnorm": groupnorm,
+    "instancenorm": instancenorm,
+    "layernorm": layernorm,
+    "prelu": prelu,
 }
 
 #: The blocks, and the keys each takes beside ``type``.
-BLOCKS: dict[str, tuple[str, ...]] = {"residual": ("layers", "shortcut"), "concat": ("branches",)}
+BLOCKS: dict[str, tuple[str, ...]] = {
+    "residual": ("layers", "shortcut"),
+    "gate": ("layers",),
+    "concat": ("branches",),
+}
 
 #: What a problem may ask, in the order the question asks it.
 ASKS = ("output_shape", *COUNTS, "macs", "field")
@@ -281,6 +306,13 @@ def _build(where: str, table: Any, shape: Shape) -> tuple[Any, Shape]:
         if table.get("shortcut") is not None:
             shortcut, _ = build_layers(f"{where}, shortcut", table["shortcut"], shape)
         layer = residual(*layers, shortcut=shortcut)
+    elif kind == "gate":
+        if not table.get("layers"):
+            raise SymconvError(
+                f"{where}: needs layers = [...], the layers whose output multiplies the input"
+            )
+        layers, _ = build_layers(f"{where}, layers", table["layers"], shape)
+        layer = gate(*layers)
     else:
         branches = _sequence(f"{where}: branches", table.get("branches"))
         if not branches:
@@ -329,6 +361,10 @@ class _Facts:
             row = next(self.rows)
             return {"type": "residual", "path": row.path, "layers": main,
                     "shortcut": shortcut}, row.shape  # fmt: skip
+        if isinstance(layer, Gate):
+            scales = self.listing(layer.layers, shape, depth + 1)
+            row = next(self.rows)
+            return {"type": "gate", "path": row.path, "layers": scales}, row.shape
         if isinstance(layer, Concat):
             branches = [self.listing(branch, shape, depth + 2) for branch in layer.branches]
             row = next(self.rows)
@@ -416,6 +452,8 @@ def derive(params: dict[str, Any]) -> Derived:
         "nested": any(item["type"] in BLOCKS for item in listing["entries"]),
         "transposed": any(isinstance(layer, TransposeLayer) for layer in _all(layers)),
         "dense": any(isinstance(layer, Dense) for layer in _all(layers)),
+        "joins": _joins(layers),
+        "weight_extras": _weight_extras(list(_all(layers))),
         "table": stack_latex_table(stack),
         "ask": ask,
         "weights": counts["weights"],
@@ -457,12 +495,44 @@ def derive(params: dict[str, Any]) -> Derived:
     return Derived(values, tuple(found[key] for key in ask))
 
 
+def _joins(layers: list[Any] | tuple[Any, ...]) -> list[str]:
+    """The names of the blocks' own rows (add, multiply, concat), each once, in that order."""
+    found: set[str] = set()
+
+    def walk(items: list[Any] | tuple[Any, ...]) -> None:
+        for layer in items:
+            if isinstance(layer, Residual | Gate | Concat):
+                found.add(layer.name)
+            if isinstance(layer, Residual):
+                walk(layer.layers)
+                walk(layer.shortcut or ())
+            elif isinstance(layer, Gate):
+                walk(layer.layers)
+            elif isinstance(layer, Concat):
+                for branch in layer.branches:
+                    walk(branch)
+
+    walk(layers)
+    return [name for name in ("add", "multiply", "concat") if name in found]
+
+
+def _weight_extras(layers: list[Any]) -> list[str] | None:
+    """What else counts as weights, said where a network has group, instance or layer norms
+    or PReLUs (``None`` otherwise: the words of the stack kind)."""
+    if not any(isinstance(layer, Norm | PReLU) for layer in layers):
+        return None
+    scales = any(isinstance(layer, BatchNorm) or (isinstance(layer, Norm) and layer.affine)
+                 for layer in layers)  # fmt: skip
+    slopes = any(isinstance(layer, PReLU) for layer in layers)
+    return [*(["a norm's scales"] if scales else []), *(["PReLU's slopes"] if slopes else [])]
+
+
 def _all(layers: list[Any] | tuple[Any, ...]) -> Iterator[Any]:
     """Every layer, those inside blocks included."""
     for layer in layers:
-        if isinstance(layer, Residual):
+        if isinstance(layer, Residual | Gate):
             yield from _all(layer.layers)
-            yield from _all(layer.shortcut or ())
+            yield from _all(layer.shortcut or () if isinstance(layer, Residual) else ())
         elif isinstance(layer, Concat):
             for branch in layer.branches:
                 yield from _all(branch)
@@ -472,7 +542,7 @@ def _all(layers: list[Any] | tuple[Any, ...]) -> Iterator[Any]:
 
 KIND = Kind(
     "network",
-    "shapes, weights, MACs and receptive field of a network with residual and concat blocks",
+    "shapes, weights, MACs and receptive field of a network with residual, gate and concat blocks",
     {"question": None, "title": None, "input": None, "layers": None, "ask": None},
     ("input", "layers"),
     derive,

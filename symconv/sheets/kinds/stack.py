@@ -23,10 +23,13 @@ from symconv.layers.stack import (
     ChannelSplit,
     ConvLayer,
     Dense,
+    Norm,
     PoolLayer,
+    PReLU,
     ReLU,
     Stack,
     TransposeLayer,
+    Upsample,
     batchnorm,
     conv,
     dense,
@@ -118,6 +121,44 @@ def _sides(layer: Any, sizes: tuple[Any, ...]) -> Any:
     return [list(pair) for pair in pairs]
 
 
+#: The spatial axes' names, by how many there are.
+_SPATIAL = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+def _axis_names(ndim: int) -> tuple[str, ...]:
+    """The names of the axes of ``(C, *spatial)``."""
+    return ("channels", *_SPATIAL.get(ndim, tuple(f"axis {n}" for n in range(1, ndim + 1))))
+
+
+def _norm_facts(layer: Norm, before: tuple[Any, ...]) -> dict[str, Any]:
+    """A group, instance or layer norm: its groups or the axes it normalises over, and
+    whether it learns a scale (a weight) and a shift (a bias)."""
+    facts: dict[str, Any] = {
+        "type": f"{layer.kind}norm",
+        "affine": layer.affine,
+        "bias": layer.affine and layer.bias,
+    }
+    if layer.kind == "group":
+        facts["groups"] = layer.groups
+    elif layer.kind == "layer":
+        names = _axis_names(len(before) - 1)
+        facts["all"] = layer.axes is None or layer.axes >= len(names)
+        facts["axes"] = list(names[len(names) - (layer.axes or len(names)) :])
+    return facts
+
+
+def _upsample_facts(layer: Upsample, after: tuple[Any, ...]) -> dict[str, Any]:
+    """Upsampling: its factor per axis, or the size it gives; its mode and corners."""
+    return {
+        "type": "upsample",
+        "factor": None if layer.size is not None else _per_axis(layer.scale_factor, len(after) - 1),
+        "size": latex_shape(after[1:]) if layer.size is not None else None,
+        "mode": layer.mode,
+        "linear": not layer.mode.startswith("nearest"),
+        "align_corners": layer.align_corners,
+    }
+
+
 def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> dict[str, Any]:
     """What the question says of one layer, from its input shape ``before`` to ``after``.
 
@@ -168,11 +209,22 @@ def layer_facts(layer: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> 
             "ceil_mode": layer.ceil_mode,
         }
     if isinstance(layer, AdaptivePoolLayer):
-        return {"type": "adaptive_pool", "mode": layer.mode, "size": latex_shape(after[1:])}
+        return {
+            "type": "adaptive_pool",
+            "mode": layer.mode,
+            "size": latex_shape(after[1:]),
+            "global": all(n == 1 for n in after[1:]),
+        }
     if isinstance(layer, Dense):
         return {"type": "dense", "outputs": layer.out_features, "bias": layer.bias}
     if isinstance(layer, BatchNorm):
         return {"type": "batchnorm", "channels": before[0]}
+    if isinstance(layer, Norm):
+        return _norm_facts(layer, before)
+    if isinstance(layer, Upsample):
+        return _upsample_facts(layer, after)
+    if isinstance(layer, PReLU):
+        return {"type": "prelu", "slopes": layer.num_parameters, "channels": before[0]}
     if isinstance(layer, ChannelSplit):
         return {"type": "channel_split", "parts": layer.parts, "channels": before[0]}
     if isinstance(layer, ChannelShuffle):
