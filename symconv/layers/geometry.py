@@ -22,6 +22,7 @@ K - 2*p + s*(W - 1)
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sympy import Add, Expr, Integer, Max, Min, Rational, ceiling, count_ops, expand, floor
@@ -46,6 +47,7 @@ __all__ = [
     "tap_output",
     "transpose_output_size",
     "transpose_taps",
+    "upsample_output_size",
     "whole_floor_div",
 ]
 
@@ -296,6 +298,35 @@ def adaptive_windows(size: Size, out: int) -> tuple[Size, Size, Size]:
         for i in range(out)
     )
     return whole_floor_div(size + out - 1, out), Max(*widths), size / Integer(out)
+
+
+def upsample_output_size(size: Size, scale: int | float) -> Size:
+    """PyTorch's upsampled length ``floor(n * scale)``, computed as PyTorch does.
+
+    With a whole size the float product is rounded down as PyTorch rounds it;
+    with a symbolic size the formula is exact only for a short binary fraction
+    (2, 0.5, 1.5, 2.5), whose float is the number itself.
+
+    >>> from sympy import Symbol
+    >>> H = Symbol("H", integer=True, positive=True)
+    >>> upsample_output_size(7, 1.5), upsample_output_size(H, 1.5), upsample_output_size(H, 2)
+    (10, floor(3*H/2), 2*H)
+
+    Raises:
+        ValueError: A symbolic size and a scale whose product PyTorch rounds.
+    """
+    if not isinstance(scale, float):
+        return size * scale
+    if _numbers(size):
+        return math.floor(size * scale)
+    exact = Rational(scale)  # the float's own binary value
+    if exact.q > 2**16:
+        raise ValueError(
+            f"scale_factor {scale!r} is no short binary fraction, so PyTorch's size "
+            f"floor(n * {scale!r}) depends on floating-point rounding: give the input size "
+            "as numbers, or a scale such as 2, 0.5 or 1.5"
+        )
+    return whole_floor_div(size * exact.p, exact.q)
 
 
 def ceil_mode_keeps_last(kernel: Size, stride: Size, padding: Size, dilation: Size = 1) -> bool:

@@ -43,7 +43,7 @@ from symconv.layers.geometry import (
     pool_output_size,
     same_output_size,
     transpose_output_size,
-    whole_floor_div,
+    upsample_output_size,
 )
 from symconv.layers.pool import POOL_MODES, Pool
 from symconv.layers.spec import PADDING_MODES
@@ -668,26 +668,6 @@ def _equal_size(a: Any, b: Any) -> bool:
 UPSAMPLE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear")
 
 
-def _binary_scale(scale: Any) -> Any:
-    """A scale factor as the exact number PyTorch multiplies by, for a symbolic size.
-
-    PyTorch sizes ``floor(n * scale)`` in floating point; that is the exact
-    ``floor(n p / 2^k)`` for every size when the float is a short binary fraction
-    (2, 0.5, 1.5, 2.5), and depends on rounding otherwise (1/3, 0.7).
-    """
-    if not isinstance(scale, float):
-        return Integer(scale)
-    exact = Rational(scale)  # the float's own binary value
-    if exact.q > 2**16:
-        raise SpecError(
-            f"scale_factor {scale!r} is no short binary fraction, so PyTorch's size "
-            f"floor(n * {scale!r}) depends on floating-point rounding: give the input size "
-            "as numbers, or a scale such as 2, 0.5 or 1.5",
-            parameter="scale_factor",
-        )
-    return exact
-
-
 @dataclass(frozen=True)
 class Upsample(_Named):
     """PyTorch's ``nn.Upsample`` / ``F.interpolate``: each spatial size scaled by
@@ -739,11 +719,10 @@ class Upsample(_Named):
         for n, scale in zip(
             sizes, _axes("scale_factor", self.scale_factor, len(sizes)), strict=True
         ):
-            if _numeric(n) and isinstance(scale, float):
-                out.append(math.floor(n * scale))  # as PyTorch computes it, in floating point
-            else:
-                exact = _binary_scale(scale)
-                out.append(plain_number(whole_floor_div(n * exact.p, exact.q)))
+            try:
+                out.append(plain_number(upsample_output_size(n, scale)))
+            except ValueError as error:
+                raise SpecError(str(error), parameter="scale_factor") from None
         if any(isinstance(n, int) and n < 1 for n in out):
             raise SpecError(f"no output left (sizes {tuple(out)})", parameter="scale_factor")
         return tuple(out)
@@ -754,7 +733,7 @@ class Upsample(_Named):
             return 0 if out == 1 else (Integer(0) + n - 1) / (Integer(0) + out - 1)
         if self.size is None:
             exact = Rational(repr(scale)) if isinstance(scale, float) else Integer(scale)
-            return 1 / exact if _numeric(n) else 1 / _binary_scale(scale)
+            return 1 / exact if _numeric(n) else 1 / Rational(scale)
         return (Integer(0) + n) / out
 
     def fields(self, fields: Fields, shape: Shape) -> Fields:
