@@ -21,7 +21,7 @@ render in any notebook, with or without MathJax.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from html import escape
 from typing import Any
@@ -457,6 +457,24 @@ def _input_column(
     return ravel(index, layer.input_shape)
 
 
+def _input_cell(
+    style: str, symbol: Symbol, weight: Expr | None, column: int | None, *, show: bool
+) -> str:
+    """An input cell labelled with its symbol (and the weight it meets), titled with both."""
+    title = symbol.name + (f" · {weight}" if weight is not None else "")
+    return _cell(
+        style, label=symbol_html(symbol), weight=weight, column=column, title=title, show=show
+    )
+
+
+def _planes(channels: list[int | None], plane: Callable[[int | None], str]) -> list[str]:
+    """One grid per channel read, elided past ``MAX_PLANES`` with a vertical gap."""
+    return [
+        '<span class="symconv-arrow">⋮</span>' if shown is None else plane(channels[shown])
+        for shown in elided_indices(len(channels), MAX_PLANES)
+    ]
+
+
 def _conv_planes(
     conv: Conv, channel: int | None, position: tuple[int, ...], entries: Mapping[int, Expr]
 ) -> list[str]:
@@ -472,13 +490,8 @@ def _conv_planes(
         if cell.style in ("input", "padding", "wrapped", "tap", "tap-padding")
     }
     show = padded_cols <= LABELLED_CELLS
-    planes = []
-    channels = _channels_read(conv, channel)
-    for shown in elided_indices(len(channels), MAX_PLANES):
-        if shown is None:
-            planes.append('<span class="symconv-arrow">⋮</span>')
-            continue
-        plane_channel = channels[shown]
+
+    def plane(plane_channel: int | None) -> str:
         grid = []
         for r in range(padded_rows):
             line = []
@@ -495,24 +508,17 @@ def _conv_planes(
                 weight = entries.get(column) if style == "tap" else None
                 if style == "input" and column in entries and inside:
                     style = "reached"  # read through the circular wrap, at its copy
-                title = symbol.name + (f" · {weight}" if weight is not None else "")
                 line.append(
-                    _cell(
-                        style,
-                        label=symbol_html(symbol),
-                        weight=weight,
-                        column=column if inside else None,
-                        title=title,
-                        show=show,
-                    )
+                    _input_cell(style, symbol, weight, column if inside else None, show=show)
                 )
             grid.append(line)
         padded = any(any(pair) for pair in spec.padding)
         caption = "input" + (" (padded)" if padded else "")
         if plane_channel is not None:
             caption += f", channel {plane_channel + 1}"
-        planes.append(_grid_html(grid, caption, not show))
-    return planes
+        return _grid_html(grid, caption, not show)
+
+    return _planes(_channels_read(conv, channel), plane)
 
 
 def _transpose_planes(
@@ -526,13 +532,8 @@ def _transpose_planes(
             f"the input is too large to draw ({rows} x {cols} cells; at most {MAX_CELLS} per side)"
         )
     show = cols <= LABELLED_CELLS
-    planes = []
-    channels = _channels_read(layer, channel)
-    for shown in elided_indices(len(channels), MAX_PLANES):
-        if shown is None:
-            planes.append('<span class="symconv-arrow">⋮</span>')
-            continue
-        plane_channel = channels[shown]
+
+    def plane(plane_channel: int | None) -> str:
         grid = []
         for r in range(rows):
             line = []
@@ -541,21 +542,13 @@ def _transpose_planes(
                 column = _input_column(layer, plane_channel, spatial)
                 symbol = layer.input_symbol(column)
                 weight = entries.get(column)
-                title = symbol.name + (f" · {weight}" if weight is not None else "")
-                line.append(
-                    _cell(
-                        "tap" if weight is not None else "input",
-                        label=symbol_html(symbol),
-                        weight=weight,
-                        column=column,
-                        title=title,
-                        show=show,
-                    )
-                )
+                style = "tap" if weight is not None else "input"
+                line.append(_input_cell(style, symbol, weight, column, show=show))
             grid.append(line)
         caption = "input" if plane_channel is None else f"input, channel {plane_channel + 1}"
-        planes.append(_grid_html(grid, caption, not show))
-    return planes
+        return _grid_html(grid, caption, not show)
+
+    return _planes(_channels_read(layer, channel), plane)
 
 
 def _output_plane(layer: Conv | ConvTranspose, index: tuple[int, ...]) -> str:
