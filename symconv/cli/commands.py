@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from symconv.cli.options import DEFAULT_SHEET, conv_from_args
+from symconv.cli.options import DEFAULT_SHEET, conv_from_args, layer_arguments
 from symconv.errors import SymconvError
 
 if TYPE_CHECKING:
@@ -533,20 +533,7 @@ def _figure_layer(args: argparse.Namespace) -> Any:
             "each side as in PyTorch, not a name or BEFORE:AFTER"
         )
 
-    def one_or_tuple(values: list[int]) -> int | tuple[int, ...]:
-        return values[0] if len(values) == 1 else tuple(values)
-
+    extra = args.output_padding or [0]
     return ConvTranspose(
-        one_or_tuple(args.input),
-        one_or_tuple(args.kernel),
-        stride=one_or_tuple(args.stride),
-        padding=one_or_tuple(args.padding),
-        dilation=one_or_tuple(args.dilation),
-        output_padding=one_or_tuple(args.output_padding or [0]),
-        in_channels=args.in_channels,
-        out_channels=args.out_channels,
-        bias=args.bias,
-        groups=args.groups,
-        kernel_letter=args.kernel_letter,
-        input_letter=args.input_letter,
+        **layer_arguments(args), output_padding=extra[0] if len(extra) == 1 else tuple(extra)
     )

@@ -123,7 +123,6 @@ def conv_from_args(args: argparse.Namespace) -> Conv:
     """The :class:`Conv` that the convolution options describe."""
     from symconv.errors import SymconvError
     from symconv.layers.conv import Conv
-    from symconv.layers.parameters import conv_arguments
 
     if args.input is None or args.kernel is None:
         missing = "--input" if args.input is None else "--kernel"
@@ -136,13 +135,21 @@ def conv_from_args(args: argparse.Namespace) -> Conv:
             )
     args.input = [int(token) for token in args.input]
 
+    return Conv(**layer_arguments(args))
+
+
+def layer_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The layer's arguments the convolution options give, named as :class:`Conv` names
+    them (:mod:`symconv.layers.parameters`): one value, or a tuple of one per axis."""
+    from symconv.layers.parameters import conv_arguments
+
     options = conv_arguments(vars(args), by="option")
     if len(args.padding) == 1 and isinstance(args.padding[0], tuple):
         options["padding"] = (args.padding[0],) * len(args.input)
     for name, value in options.items():
         if isinstance(value, list):
             options[name] = _one_or_tuple(value)
-    return Conv(**options)
+    return options
 
 
 #: Products in one output element beyond which the terminal is spared the element.
