@@ -12,6 +12,7 @@ ConvTranspose((4, 4), 3, stride=2)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from symconv.errors import SpecError, SymconvError
 from symconv.layers.conv import Conv
@@ -145,31 +146,23 @@ def build_layer(options: ExplorerOptions) -> Conv | ConvTranspose:
     """
     size = options.input_size[0] if options.ndim == 1 else options.input_size
     kernel = options.kernel_size[0] if options.ndim == 1 else options.kernel_size
+    common: dict[str, Any] = {
+        "stride": options.stride,
+        # A padding name is refused by ConvTranspose itself, in its own words.
+        "padding": options.padding,
+        "dilation": options.dilation,
+        "in_channels": options.in_channels,
+        "out_channels": options.out_channels,
+        "groups": options.groups,
+        "bias": options.bias,
+    }
     if options.transposed:
-        return ConvTranspose(
-            size,
-            kernel,
-            stride=options.stride,
-            # A padding name is refused by ConvTranspose itself, in its own words.
-            padding=options.padding,  # type: ignore[arg-type]
-            dilation=options.dilation,
-            output_padding=options.output_padding,
-            in_channels=options.in_channels,
-            out_channels=options.out_channels,
-            groups=options.groups,
-            bias=options.bias,
-        )
+        return ConvTranspose(size, kernel, output_padding=options.output_padding, **common)
     return Conv(
         size,
         kernel,
-        stride=options.stride,
-        padding=options.padding,
-        dilation=options.dilation,
-        in_channels=options.in_channels,
-        out_channels=options.out_channels,
-        groups=options.groups,
         padding_mode=options.padding_mode,
         shared=options.shared,
         flip=options.flip,
-        bias=options.bias,
+        **common,
     )
